@@ -1,0 +1,113 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from hotline import auth, database, i18n
+from hotline.db import utcnow
+from hotline.jobs import InProcessRunner, RqRunner
+from hotline.settings import Settings
+from hotline.views import api, console, department, health, reports, supervisor
+from webhooks import voice
+from webhooks.gateway import LocalGateway, TwilioGateway
+from workorders.calendar import LOCAL
+
+csrf = CSRFProtect()
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    settings = Settings.from_env()
+    app.config.from_mapping(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url,
+        SECRET_KEY=settings.secret_key,
+        PUBLIC_URL=settings.public_url,
+        TWILIO_ACCOUNT_SID=settings.twilio_account_sid,
+        TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
+        MAIN_NUMBER=settings.main_number,
+        INSTANCE_PATH=str(settings.instance_path),
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    database.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
+    app.extensions["hotline.gateway"] = _gateway(app)
+    app.extensions["hotline.jobs"] = (
+        RqRunner(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else InProcessRunner()
+    )
+
+    csrf.exempt(voice.bp)
+    for blueprint in (
+        auth.bp,
+        console.bp,
+        supervisor.bp,
+        department.bp,
+        reports.bp,
+        api.bp,
+        health.bp,
+        voice.bp,
+    ):
+        app.register_blueprint(blueprint)
+
+    app.register_error_handler(HTTPException, _http_error)
+    app.jinja_env.filters.update(localtime=localtime, percent=percent, remaining=remaining)
+
+    from hotline import cli
+
+    cli.register(app)
+    return app
+
+
+def _gateway(app: Flask):
+    if app.config["TWILIO_ACCOUNT_SID"]:
+        return TwilioGateway(
+            app.config["TWILIO_ACCOUNT_SID"],
+            app.config["TWILIO_AUTH_TOKEN"],
+            app.config["MAIN_NUMBER"],
+        )
+    return LocalGateway(Path(app.config["INSTANCE_PATH"]) / "outbox.jsonl")
+
+
+def _http_error(exc: HTTPException):
+    if request.path.startswith(("/api/", "/twilio/", "/healthz")):
+        return jsonify(error=exc.description, status=exc.code), exc.code
+    return render_template("error.html", error=exc), exc.code
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC timestamp shown in Asia/Shanghai time."""
+    return value.astimezone(LOCAL).strftime(fmt) if value else ""
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def remaining(deadline: datetime | None) -> tuple[str, bool]:
+    """Time left until ``deadline`` as text, and whether it has passed."""
+    if deadline is None:
+        return "", False
+    seconds = int((deadline - utcnow()).total_seconds())
+    overdue = seconds < 0
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours = rest // 3600
+    text = f"{days}d {hours}h" if days else f"{hours}h {rest % 3600 // 60}m"
+    return text, overdue

@@ -1,0 +1,156 @@
+"""Logging in, roles, and bearer tokens for the read-only APIs."""
+
+from __future__ import annotations
+
+import functools
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from hotline.database import get_session
+from hotline.i18n import t
+from hotline.models import User
+from hotline.tokens import verify_token
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+
+HOME_BY_ROLE = {
+    "agent": "console.home",
+    "supervisor": "supervisor.home",
+    "department": "department.home",
+    "monitor": "reports.home",
+    "admin": "supervisor.home",
+}
+# A hash to compare against when the user does not exist, so timing reveals nothing.
+_DUMMY_HASH = generate_password_hash("not a password")
+
+
+class LoginUser:
+    """The Flask-Login view of a user row."""
+
+    def __init__(self, user: User):
+        self.id = user.id
+        self.username = user.username
+        self.display_name = user.display_name or user.username
+        self.role = user.role
+        self.unit_code = user.unit_code
+        self.is_authenticated = True
+        self.is_active = user.active
+        self.is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    if not user_id.isdigit():
+        return None
+    user = get_session().get(User, int(user_id))
+    return LoginUser(user) if user is not None and user.active else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/"):
+        return jsonify(error="login required"), 401
+    flash(t("请先登录"))
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = get_session().scalar(sa.select(User).where(User.username == username.strip()))
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def roles_required(*roles: str):
+    """Only logged-in users with one of ``roles`` (admins always) may open the view."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles and current_user.role != "admin":
+                abort(403)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorator
+
+
+def token_required(*roles: str):
+    """Bearer-token access for the machine APIs; 401 without a valid token."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, plain = header.partition(" ")
+            token = None
+            if scheme.lower() == "bearer":
+                token = verify_token(get_session(), plain.strip(), roles)
+            if token is None:
+                response = jsonify(error="a valid API token is required")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
+                return response, 401
+            get_session().commit()
+            g.api_token = token
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        if user is None:
+            flash(t("用户名或密码错误"))
+            return render_template("login.html"), 401
+        login_user(LoginUser(user))
+        return redirect(_safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
+    return render_template("login.html")
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,95 @@
+"""The database inside the Flask application: one session per request, and `hotline db`."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app, g
+from sqlalchemy import orm
+
+from hotline import db
+from hotline.jobs import attach_job_dispatch
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def init_app(app: Flask) -> None:
+    engine = db.create_engine(app.config["DATABASE_URL"])
+    factory = db.session_factory(engine)
+    attach_job_dispatch(factory)
+    app.extensions["hotline.engine"] = engine
+    app.extensions["hotline.sessions"] = factory
+    app.teardown_appcontext(_close_session)
+    app.cli.add_command(db_cli)
+
+
+def get_session() -> orm.Session:
+    """The session of the current request (or CLI command), opened on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["hotline.sessions"]()
+    return g.db_session
+
+
+@contextmanager
+def new_session():
+    """A session of its own (for jobs and the gateway), committed when the block succeeds."""
+    session = current_app.extensions["hotline.sessions"]()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def engine() -> sa.Engine:
+    return current_app.extensions["hotline.engine"]
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` with the project's Alembic migrations."""
+    url = sa.engine.make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(database_url), revision)
+
+
+@click.group("db", help="Database schema commands.")
+def db_cli() -> None:
+    pass
+
+
+@db_cli.command("upgrade", help="Create or upgrade the schema to the newest migration.")
+@click.argument("revision", default="head")
+def upgrade_command(revision: str) -> None:
+    url = current_app.config["DATABASE_URL"]
+    try:
+        upgrade(url, revision)
+    except sa.exc.OperationalError as exc:
+        raise click.ClickException(f"database unreachable: {_first_line(exc)}") from None
+    click.echo(f"database {sa.engine.make_url(url).render_as_string()} is at {revision}")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,52 @@
+"""Users, roles and API tokens; and the one place that imports every model for the metadata."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+import knowledge_base.models
+import routing.models
+import workorders.models
+from hotline.db import Base, UTCDateTime, utcnow
+
+ROLES = ("agent", "supervisor", "department", "monitor", "admin")
+TOKEN_ROLES = ("monitor", "open311")
+
+__all__ = ["ROLES", "TOKEN_ROLES", "ApiToken", "Base", "User"]
+# Imported for their side effect of registering tables on Base.metadata.
+_MODEL_MODULES = (knowledge_base.models, routing.models, workorders.models)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    username: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    password_hash: orm.Mapped[str] = orm.mapped_column(sa.String(256))
+    display_name: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
+    role: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    unit_code: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("units.code"))
+    active: orm.Mapped[bool] = orm.mapped_column(default=True)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint(sa.column("role").in_(ROLES), name="role"),)
+
+
+class ApiToken(Base):
+    """A bearer token for the monitor API or Open311; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    role: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    prefix: orm.Mapped[str] = orm.mapped_column(sa.String(12))
+    token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    last_used_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.CheckConstraint(sa.column("role").in_(TOKEN_ROLES), name="role"),)

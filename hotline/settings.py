@@ -1,0 +1,166 @@
+"""Settings read from the environment, parsed strictly.
+
+Every value is checked at start-up; a wrong one raises :class:`SettingsError` whose message
+names the variable, so the command line can stop with one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_INSTANCE_PATH = Path.cwd() / "instance"
+TIMEZONE = "Asia/Shanghai"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    public_url: str | None
+    twilio_account_sid: str | None
+    twilio_auth_token: str
+    main_number: str
+    instance_path: Path
+
+    @property
+    def uses_twilio(self) -> bool:
+        """True when real Twilio credentials are configured (else the local gateway is used)."""
+        return self.twilio_account_sid is not None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        instance = Path(_get(env, "HOTLINE_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH).resolve()
+        sid = _twilio_sid(env)
+        token = _twilio_token(env, sid)
+        return cls(
+            database_url=_database_url(env, instance),
+            redis_url=_redis_url(env),
+            secret_key=_get(env, "HOTLINE_SECRET_KEY") or _instance_secret(instance, "secret_key"),
+            public_url=_public_url(env),
+            twilio_account_sid=sid,
+            twilio_auth_token=token or _instance_secret(instance, "local_twilio_auth_token"),
+            main_number=_main_number(env),
+            instance_path=instance,
+        )
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _database_url(env: Mapping[str, str], instance: Path) -> str:
+    raw = _get(env, "HOTLINE_DATABASE_URL")
+    if raw is None:
+        return f"sqlite:///{instance / 'hotline.sqlite3'}"
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise SettingsError(
+            f"HOTLINE_DATABASE_URL: {raw!r} is not a database URL "
+            "(expected e.g. postgresql+psycopg://user@host/db or sqlite:///path)"
+        ) from None
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise SettingsError(
+            f"HOTLINE_DATABASE_URL: unsupported database {backend!r} (use postgresql or sqlite)"
+        )
+    if backend == "postgresql" and url.drivername == "postgresql":
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    raw = _get(env, "HOTLINE_REDIS_URL")
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise SettingsError(
+            f"HOTLINE_REDIS_URL: {raw!r} is not a Redis URL (expected redis://host:6379/0)"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise SettingsError(f"HOTLINE_REDIS_URL: {raw!r} has a malformed port") from None
+    return raw
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    raw = _get(env, "HOTLINE_PUBLIC_URL")
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"HOTLINE_PUBLIC_URL: {raw!r} must be an absolute http(s) URL "
+            "such as https://hotline.example.gov"
+        )
+    if parts.query or parts.fragment:
+        raise SettingsError(f"HOTLINE_PUBLIC_URL: {raw!r} must not have a query or fragment")
+    return raw.rstrip("/")
+
+
+def _twilio_sid(env: Mapping[str, str]) -> str | None:
+    raw = _get(env, "TWILIO_ACCOUNT_SID")
+    if raw is None:
+        return None
+    if not re.fullmatch(r"AC[0-9a-fA-F]{32}", raw):
+        raise SettingsError(
+            "TWILIO_ACCOUNT_SID: expected 'AC' followed by 32 hexadecimal characters"
+        )
+    return raw
+
+
+def _twilio_token(env: Mapping[str, str], sid: str | None) -> str | None:
+    raw = _get(env, "TWILIO_AUTH_TOKEN")
+    if raw is None:
+        if sid is not None:
+            raise SettingsError("TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set")
+        return None
+    if not re.fullmatch(r"[0-9a-fA-F]{32}", raw):
+        raise SettingsError("TWILIO_AUTH_TOKEN: expected 32 hexadecimal characters")
+    return raw
+
+
+def _main_number(env: Mapping[str, str]) -> str:
+    raw = _get(env, "HOTLINE_MAIN_NUMBER") or "12345"
+    if not re.fullmatch(r"\+?[0-9-]{3,20}", raw):
+        raise SettingsError(f"HOTLINE_MAIN_NUMBER: {raw!r} is not a phone number")
+    return raw
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """A random secret kept in the instance folder, so the embedded default needs no setup."""
+    path = instance / name
+    try:
+        if path.exists():
+            return path.read_text().strip()
+        instance.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(16)
+        path.write_text(value + "\n")
+        path.chmod(0o600)
+        return value
+    except OSError as exc:
+        raise SettingsError(
+            f"HOTLINE_INSTANCE_PATH: cannot keep {name} in {instance}: {exc.strerror}"
+        ) from None

@@ -1,0 +1,1 @@
+"""The web console's blueprints, one module each."""

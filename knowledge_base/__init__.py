@@ -1,0 +1,1 @@
+"""The knowledge base agents answer from: articles and their search index."""

@@ -1,0 +1,1 @@
+"""The call router: number plan, IVR menu, skills, queues, agents and call distribution."""

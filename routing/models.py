@@ -1,0 +1,112 @@
+"""The call router's data: skills, the number plan, the IVR menu, agents and calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from hotline.db import Base, UTCDateTime, utcnow
+
+AGENT_STATES = ("offline", "available", "reserved", "on_call", "wrap_up", "break")
+CALL_STATUSES = ("ivr", "queued", "connected", "completed", "abandoned", "failed")
+
+
+class Skill(Base):
+    """A queue of calls that a group of agents is trained to answer."""
+
+    __tablename__ = "skills"
+
+    code: orm.Mapped[str] = orm.mapped_column(sa.String(40), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    name_en: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
+
+
+class LegacyLine(Base):
+    """One of the department hotlines merged into 12345; calls to it skip the menu."""
+
+    __tablename__ = "legacy_lines"
+
+    number: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(120))
+    unit_code: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey("units.code"))
+    default_category_code: orm.Mapped[str | None] = orm.mapped_column(
+        sa.ForeignKey("categories.code")
+    )
+    skill_code: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey("skills.code"))
+
+
+class IvrOption(Base):
+    """A choice in a voice menu: the digit, what is said, and the skill it leads to."""
+
+    __tablename__ = "ivr_options"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    menu: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="main")
+    digit: orm.Mapped[str] = orm.mapped_column(sa.String(1))
+    label: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    label_en: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
+    skill_code: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey("skills.code"))
+
+    __table_args__ = (sa.UniqueConstraint("menu", "digit"),)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("users.id"), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    client_name: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    languages: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="zh")
+    state: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="offline", index=True)
+    state_since: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+
+    skills: orm.Mapped[list[AgentSkill]] = orm.relationship(
+        back_populates="agent", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (sa.CheckConstraint(sa.column("state").in_(AGENT_STATES), name="state"),)
+
+
+class AgentSkill(Base):
+    __tablename__ = "agent_skills"
+
+    agent_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("agents.id"), primary_key=True)
+    skill_code: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey("skills.code"), primary_key=True)
+    level: orm.Mapped[int] = orm.mapped_column(default=1)
+
+    agent: orm.Mapped[Agent] = orm.relationship(back_populates="skills")
+
+
+class Call(Base):
+    """One inbound call, from the first webhook to its end."""
+
+    __tablename__ = "calls"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    call_sid: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    from_number: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    to_number: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    forwarded_from: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    entry: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    legacy_line_number: orm.Mapped[str | None] = orm.mapped_column(
+        sa.ForeignKey("legacy_lines.number")
+    )
+    category_hint_code: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("categories.code"))
+    language: orm.Mapped[str] = orm.mapped_column(sa.String(8), default="zh")
+    skill_code: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("skills.code"))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), index=True)
+    priority: orm.Mapped[int] = orm.mapped_column(default=0)
+    menu_attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    speech_result: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    agent_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("agents.id"), index=True)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
+    enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    answered_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    resolution: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    kb_article_id: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("kb_articles.id"))
+
+    __table_args__ = (sa.CheckConstraint(sa.column("status").in_(CALL_STATUSES), name="status"),)

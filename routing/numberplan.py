@@ -1,0 +1,58 @@
+"""The number plan: which entry a dialled number leads to (12345 or a merged legacy line)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+GUANGZHOU_AREA_CODE = "020"
+
+
+def normalize_number(raw: str | None) -> str:
+    """A Chinese number in national form: '+86 20 8317 5291' -> '02083175291'.
+
+    Service numbers (12345, 12333) and mobile numbers keep their digits; an 8-digit local
+    landline gets the Guangzhou area code.
+    """
+    if not raw:
+        return ""
+    text = raw.strip()
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+") or digits.startswith("00"):
+        digits = digits.removeprefix("00")
+        if not digits.startswith("86"):
+            return "+" + digits
+        national = digits[2:]
+        if national.startswith("1") or national.startswith("0"):
+            return national
+        return "0" + national
+    if len(digits) == 8 and not digits.startswith("1"):
+        return GUANGZHOU_AREA_CODE + digits
+    return digits
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How a call came in: ``main`` (the menu) or ``legacy`` with the line's number."""
+
+    kind: str
+    line_number: str | None = None
+
+
+def resolve_entry(
+    to: str | None,
+    forwarded_from: str | None,
+    main_numbers: Collection[str],
+    legacy_numbers: Collection[str],
+) -> Entry:
+    """The entry for a call: a forwarded legacy line wins, then the dialled number.
+
+    Legacy numbers are given in national form; anything unknown is treated as 12345.
+    """
+    legacy = {normalize_number(n): n for n in legacy_numbers}
+    for candidate in (forwarded_from, to):
+        number = normalize_number(candidate)
+        if number in legacy:
+            return Entry("legacy", legacy[number])
+    return Entry("main")

@@ -1,0 +1,224 @@
+"""Fixtures: the app on a real database (SQLite and PostgreSQL), Redis, signed Twilio posts.
+
+Every test that asks for ``app`` runs once per database backend. Services missing on a
+developer's machine skip those tests; under CI=true a missing service fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from twilio.request_validator import RequestValidator
+
+INSTANCE = tempfile.mkdtemp(prefix="hotline-test-")
+TWILIO_TOKEN = "0123456789abcdef0123456789abcdef"
+PUBLIC_URL = "https://hotline.example.gov"
+for name in list(os.environ):
+    if name.startswith("HOTLINE_") or name.startswith("TWILIO_"):
+        del os.environ[name]
+os.environ["HOTLINE_INSTANCE_PATH"] = INSTANCE
+os.environ["TWILIO_AUTH_TOKEN"] = TWILIO_TOKEN
+
+from hotline import db  # noqa: E402
+from hotline.app import create_app  # noqa: E402
+from hotline.database import upgrade  # noqa: E402
+from hotline.models import Base  # noqa: E402
+from hotline.seed import seed_reference  # noqa: E402
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_TEST_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+BACKENDS = [b for b in os.environ.get("HOTLINE_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+REFERENCE_TABLES = {
+    "skills",
+    "units",
+    "categories",
+    "legacy_lines",
+    "ivr_options",
+    "calendar_days",
+}
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def service_missing(message: str):
+    """Fail under CI (the service must be there), skip on a developer's machine."""
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: services are required)", pytrace=False)
+    pytest.skip(message)
+
+
+def _postgres_database(name: str) -> str:
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        service_missing(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {exc.orig}")
+    finally:
+        admin.dispose()
+    return sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_database(backend: str, name: str, directory: Path) -> tuple[str, callable]:
+    """A new, empty database of ``backend``; returns its URL and a function that drops it."""
+    if backend == "sqlite":
+        path = directory / f"{name}.sqlite3"
+        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+    full_name = f"hotline_{name}_{os.getpid()}"
+    url = _postgres_database(full_name)
+    return url, lambda: _drop_postgres_database(full_name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A migrated database with the reference data, shared by the tests of one backend."""
+    url, drop = make_database(request.param, "test", tmp_path_factory.mktemp("db"))
+    upgrade(url)
+    engine = db.create_engine(url)
+    with db.session_factory(engine)() as session:
+        seed_reference(session)
+        session.commit()
+    engine.dispose()
+    yield url
+    drop()
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return sa.engine.make_url(database_url).get_backend_name()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": None,
+            "PUBLIC_URL": PUBLIC_URL,
+            "SERVER_NAME": None,
+        }
+    )
+    yield app
+    engine = app.extensions["hotline.engine"]
+    _empty_transactional_tables(engine)
+    engine.dispose()
+
+
+def _empty_transactional_tables(engine: sa.Engine) -> None:
+    tables = [t for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def session(app):
+    """A transactional session, for tests that call services directly."""
+    with app.app_context():
+        factory = app.extensions["hotline.sessions"]
+        with factory() as session:
+            yield session
+
+
+@pytest.fixture
+def observer(app):
+    """An autocommit session for tests that drive the app over HTTP: it arranges rows that
+    are visible at once and reads current state, without holding a transaction (and, on
+    SQLite, the write lock) open between requests."""
+    engine = app.extensions["hotline.engine"].execution_options(isolation_level="AUTOCOMMIT")
+    with db.session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def gateway(app):
+    """The local gateway: what would have been sent to Twilio."""
+    return app.extensions["hotline.gateway"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    connection = Redis.from_url(REDIS_TEST_URL)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        service_missing(f"Redis unreachable at {REDIS_TEST_URL}: {exc}")
+    connection.flushdb()
+    yield REDIS_TEST_URL
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"the reference data sets are missing: {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def sign(url: str, params: dict, token: str = TWILIO_TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, params)
+
+
+def signed_post(client, path: str, params: dict, token: str = TWILIO_TOKEN):
+    """POST ``params`` to ``path`` with the signature Twilio would compute for it."""
+    return client.post(
+        path, data=params, headers={"X-Twilio-Signature": sign(PUBLIC_URL + path, params, token)}
+    )
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    match = CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, username: str, password: str):
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+def post_form(client, path: str, data: dict, page: str):
+    """Submit a form the way a browser does: with the CSRF token from the page it is on."""
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page)})

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import pytest
+
+from hotline.settings import Settings, SettingsError
+
+GOOD_SID = "AC" + "0" * 32
+GOOD_TOKEN = "f" * 32
+
+
+def settings(tmp_path: Path, **env) -> Settings:
+    return Settings.from_env({"HOTLINE_INSTANCE_PATH": str(tmp_path), **env})
+
+
+def test_defaults_need_no_setup(tmp_path):
+    s = settings(tmp_path)
+    assert s.database_url == f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+    assert s.redis_url is None
+    assert s.public_url is None
+    assert not s.uses_twilio
+    assert len(s.secret_key) == 32
+    assert len(s.twilio_auth_token) == 32
+
+
+def test_generated_secrets_are_kept_between_starts(tmp_path):
+    first, second = settings(tmp_path), settings(tmp_path)
+    assert first.secret_key == second.secret_key
+    assert first.twilio_auth_token == second.twilio_auth_token
+    assert first.secret_key != first.twilio_auth_token
+
+
+def test_plain_postgresql_url_uses_psycopg3(tmp_path):
+    s = settings(tmp_path, HOTLINE_DATABASE_URL="postgresql://u:p@db.internal/hotline")
+    assert s.database_url == "postgresql+psycopg://u:p@db.internal/hotline"
+
+
+def test_public_url_loses_its_trailing_slash(tmp_path):
+    s = settings(tmp_path, HOTLINE_PUBLIC_URL="https://hotline.example.gov/")
+    assert s.public_url == "https://hotline.example.gov"
+
+
+def test_twilio_credentials_switch_on_the_real_gateway(tmp_path):
+    s = settings(tmp_path, TWILIO_ACCOUNT_SID=GOOD_SID, TWILIO_AUTH_TOKEN=GOOD_TOKEN)
+    assert s.uses_twilio
+    assert s.twilio_auth_token == GOOD_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"HOTLINE_DATABASE_URL": "not a url"}, "HOTLINE_DATABASE_URL"),
+        ({"HOTLINE_DATABASE_URL": "mysql://u@h/db"}, "HOTLINE_DATABASE_URL"),
+        ({"HOTLINE_REDIS_URL": "http://localhost:6379"}, "HOTLINE_REDIS_URL"),
+        ({"HOTLINE_REDIS_URL": "redis://localhost:port"}, "HOTLINE_REDIS_URL"),
+        ({"HOTLINE_PUBLIC_URL": "hotline.example.gov"}, "HOTLINE_PUBLIC_URL"),
+        ({"HOTLINE_PUBLIC_URL": "https://h.example/?a=1"}, "HOTLINE_PUBLIC_URL"),
+        ({"TWILIO_ACCOUNT_SID": "AC123"}, "TWILIO_ACCOUNT_SID"),
+        ({"TWILIO_ACCOUNT_SID": GOOD_SID}, "TWILIO_AUTH_TOKEN"),
+        ({"TWILIO_AUTH_TOKEN": "short"}, "TWILIO_AUTH_TOKEN"),
+        ({"HOTLINE_MAIN_NUMBER": "call me"}, "HOTLINE_MAIN_NUMBER"),
+    ],
+)
+def test_a_bad_value_names_its_variable_in_one_line(tmp_path, env, variable):
+    with pytest.raises(SettingsError) as error:
+        settings(tmp_path, **env)
+    message = str(error.value)
+    assert message.startswith(variable + ":")
+    assert "\n" not in message
+
+
+def test_an_unwritable_instance_folder_is_reported(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(SettingsError, match="HOTLINE_INSTANCE_PATH"):
+        Settings.from_env({"HOTLINE_INSTANCE_PATH": str(blocker / "instance")})

@@ -1,0 +1,1 @@
+"""The Twilio edge: signed webhooks, TwiML, and the outbound gateway."""

@@ -1,0 +1,86 @@
+"""Outbound requests to Twilio's REST API, behind a small interface.
+
+:class:`TwilioGateway` talks to Twilio; :class:`LocalGateway` records what would have been
+sent, for the embedded default (no Twilio account) and for tests.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Protocol
+
+from hotline.db import utcnow
+
+
+class GatewayError(Exception):
+    """Twilio refused or could not be reached; the message says which."""
+
+
+class Gateway(Protocol):
+    def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
+        """Send a text; returns the provider's message id."""
+
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        """Make a live call fetch new TwiML from ``url`` (e.g. to bridge it to an agent)."""
+
+
+class TwilioGateway:
+    def __init__(self, account_sid: str, auth_token: str, from_number: str, http_client=None):
+        from twilio.rest import Client
+
+        self.client = Client(account_sid, auth_token, http_client=http_client)
+        self.from_number = from_number
+
+    def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
+        from twilio.base.exceptions import TwilioException
+
+        extra = {"status_callback": status_callback} if status_callback else {}
+        try:
+            message = self.client.messages.create(to=to, from_=self.from_number, body=body, **extra)
+        except TwilioException as exc:
+            raise GatewayError(f"Twilio refused the text to {to}: {exc}") from exc
+        return message.sid
+
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            self.client.calls(call_sid).update(url=url, method="POST")
+        except TwilioException as exc:
+            raise GatewayError(f"Twilio could not redirect call {call_sid}: {exc}") from exc
+
+
+class LocalGateway:
+    """Appends each request, as one JSON line, to a file instead of sending it.
+
+    A file rather than a table: it is written by web workers and job workers alike without
+    touching their database transactions, and anyone can read it (`tail -f`).
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
+        return self._record({"kind": "sms", "to": to, "body": body}, "SM")
+
+    def redirect_call(self, call_sid: str, url: str) -> None:
+        self._record({"kind": "redirect", "call_sid": call_sid, "url": url}, "RD")
+
+    def sent(self) -> list[dict]:
+        """Every request recorded so far, oldest first."""
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def _record(self, request: dict, prefix: str) -> str:
+        sid = prefix + secrets.token_hex(16)
+        line = json.dumps({"sid": sid, "at": utcnow().isoformat(), **request}, ensure_ascii=False)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One write() of one line with O_APPEND: concurrent writers never interleave.
+        with self.path.open("a", encoding="utf-8") as outbox:
+            outbox.write(line + "\n")
+        return sid

@@ -1,0 +1,37 @@
+"""Checking that a webhook really comes from Twilio (X-Twilio-Signature)."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+
+def public_url_of_request() -> str:
+    """The URL Twilio called: HOTLINE_PUBLIC_URL + path and query when set (behind a proxy)."""
+    public = current_app.config.get("PUBLIC_URL")
+    path = request.full_path.rstrip("?")
+    if public:
+        return public + path
+    return request.url
+
+
+def signature_is_valid() -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    return validator.validate(public_url_of_request(), request.form.to_dict(), signature)
+
+
+def twilio_signed(view):
+    """Refuse (403) any request whose Twilio signature is missing or wrong."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if not signature_is_valid():
+            abort(403, "missing or invalid X-Twilio-Signature")
+        return view(*args, **kwargs)
+
+    return checked

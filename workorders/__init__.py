@@ -1,0 +1,1 @@
+"""Work orders: intake, assignment, working-day deadlines, the state machine, reports."""
