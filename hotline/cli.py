@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from hotline.settings import Settings, SettingsError
 
@@ -75,6 +75,7 @@ def register(app: Flask) -> None:
 )
 @click.option("--kb", type=click.Path(exists=True, path_type=Path), help="A kb_articles.jsonl.")
 @database_errors
+@with_appcontext
 def seed(demo: bool, units, lines, categories, kb) -> None:
     from hotline import seed as loaders
     from hotline.database import get_session
@@ -119,6 +120,7 @@ def seed(demo: bool, units, lines, categories, kb) -> None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 @database_errors
+@with_appcontext
 def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
@@ -151,6 +153,7 @@ def _check_port(host: str, port: int) -> None:
 @click.command(help="Run an rq worker on the hotline's named queues.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queue", "queues", multiple=True, help="Queues to listen on (default: all).")
+@with_appcontext
 def worker(burst: bool, queues: tuple[str, ...]) -> None:
     from redis import Redis
     from redis.exceptions import RedisError
@@ -184,6 +187,7 @@ def token() -> None:
 @click.option("--role", required=True, type=click.Choice(["monitor", "open311"]))
 @click.option("--name", required=True, help="Who the token is for.")
 @database_errors
+@with_appcontext
 def token_create(role: str, name: str) -> None:
     from hotline.database import get_session
     from hotline.tokens import TokenError, create_token
@@ -201,6 +205,7 @@ def token_create(role: str, name: str) -> None:
 @token.command("revoke", help="Revoke a token by its id.")
 @click.argument("token_id", type=int)
 @database_errors
+@with_appcontext
 def token_revoke(token_id: int) -> None:
     from hotline.database import get_session
     from hotline.tokens import TokenError, revoke_token
@@ -229,6 +234,7 @@ def user() -> None:
 @click.option("--unit", "unit_code", help="The unit of a department user.")
 @click.password_option()
 @database_errors
+@with_appcontext
 def user_create(username: str, role: str, unit_code: str | None, password: str) -> None:
     from hotline.auth import hash_password
     from hotline.database import get_session

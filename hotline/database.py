@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 from sqlalchemy import orm
 
 from hotline import db
@@ -81,6 +82,7 @@ def db_cli() -> None:
 
 @db_cli.command("upgrade", help="Create or upgrade the schema to the newest migration.")
 @click.argument("revision", default="head")
+@with_appcontext
 def upgrade_command(revision: str) -> None:
     url = current_app.config["DATABASE_URL"]
     try:

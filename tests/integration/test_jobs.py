@@ -1,0 +1,124 @@
+"""Jobs run after commit: in-process by default, by a real rq worker when Redis is set."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from redis import Redis
+from rq import Queue
+
+from hotline import jobs
+from hotline.app import create_app
+from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
+from workorders import services
+from workorders.models import WorkOrder
+
+HOTLINE = Path(sys.executable).parent / "hotline"
+
+
+def file_order(session) -> WorkOrder:
+    order = services.open_work_order(
+        session,
+        channel="console",
+        category_code="SOCINS.PENSION",
+        description="养老金没有到账",
+        actor=services.SYSTEM,
+        citizen_phone="13800138000",
+    )
+    jobs.enqueue(session, "notify_work_order_filed", order.id)
+    return order
+
+
+def test_a_job_runs_in_process_once_its_transaction_commits(app, session, gateway):
+    order = file_order(session)
+    assert gateway.sent() == []  # not before the commit
+    session.commit()
+    (sms,) = gateway.sent()
+    assert sms["to"] == "13800138000"
+    assert order.number in sms["body"]
+
+
+def test_a_job_is_dropped_when_its_transaction_rolls_back(app, session, gateway):
+    file_order(session)
+    session.rollback()
+    session.commit()
+    assert gateway.sent() == []
+
+
+def test_an_unknown_job_is_refused_at_once(session):
+    with pytest.raises(KeyError):
+        jobs.enqueue(session, "no_such_job", 1)
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_a_real_rq_worker_runs_the_job_exactly_once(database_url, redis_url, tmp_path):
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "INSTANCE_PATH": str(tmp_path),
+            "PUBLIC_URL": PUBLIC_URL,
+        }
+    )
+    connection = Redis.from_url(redis_url)
+    try:
+        with app.app_context():
+            with app.extensions["hotline.sessions"]() as session:
+                order = file_order(session)
+                session.commit()
+            queue = Queue("messages", connection=connection)
+            assert queue.count == 1  # queued on Redis, not run in this process
+            gateway = app.extensions["hotline.gateway"]
+            assert gateway.sent() == []
+
+            env = {
+                **os.environ,
+                "HOTLINE_DATABASE_URL": database_url,
+                "HOTLINE_REDIS_URL": redis_url,
+                "HOTLINE_INSTANCE_PATH": str(tmp_path),
+                "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            }
+            worker = subprocess.run(
+                [str(HOTLINE), "worker", "--burst"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert worker.returncode == 0, worker.stderr
+            assert queue.count == 0
+            (sms,) = gateway.sent()
+            assert order.number in sms["body"]
+            with app.extensions["hotline.sessions"]() as session:
+                stored = session.scalar(sa.select(WorkOrder).where(WorkOrder.id == order.id))
+                assert stored.notified_at is not None
+
+            # The same job delivered again (a retry) sends nothing more.
+            queue.enqueue_call("hotline.tasks.notify_work_order_filed", args=(order.id,))
+            again = subprocess.run(
+                [str(HOTLINE), "worker", "--burst"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert again.returncode == 0, again.stderr
+            assert len(gateway.sent()) == 1
+    finally:
+        connection.flushdb()
+        connection.close()
+        engine = app.extensions["hotline.engine"]
+        with engine.begin() as conn:
+            for table in ("work_order_events", "work_orders", "ticket_counters"):
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+        engine.dispose()
+
+
+def test_the_worker_command_explains_that_redis_is_needed(runner):
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0
+    assert "HOTLINE_REDIS_URL is not set" in result.output
