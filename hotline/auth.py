@@ -126,7 +126,8 @@ def token_required(*roles: str):
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Only a path on this site: not //host, and no backslash, which browsers read as /.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
 

@@ -124,11 +124,16 @@ def seed(demo: bool, units, lines, categories, kb) -> None:
 def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
-    from hotline.database import engine
+    from hotline.database import engine, schema_revisions
 
     _check_port(host, port)
     with engine().connect() as connection:
-        connection.execute(sa.text("SELECT 1 FROM users LIMIT 1"))
+        current, needed = schema_revisions(connection)
+    if current != needed:
+        raise click.ClickException(
+            f"database schema is at {current or 'nothing'}, this code needs {needed}; "
+            "run `hotline db upgrade`"
+        )
     app = current_app._get_current_object()
     click.echo(f"serving the 12345 hotline on http://{host}:{port} (Ctrl-C stops)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")

@@ -9,6 +9,8 @@ import click
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 from sqlalchemy import orm
@@ -65,6 +67,13 @@ def alembic_config(database_url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
+
+
+def schema_revisions(connection: sa.Connection) -> tuple[str | None, str]:
+    """The schema revision the database is at, and the one this code needs."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    return current, head
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
