@@ -15,7 +15,7 @@ from hotline import auth, database, i18n
 from hotline.db import utcnow
 from hotline.jobs import InProcessRunner, RqRunner
 from hotline.settings import Settings
-from hotline.views import api, console, department, health, reports, supervisor
+from hotline.views import agent_api, api, console, department, health, reports, supervisor
 from webhooks import voice
 from webhooks.gateway import LocalGateway, TwilioGateway
 from workorders.calendar import LOCAL
@@ -35,6 +35,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         TWILIO_ACCOUNT_SID=settings.twilio_account_sid,
         TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
         MAIN_NUMBER=settings.main_number,
+        RESERVATION_SECONDS=settings.reservation_seconds,
+        SHORT_ABANDON_SECONDS=settings.short_abandon_seconds,
+        SERVICE_LEVEL_SECONDS=settings.service_level_seconds,
+        CALLBACK_OFFER_SECONDS=settings.callback_offer_seconds,
+        TWILIO_API_KEY=settings.twilio_api_key,
+        TWILIO_API_SECRET=settings.twilio_api_secret,
+        TWILIO_TWIML_APP_SID=settings.twilio_twiml_app_sid,
         INSTANCE_PATH=str(settings.instance_path),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
@@ -54,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     csrf.exempt(voice.bp)
+    csrf.exempt(agent_api.bp)
     for blueprint in (
         auth.bp,
         console.bp,
@@ -61,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         department.bp,
         reports.bp,
         api.bp,
+        agent_api.bp,
         health.bp,
         voice.bp,
     ):

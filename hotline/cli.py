@@ -62,7 +62,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def register(app: Flask) -> None:
-    for command in (seed, serve, worker, token, user):
+    from hotline.staffing_cli import staffing
+
+    for command in (seed, serve, worker, token, user, staffing):
         app.cli.add_command(command)
 
 

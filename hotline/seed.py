@@ -128,7 +128,11 @@ def load_skills(session: orm.Session, records: Iterable[Mapping]) -> LoadResult:
     result = LoadResult("skills")
     for record in records:
         _required(record, "code", "name")
-        values = {"code": record["code"], "name": record["name"], **_optional(record, "name_en")}
+        values = {
+            "code": record["code"],
+            "name": record["name"],
+            **_optional(record, "name_en", "overflow_after_seconds", "overflow_skills"),
+        }
         _upsert(session, Skill, record["code"], values, result)
     session.flush()
     return result
@@ -209,7 +213,9 @@ def load_legacy_lines(session: orm.Session, records: Iterable[Mapping]) -> LoadR
 def load_ivr_menu(session: orm.Session, records: Iterable[Mapping]) -> LoadResult:
     result = LoadResult("voice menu")
     for record in records:
-        _required(record, "digit", "skill", "label")
+        _required(record, "digit", "label")
+        if not record.get("skill") and not record.get("language"):
+            raise SeedError(f"menu option {record!r:.80} leads nowhere: give a skill or a language")
         menu = record.get("menu", "main")
         option = session.scalar(
             sa.select(IvrOption).where(IvrOption.menu == menu, IvrOption.digit == record["digit"])
@@ -217,9 +223,13 @@ def load_ivr_menu(session: orm.Session, records: Iterable[Mapping]) -> LoadResul
         values = {
             "menu": menu,
             "digit": record["digit"],
-            "skill_code": record["skill"],
+            "skill_code": record.get("skill"),
+            "language": record.get("language"),
             "label": record["label"],
+            "label_yue": record.get("label_yue", ""),
             "label_en": record.get("label_en", ""),
+            "keywords": list(record.get("keywords", [])),
+            "priority": int(record.get("priority", 0)),
         }
         if option is None:
             session.add(IvrOption(**values))

@@ -35,6 +35,13 @@ class Settings:
     twilio_auth_token: str
     main_number: str
     instance_path: Path
+    reservation_seconds: int = 15
+    short_abandon_seconds: int = 5
+    service_level_seconds: int = 20
+    callback_offer_seconds: int = 60
+    twilio_api_key: str | None = None
+    twilio_api_secret: str | None = None
+    twilio_twiml_app_sid: str | None = None
 
     @property
     def uses_twilio(self) -> bool:
@@ -56,6 +63,11 @@ class Settings:
             twilio_auth_token=token or _instance_secret(instance, "local_twilio_auth_token"),
             main_number=_main_number(env),
             instance_path=instance,
+            reservation_seconds=_seconds(env, "HOTLINE_RESERVATION_SECONDS", 15),
+            short_abandon_seconds=_seconds(env, "HOTLINE_SHORT_ABANDON_SECONDS", 5),
+            service_level_seconds=_seconds(env, "HOTLINE_SERVICE_LEVEL_SECONDS", 20),
+            callback_offer_seconds=_seconds(env, "HOTLINE_CALLBACK_OFFER_SECONDS", 60),
+            **_voice_client(env),
         )
 
 
@@ -147,6 +159,34 @@ def _main_number(env: Mapping[str, str]) -> str:
     if not re.fullmatch(r"\+?[0-9-]{3,20}", raw):
         raise SettingsError(f"HOTLINE_MAIN_NUMBER: {raw!r} is not a phone number")
     return raw
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 86400:
+        raise SettingsError(f"{name}: {raw!r} is not a number of seconds between 1 and 86400")
+    return int(raw)
+
+
+def _voice_client(env: Mapping[str, str]) -> dict[str, str | None]:
+    """The API key and TwiML app that browser agents' Voice access tokens are made with."""
+    values = {
+        "twilio_api_key": _get(env, "TWILIO_API_KEY"),
+        "twilio_api_secret": _get(env, "TWILIO_API_SECRET"),
+        "twilio_twiml_app_sid": _get(env, "TWILIO_TWIML_APP_SID"),
+    }
+    key, app = values["twilio_api_key"], values["twilio_twiml_app_sid"]
+    if key is not None and not re.fullmatch(r"SK[0-9a-fA-F]{32}", key):
+        raise SettingsError("TWILIO_API_KEY: expected 'SK' followed by 32 hexadecimal characters")
+    if app is not None and not re.fullmatch(r"AP[0-9a-fA-F]{32}", app):
+        raise SettingsError(
+            "TWILIO_TWIML_APP_SID: expected 'AP' followed by 32 hexadecimal characters"
+        )
+    if key is not None and values["twilio_api_secret"] is None:
+        raise SettingsError("TWILIO_API_SECRET: required when TWILIO_API_KEY is set")
+    return values
 
 
 def _instance_secret(instance: Path, name: str) -> str:

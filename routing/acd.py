@@ -1,7 +1,11 @@
 """Automatic call distribution decisions, made from plain data.
 
-Which agent a waiting call goes to, and which waiting call a freed agent takes. The
-callers (``routing.services``) load the data, lock rows, and persist the decision.
+Which agent a waiting call is offered to, and which waiting call a freed agent gets. The
+callers (``routing.services``) load and lock the rows, and persist the decision.
+
+A call first waits for agents with its own skill and language. After its skill's overflow
+time it may also go to agents of the skill's secondary skills; after twice that time, to
+any available agent (the general pool), whatever their skills or languages.
 """
 
 from __future__ import annotations
@@ -9,6 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+GENERAL_SKILL = "general"
+DEFAULT_OVERFLOW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class SkillRule:
+    code: str
+    overflow_after_seconds: int = DEFAULT_OVERFLOW_SECONDS
+    overflow_skills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -27,29 +41,90 @@ class CallView:
     enqueued_at: datetime
     priority: int = 0
     language: str = "zh"
+    declined_by: frozenset[int] = frozenset()
 
 
-def can_answer(agent: AgentView, call: CallView) -> bool:
-    """The agent has the call's skill and speaks its language."""
-    return call.skill_code in agent.skills and call.language in agent.languages
+@dataclass(frozen=True)
+class Reach:
+    """Who may take a call now: these skills (None: anyone) and whether language matters."""
+
+    skills: frozenset[str] | None
+    language_required: bool
 
 
-def pick_agent(call: CallView, agents: Iterable[AgentView]) -> AgentView | None:
-    """The available eligible agent idle longest; a higher skill level breaks ties."""
-    eligible = [a for a in agents if a.state == "available" and can_answer(a, call)]
-    if not eligible:
+def reach(call: CallView, now: datetime, rules: Mapping[str, SkillRule]) -> Reach:
+    """How far the call has overflowed after waiting until ``now``."""
+    rule = rules.get(call.skill_code) or SkillRule(call.skill_code)
+    waited = (now - call.enqueued_at).total_seconds()
+    if waited < rule.overflow_after_seconds:
+        return Reach(frozenset({call.skill_code}), True)
+    if waited < 2 * rule.overflow_after_seconds:
+        return Reach(frozenset({call.skill_code, *rule.overflow_skills}), True)
+    return Reach(None, False)
+
+
+def match_level(agent: AgentView, call: CallView, scope: Reach) -> int | None:
+    """The agent's level for the call (higher is better), or None if they may not take it."""
+    if agent.id in call.declined_by:
         return None
-    return min(eligible, key=lambda a: (a.state_since, -a.skills[call.skill_code], a.id))
+    if scope.language_required and call.language not in agent.languages:
+        return None
+    if scope.skills is None:
+        return agent.skills.get(call.skill_code, 0)
+    levels = [agent.skills[s] for s in scope.skills if s in agent.skills]
+    if not levels:
+        return None
+    # The call's own skill counts fully; an overflow skill ranks below any own-skill agent.
+    own = agent.skills.get(call.skill_code)
+    return own if own is not None else max(levels) - 100
 
 
-def pick_call(agent: AgentView, calls: Iterable[CallView]) -> CallView | None:
+def pick_agent(
+    call: CallView,
+    agents: Iterable[AgentView],
+    now: datetime,
+    rules: Mapping[str, SkillRule] | None = None,
+) -> AgentView | None:
+    """The eligible available agent idle longest; a higher skill level breaks ties."""
+    scope = reach(call, now, rules or {})
+    best, best_key = None, None
+    for agent in agents:
+        if agent.state != "available":
+            continue
+        level = match_level(agent, call, scope)
+        if level is None:
+            continue
+        key = (level < 0, agent.state_since, -level, agent.id)
+        if best_key is None or key < best_key:
+            best, best_key = agent, key
+    return best
+
+
+def pick_call(
+    agent: AgentView,
+    calls: Iterable[CallView],
+    now: datetime,
+    rules: Mapping[str, SkillRule] | None = None,
+) -> CallView | None:
     """The eligible call with the highest priority, then the longest wait."""
-    eligible = [c for c in calls if can_answer(agent, c)]
-    if not eligible:
-        return None
-    return min(eligible, key=lambda c: (-c.priority, c.enqueued_at, c.id))
+    rules = rules or {}
+    best, best_key = None, None
+    for call in calls:
+        if match_level(agent, call, reach(call, now, rules)) is None:
+            continue
+        key = (-call.priority, call.enqueued_at, call.id)
+        if best_key is None or key < best_key:
+            best, best_key = call, key
+    return best
 
 
 def queue_order(calls: Iterable[CallView]) -> list[CallView]:
     """Calls in the order they will be served."""
     return sorted(calls, key=lambda c: (-c.priority, c.enqueued_at, c.id))
+
+
+def expected_wait_seconds(position: int, handle_seconds: float, agents: int) -> int:
+    """A caller's expected wait: the calls ahead, served by ``agents`` at the handle time."""
+    if position <= 0:
+        return 0
+    return round(position * handle_seconds / max(agents, 1))

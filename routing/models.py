@@ -10,7 +10,9 @@ from sqlalchemy import orm
 from hotline.db import Base, UTCDateTime, utcnow
 
 AGENT_STATES = ("offline", "available", "reserved", "on_call", "wrap_up", "break")
-CALL_STATUSES = ("ivr", "queued", "connected", "completed", "abandoned", "failed")
+CALL_STATUSES = ("ivr", "queued", "connected", "completed", "abandoned", "failed", "left")
+CALL_KINDS = ("inbound", "callback")
+LANGUAGES = ("zh", "yue", "en")
 
 
 class Skill(Base):
@@ -21,6 +23,10 @@ class Skill(Base):
     code: orm.Mapped[str] = orm.mapped_column(sa.String(40), primary_key=True)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(80))
     name_en: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
+    # After this wait a call may go to agents of the secondary skills; after twice this
+    # wait, to any agent.
+    overflow_after_seconds: orm.Mapped[int] = orm.mapped_column(default=60)
+    overflow_skills: orm.Mapped[list[str]] = orm.mapped_column(sa.JSON, default=list)
 
 
 class LegacyLine(Base):
@@ -38,7 +44,11 @@ class LegacyLine(Base):
 
 
 class IvrOption(Base):
-    """A choice in a voice menu: the digit, what is said, and the skill it leads to."""
+    """A choice in a voice menu: the digit, what is said, and where it leads.
+
+    The ``language`` menu's options set the caller's language; the ``main`` menu's options
+    lead to a skill, by digit or by speech (``keywords`` are the speech hints).
+    """
 
     __tablename__ = "ivr_options"
 
@@ -46,8 +56,15 @@ class IvrOption(Base):
     menu: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="main")
     digit: orm.Mapped[str] = orm.mapped_column(sa.String(1))
     label: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    label_yue: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
     label_en: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
-    skill_code: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey("skills.code"))
+    skill_code: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("skills.code"))
+    language: orm.Mapped[str | None] = orm.mapped_column(sa.String(8))
+    keywords: orm.Mapped[list[str]] = orm.mapped_column(sa.JSON, default=list)
+    priority: orm.Mapped[int] = orm.mapped_column(default=0)
+
+    def label_in(self, language: str) -> str:
+        return {"yue": self.label_yue, "en": self.label_en}.get(language) or self.label
 
     __table_args__ = (sa.UniqueConstraint("menu", "digit"),)
 
@@ -62,6 +79,7 @@ class Agent(Base):
     languages: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="zh")
     state: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="offline", index=True)
     state_since: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+    state_reason: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
 
     skills: orm.Mapped[list[AgentSkill]] = orm.relationship(
         back_populates="agent", cascade="all, delete-orphan"
@@ -87,6 +105,8 @@ class Call(Base):
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     call_sid: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="inbound")
+    parent_call_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("calls.id"))
     from_number: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     to_number: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     forwarded_from: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
@@ -102,6 +122,17 @@ class Call(Base):
     menu_attempts: orm.Mapped[int] = orm.mapped_column(default=0)
     speech_result: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     agent_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("agents.id"), index=True)
+    reserved_agent_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("agents.id"), index=True
+    )
+    reservation_expires_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    declined_agent_ids: orm.Mapped[list[int]] = orm.mapped_column(sa.JSON, default=list)
+    wait_choice: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    recording_url: orm.Mapped[str | None] = orm.mapped_column(sa.String(400))
+    queue_result: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    queue_seconds: orm.Mapped[int | None]
+    wrap_up_seconds: orm.Mapped[int | None]
+    rating: orm.Mapped[int | None]
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
     enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     answered_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
@@ -109,4 +140,35 @@ class Call(Base):
     resolution: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
     kb_article_id: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("kb_articles.id"))
 
-    __table_args__ = (sa.CheckConstraint(sa.column("status").in_(CALL_STATUSES), name="status"),)
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("status").in_(CALL_STATUSES), name="status"),
+        sa.Index("ix_calls_status_enqueued_at", "status", "enqueued_at"),
+    )
+
+
+class CallEvent(Base):
+    """A webhook event applied to a call; the unique key makes a repeated delivery a no-op."""
+
+    __tablename__ = "call_events"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    call_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("calls.id"), index=True)
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    key: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+    payload: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
+
+    __table_args__ = (sa.UniqueConstraint("call_id", "kind", "key"),)
+
+
+class AgentStateChange(Base):
+    """An agent's state over time: one row per spell, closed when the next begins."""
+
+    __tablename__ = "agent_state_changes"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    agent_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("agents.id"), index=True)
+    state: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    reason: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
+    started_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, index=True)
+    ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)

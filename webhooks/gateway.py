@@ -25,6 +25,9 @@ class Gateway(Protocol):
     def redirect_call(self, call_sid: str, url: str) -> None:
         """Make a live call fetch new TwiML from ``url`` (e.g. to bridge it to an agent)."""
 
+    def place_call(self, to: str, url: str) -> str:
+        """Call ``to``; once answered the call fetches its TwiML from ``url``. Returns its sid."""
+
 
 class TwilioGateway:
     def __init__(self, account_sid: str, auth_token: str, from_number: str, http_client=None):
@@ -51,6 +54,15 @@ class TwilioGateway:
         except TwilioException as exc:
             raise GatewayError(f"Twilio could not redirect call {call_sid}: {exc}") from exc
 
+    def place_call(self, to: str, url: str) -> str:
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            call = self.client.calls.create(to=to, from_=self.from_number, url=url, method="POST")
+        except TwilioException as exc:
+            raise GatewayError(f"Twilio could not call {to}: {exc}") from exc
+        return call.sid
+
 
 class LocalGateway:
     """Appends each request, as one JSON line, to a file instead of sending it.
@@ -67,6 +79,9 @@ class LocalGateway:
 
     def redirect_call(self, call_sid: str, url: str) -> None:
         self._record({"kind": "redirect", "call_sid": call_sid, "url": url}, "RD")
+
+    def place_call(self, to: str, url: str) -> str:
+        return self._record({"kind": "call", "to": to, "url": url}, "CA")
 
     def sent(self) -> list[dict]:
         """Every request recorded so far, oldest first."""

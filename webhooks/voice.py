@@ -8,11 +8,15 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
+from hotline.calls import keep_queues_moving, router_settings
 from hotline.database import get_session
+from hotline.db import utcnow
 from routing import services as routing
-from routing.models import Agent, Call, Skill
+from routing.ivr import Phrase
+from routing.models import Agent, Call
 from webhooks import twiml
 from webhooks.signature import twilio_signed
+from workorders.models import Category
 
 bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
 log = logging.getLogger(__name__)
@@ -34,6 +38,13 @@ def _call_sid() -> str:
     return call_sid
 
 
+def _known_call() -> Call:
+    call = routing.get_call(get_session(), _call_sid())
+    if call is None:
+        abort(400, "unknown CallSid")
+    return call
+
+
 @bp.post("")
 @twilio_signed
 def incoming():
@@ -47,50 +58,107 @@ def incoming():
         main_number=current_app.config["MAIN_NUMBER"],
     )
     if line is not None:
-        routing.enqueue_call(session, call, line.skill_code)
-        session.commit()
+        if call.status == "ivr" and line.skill_code == "english":
+            call.language = "en"
+        _enqueue(session, call, line.skill_code)
         notice = twiml.prompt("merged", call.language, line=line.name)
         return _enqueue_response(call, notice)
     session.commit()
-    if call.status == "queued":
+    if call.status != "ivr":
         return _enqueue_response(call)
-    return _menu_response(session, call)
+    return _language_menu(session)
+
+
+@bp.post("/language")
+@twilio_signed
+def language_choice():
+    session = get_session()
+    call = _known_call()
+    if call.status != "ivr":
+        return _enqueue_response(call)
+    if routing.choose_language(session, call, request.form.get("Digits")):
+        session.commit()
+        return _topic_menu(session, call)
+    if call.menu_attempts >= MENU_TRIES:
+        call.menu_attempts = 0
+        session.commit()
+        return _topic_menu(session, call)
+    session.commit()
+    return _language_menu(session, retry=True)
 
 
 @bp.post("/menu")
 @twilio_signed
 def menu_choice():
     session = get_session()
-    call = routing.get_call(session, _call_sid())
-    if call is None:
-        abort(400, "unknown call")
+    call = _known_call()
     if call.status != "ivr":
         return _enqueue_response(call)
-    option = routing.choose_option(session, call, request.form.get("Digits"))
-    if option is not None:
-        routing.enqueue_call(session, call, option.skill_code)
+    choice = routing.choose_topic(
+        session,
+        call,
+        request.form.get("Digits"),
+        request.form.get("SpeechResult"),
+        _category_phrases(session),
+    )
+    if choice is not None:
+        _enqueue(session, call, choice.skill_code)
     elif call.menu_attempts >= MENU_TRIES:
-        routing.enqueue_call(session, call, routing.GENERAL_SKILL)
-    session.commit()
-    if call.status == "queued":
-        return _enqueue_response(call)
-    return _menu_response(session, call, retry=True)
+        _enqueue(session, call, routing.GENERAL_SKILL)
+    else:
+        session.commit()
+        return _topic_menu(session, call, retry=True)
+    return _enqueue_response(call)
 
 
 @bp.post("/wait")
 @twilio_signed
 def wait():
-    language = "zh"
-    call = routing.get_call(get_session(), request.form.get("CallSid", ""))
-    if call is not None:
-        language = call.language
+    session = get_session()
+    keep_queues_moving(session)
+    call = routing.get_call(session, request.form.get("CallSid", ""))
+    language = call.language if call else "zh"
     response = VoiceResponse()
-    position = request.form.get("QueuePosition", "")
-    if position.isdigit() and int(position) > 1:
-        twiml.say(response, twiml.prompt("position", language, ahead=int(position) - 1), language)
+    if call is None or call.status != "queued":
+        response.pause(length=5)
+        return twiml.twiml(response)
+    ahead = routing.queue_position(session, call) - 1
+    if ahead > 0:
+        minutes = max(1, round(routing.expected_wait(session, call) / 60))
+        twiml.say(
+            response, twiml.prompt("position", language, ahead=ahead, minutes=minutes), language
+        )
     else:
         twiml.say(response, twiml.prompt("next", language), language)
-    response.pause(length=15)
+    waited = _seconds_waited(call)
+    if call.wait_choice is None and waited >= router_settings().offer_choices_after_seconds:
+        gather = response.gather(
+            num_digits=1, action=url_for("voice.wait_choice"), method="POST", timeout=5
+        )
+        twiml.say(gather, twiml.prompt("choices", language), language)
+    response.pause(length=10)
+    return twiml.twiml(response)
+
+
+@bp.post("/wait-choice")
+@twilio_signed
+def wait_choice():
+    session = get_session()
+    call = _known_call()
+    language = call.language
+    digit = request.form.get("Digits", "")[:1]
+    choice = {"1": "wait", "2": "callback", "3": "message"}.get(digit)
+    response = VoiceResponse()
+    if choice is None or call.status != "queued":
+        twiml.say(response, twiml.prompt("keep_waiting", language), language)
+        return twiml.twiml(response)
+    routing.choose_while_waiting(session, call, choice)
+    session.commit()
+    if choice == "wait":
+        twiml.say(response, twiml.prompt("keep_waiting", language), language)
+    else:
+        # Leaving the queue makes Twilio call the <Enqueue> action, which takes it from here.
+        response.leave()
     return twiml.twiml(response)
 
 
@@ -98,17 +166,44 @@ def wait():
 @twilio_signed
 def queue_result():
     session = get_session()
-    if request.form.get("QueueResult") in ("hangup", "leave", "error", "system-error"):
-        routing.record_call_status(session, _call_sid(), "completed")
-        session.commit()
-    return twiml.twiml(VoiceResponse())
+    queue_time = request.form.get("QueueTime", "")
+    call = routing.record_queue_result(
+        session,
+        _call_sid(),
+        request.form.get("QueueResult", "")[:32],
+        int(queue_time) if queue_time.isdigit() else None,
+    )
+    session.commit()
+    if call is None or call.queue_result != "leave":
+        return twiml.twiml(VoiceResponse())
+    if call.wait_choice == "message":
+        response = VoiceResponse()
+        twiml.say(response, twiml.prompt("leave_message", call.language), call.language)
+        response.record(
+            action=url_for("voice.recorded"), method="POST", max_length=120, finish_on_key="#"
+        )
+        return twiml.twiml(response)
+    return twiml.twiml(twiml.goodbye("callback_booked", call.language))
+
+
+@bp.post("/recorded")
+@twilio_signed
+def recorded():
+    session = get_session()
+    call = _known_call()
+    recording = request.form.get("RecordingUrl", "").strip()
+    if not recording.startswith("https://"):
+        abort(400, "RecordingUrl must be an https URL")
+    routing.record_message(session, call, recording[:400])
+    session.commit()
+    return twiml.twiml(twiml.goodbye("message_saved", call.language))
 
 
 @bp.post("/status")
 @twilio_signed
 def status():
     session = get_session()
-    routing.record_call_status(session, _call_sid(), request.form.get("CallStatus", ""))
+    routing.record_call_status(session, _call_sid(), request.form.get("CallStatus", "")[:32])
     session.commit()
     return twiml.twiml(VoiceResponse())
 
@@ -125,26 +220,99 @@ def bridge(call_id: int):
         return _enqueue_response(call)
     response = VoiceResponse()
     twiml.say(response, twiml.prompt("connecting", call.language), call.language)
-    dial = response.dial(action=url_for("voice.status", _external=False), method="POST")
+    dial = response.dial(action=url_for("voice.after_dial", call_id=call.id), method="POST")
     dial.client(agent.client_name)
     return twiml.twiml(response)
 
 
-def _menu_response(session, call: Call, retry: bool = False):
-    options = [(o.digit, o.label) for o in routing.menu_options(session)]
-    if not options:
-        routing.enqueue_call(session, call, routing.GENERAL_SKILL)
-        session.commit()
-        return _enqueue_response(call)
+@bp.post("/after-dial/<int:call_id>")
+@twilio_signed
+def after_dial(call_id: int):
+    """The agent's leg ended. If the caller is still there, ask them to rate the service."""
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None or call.call_sid != request.form.get("CallSid"):
+        abort(400, "this call is not the one being bridged")
+    caller_still_there = request.form.get("CallStatus") == "in-progress"
+    answered = request.form.get("DialCallStatus") == "completed"
+    routing.agent_leg_ended(session, call)
+    session.commit()
+    if not (caller_still_there and answered):
+        return twiml.twiml(VoiceResponse())
     return twiml.twiml(
-        twiml.menu(url_for("voice.menu_choice"), options, call.language, retry=retry)
+        twiml.single_digit(
+            url_for("voice.rating"), twiml.prompt("rate", call.language), call.language
+        )
     )
 
 
+@bp.post("/rating")
+@twilio_signed
+def rating():
+    session = get_session()
+    call = _known_call()
+    routing.record_rating(session, call.call_sid, request.form.get("Digits"))
+    session.commit()
+    return twiml.twiml(twiml.goodbye("thanks", call.language))
+
+
+def _enqueue(session, call: Call, skill_code: str) -> None:
+    routing.enqueue_call(session, call, skill_code)
+    session.commit()
+    routing.route_call(session, call.id, router_settings())
+    session.commit()
+
+
+def _seconds_waited(call: Call) -> float:
+    return (utcnow() - call.enqueued_at).total_seconds() if call.enqueued_at else 0.0
+
+
+def _language_menu(session, retry: bool = False):
+    options = [
+        (o.digit, o.language, o.label_in(o.language))
+        for o in routing.menu_options(session, "language")
+        if o.language
+    ]
+    if not options:
+        return _topic_menu(session, None, retry=retry)
+    return twiml.twiml(twiml.language_menu(url_for("voice.language_choice"), options, retry))
+
+
+def _topic_menu(session, call: Call | None, retry: bool = False):
+    language = call.language if call else "zh"
+    options = [o for o in routing.menu_options(session) if o.skill_code]
+    if not options and call is not None:
+        _enqueue(session, call, routing.GENERAL_SKILL)
+        return _enqueue_response(call)
+    hints = [k for o in options for k in o.keywords]
+    return twiml.twiml(
+        twiml.topic_menu(
+            url_for("voice.menu_choice"),
+            [(o.digit, o.label_in(language)) for o in options],
+            language,
+            hints,
+            retry,
+        )
+    )
+
+
+def _category_phrases(session) -> list[Phrase]:
+    rows = session.execute(
+        sa.select(Category.code, Category.name, Category.name_en, Category.skill_code).where(
+            Category.skill_code.is_not(None)
+        )
+    )
+    phrases = []
+    for code, name, name_en, skill in rows:
+        phrases.append(Phrase(name, skill, code))
+        if name_en:
+            phrases.append(Phrase(name_en, skill, code))
+    return phrases
+
+
 def _enqueue_response(call: Call, notice: str | None = None):
-    skill = get_session().get(Skill, call.skill_code) if call.skill_code else None
     response = twiml.enqueue(
-        skill.code if skill else routing.GENERAL_SKILL,
+        call.skill_code or routing.GENERAL_SKILL,
         wait_url=url_for("voice.wait"),
         action=url_for("voice.queue_result"),
         notice=notice,

@@ -224,6 +224,18 @@ def orders_for_unit(
     return list(session.scalars(query.order_by(WorkOrder.reply_deadline, WorkOrder.id)))
 
 
+def orders_for_phone(
+    session: orm.Session, phone: str, *, open_only: bool = True, limit: int = 10
+) -> list[WorkOrder]:
+    """A citizen's work orders by their phone number, newest first."""
+    if not phone:
+        return []
+    query = sa.select(WorkOrder).where(WorkOrder.citizen_phone == phone)
+    if open_only:
+        query = query.where(WorkOrder.status != "closed")
+    return list(session.scalars(query.order_by(WorkOrder.created_at.desc()).limit(limit)))
+
+
 def get_work_order_for_unit(session: orm.Session, number: str, unit_code: str | None) -> WorkOrder:
     """The order, if ``unit_code`` (or a unit above it) is responsible; else NotFound."""
     order = get_work_order(session, number)

@@ -1,23 +1,13 @@
-"""The agent console: state, waiting calls, the current call, the knowledge base, work orders."""
+"""The agent console: state, the offered call, the current call, the KB, work orders."""
 
 from __future__ import annotations
 
-import logging
-
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from hotline.auth import roles_required
+from hotline.calls import agent_became_free, agent_status, connect, router_settings
 from hotline.database import get_session
 from hotline.i18n import t
 from hotline.services import file_work_order
@@ -26,16 +16,15 @@ from knowledge_base import services as kb
 from knowledge_base.models import Article
 from routing import services as routing
 from routing.errors import RoutingError
-from routing.models import LegacyLine, Skill
+from routing.models import Skill
 from webhooks.gateway import GatewayError
 from workorders.errors import WorkOrderError
 from workorders.services import get_work_order
 
 bp = Blueprint("console", __name__, url_prefix="/console")
-log = logging.getLogger(__name__)
 
 
-def _agent():
+def current_agent():
     agent = routing.agent_for_user(get_session(), current_user.id)
     if agent is None:
         abort(403, "this login has no agent seat")
@@ -46,20 +35,22 @@ def _agent():
 @roles_required("agent", "supervisor")
 def home():
     session = get_session()
-    agent = _agent()
+    agent = current_agent()
+    status = agent_status(session, agent)
     call = routing.current_call(session, agent)
     query = request.args.get("q", "").strip()[:200]
     if not query and call is not None and call.speech_result:
         query = call.speech_result[:200]
     hits = kb.search_articles(session, query) if query else []
     articles = {a.id: a for a in (session.get(Article, h.id) for h in hits) if a}
+    skills = {s.code: s for s in session.scalars(sa.select(Skill))}
     return render_template(
         "console.html",
         agent=agent,
-        waiting=routing.waiting_calls_for(session, agent),
+        status=status,
+        waiting=routing.waiting_calls(session, [s.skill_code for s in agent.skills]),
         call=call,
-        line=session.get(LegacyLine, call.legacy_line_number or "") if call else None,
-        skills={s.code: s for s in session.scalars(sa.select(Skill))},
+        skills=skills,
         query=query,
         hits=hits,
         articles=articles,
@@ -69,40 +60,56 @@ def home():
     )
 
 
-@bp.post("/state")
-@roles_required("agent", "supervisor")
-def change_state():
+def _act(action):
     session = get_session()
     try:
-        routing.set_agent_state(session, _agent().id, request.form.get("state", ""))
+        action(session, current_agent())
         session.commit()
-    except RoutingError as exc:
+    except (RoutingError, GatewayError) as exc:
         session.rollback()
         flash(str(exc))
     return redirect(url_for("console.home"))
+
+
+@bp.post("/state")
+@roles_required("agent", "supervisor")
+def change_state():
+    state = request.form.get("state", "")
+
+    def change(session, agent):
+        routing.set_agent_state(session, agent.id, state)
+        session.commit()
+        if state == "available":
+            agent_became_free(session, agent.id)
+
+    return _act(change)
+
+
+@bp.post("/ready")
+@roles_required("agent", "supervisor")
+def ready():
+    def become_ready(session, agent):
+        routing.ready(session, agent.id)
+        session.commit()
+        agent_became_free(session, agent.id)
+
+    return _act(become_ready)
 
 
 @bp.post("/calls/<int:call_id>/accept")
 @roles_required("agent", "supervisor")
 def accept(call_id: int):
-    session = get_session()
-    agent = _agent()
-    try:
-        call = routing.accept_call(session, agent.id, call_id)
-        session.commit()
-    except RoutingError as exc:
-        session.rollback()
-        flash(str(exc))
-        return redirect(url_for("console.home")), 303
-    bridge_url = _public_url(url_for("voice.bridge", call_id=call.id))
-    try:
-        current_app.extensions["hotline.gateway"].redirect_call(call.call_sid, bridge_url)
-    except GatewayError as exc:
-        log.warning("bridging call %s failed: %s", call.call_sid, exc)
-        routing.release_call(session, call.id)
-        session.commit()
-        flash(str(exc))
-    return redirect(url_for("console.home"))
+    return _act(lambda session, agent: connect(session, agent, call_id))
+
+
+@bp.post("/calls/<int:call_id>/decline")
+@roles_required("agent", "supervisor")
+def decline(call_id: int):
+    return _act(
+        lambda session, agent: routing.decline_reservation(
+            session, agent.id, call_id, router_settings()
+        )
+    )
 
 
 @bp.post("/calls/<int:call_id>/resolve")
@@ -112,24 +119,19 @@ def resolve(call_id: int):
     article_id = request.form.get("article_id") or None
     if article_id is not None and session.get(Article, article_id) is None:
         abort(400, "unknown article")
-    try:
-        resolution = "kb" if article_id else "on_call"
-        routing.resolve_call(session, call_id, _agent().id, resolution, article_id)
-        session.commit()
+    resolution = "kb" if article_id else "on_call"
+
+    def record(session, agent):
+        routing.resolve_call(session, call_id, agent.id, resolution, article_id)
         flash(t("操作成功"))
-    except RoutingError as exc:
-        session.rollback()
-        flash(str(exc))
-    return redirect(url_for("console.home"))
+
+    return _act(record)
 
 
 @bp.post("/finish")
 @roles_required("agent", "supervisor")
 def finish():
-    session = get_session()
-    routing.finish_call(session, _agent().id)
-    session.commit()
-    return redirect(url_for("console.home"))
+    return _act(lambda session, agent: routing.finish_call(session, agent.id))
 
 
 @bp.post("/work-orders")
@@ -170,8 +172,3 @@ def order(number: str):
     except WorkOrderError:
         abort(404)
     return render_template("order.html", order=work_order, portal=False)
-
-
-def _public_url(path: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
-    return base + path

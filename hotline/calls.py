@@ -1,0 +1,132 @@
+"""Call handling that needs the router, the gateway and the application together."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, request, url_for
+from sqlalchemy import orm
+
+from routing import services as routing
+from routing.models import Agent, Call, LegacyLine, Skill
+from webhooks.gateway import GatewayError
+from workorders.services import orders_for_phone
+
+log = logging.getLogger(__name__)
+
+
+def router_settings() -> routing.RouterSettings:
+    config = current_app.config
+    return routing.RouterSettings(
+        reservation_seconds=config["RESERVATION_SECONDS"],
+        short_abandon_seconds=config["SHORT_ABANDON_SECONDS"],
+        offer_choices_after_seconds=config["CALLBACK_OFFER_SECONDS"],
+        service_level_seconds=config["SERVICE_LEVEL_SECONDS"],
+    )
+
+
+def public_url(path: str) -> str:
+    """An absolute URL Twilio can reach: HOTLINE_PUBLIC_URL, else this request's host."""
+    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    return base + path
+
+
+def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
+    """Accept the agent's reservation and bridge the citizen to them through the gateway.
+
+    An inbound caller waiting in the queue is redirected to a URL that dials the agent; a
+    callback task places a call to the citizen that does the same once answered. If the
+    gateway fails, the call goes back to the queue and the error is raised.
+    """
+    call = routing.accept_reservation(session, agent.id, call_id)
+    session.commit()
+    bridge = public_url(url_for("voice.bridge", call_id=call.id))
+    gateway = current_app.extensions["hotline.gateway"]
+    try:
+        if call.kind == "callback":
+            routing.dialled_back(session, call, gateway.place_call(call.from_number, bridge))
+        else:
+            gateway.redirect_call(call.call_sid, bridge)
+    except GatewayError:
+        log.warning("bridging call %s to agent %s failed", call.id, agent.id, exc_info=True)
+        routing.release_call(session, call.id)
+        session.commit()
+        raise
+    session.commit()
+    return call
+
+
+def agent_became_free(session: orm.Session, agent_id: int) -> Call | None:
+    """Offer the agent the best waiting call, now that they can take one."""
+    call = routing.offer_work(session, agent_id, router_settings())
+    session.commit()
+    return call
+
+
+def keep_queues_moving(session: orm.Session) -> None:
+    """Expire unanswered reservations and overflow waiting calls; cheap when nothing waits."""
+    routing.tick(session, router_settings())
+    session.commit()
+
+
+def agent_status(session: orm.Session, agent: Agent) -> dict:
+    """What the agent's console shows, as plain data (the console page and the JSON API)."""
+    reservation = routing.reservation_for(session, agent)
+    call = routing.current_call(session, agent)
+    focus = reservation or call
+    return {
+        "agent": {"id": agent.id, "name": agent.name, "client": agent.client_name},
+        "state": agent.state,
+        "state_reason": agent.state_reason,
+        "state_since": agent.state_since.isoformat(),
+        "reservation": _call_data(session, reservation) if reservation else None,
+        "call": _call_data(session, call) if call else None,
+        "history": [
+            {
+                "id": c.id,
+                "at": c.created_at.isoformat(),
+                "status": c.status,
+                "resolution": c.resolution,
+                "rating": c.rating,
+            }
+            for c in routing.caller_history(session, focus.from_number, focus.id)
+        ]
+        if focus
+        else [],
+        "open_work_orders": [
+            {
+                "number": o.number,
+                "status": o.status,
+                "category": o.category_code,
+                "deadline": o.reply_deadline.isoformat() if o.reply_deadline else None,
+            }
+            for o in orders_for_phone(session, focus.from_number)
+        ]
+        if focus
+        else [],
+    }
+
+
+def _call_data(session: orm.Session, call: Call) -> dict:
+    line = session.get(LegacyLine, call.legacy_line_number or "")
+    skill = session.get(Skill, call.skill_code or "")
+    return {
+        "id": call.id,
+        "kind": call.kind,
+        "status": call.status,
+        "from": call.from_number,
+        "language": call.language,
+        "skill": call.skill_code,
+        "skill_name": skill.name if skill else None,
+        "line": {"number": line.number, "name": line.name} if line else None,
+        "category_hint": call.category_hint_code,
+        "speech_result": call.speech_result,
+        "recording_url": call.recording_url,
+        "enqueued_at": call.enqueued_at.isoformat() if call.enqueued_at else None,
+        "answered_at": call.answered_at.isoformat() if call.answered_at else None,
+        "reservation_expires_at": (
+            call.reservation_expires_at.isoformat() if call.reservation_expires_at else None
+        ),
+        "resolution": call.resolution,
+        "rating": call.rating,
+    }
