@@ -77,6 +77,8 @@ class RqRunner:
 
 def _after_commit(session: orm.Session) -> None:
     pending = session.info.pop("pending_jobs", [])
+    if not pending:
+        return
     runner = session.info.get("job_runner") or _current_runner()
     for name, args in pending:
         runner.submit(name, args)
