@@ -15,7 +15,16 @@ from hotline import auth, database, i18n
 from hotline.db import utcnow
 from hotline.jobs import InProcessRunner, RqRunner
 from hotline.settings import Settings
-from hotline.views import agent_api, api, console, department, health, reports, supervisor
+from hotline.views import (
+    agent_api,
+    api,
+    console,
+    department,
+    health,
+    reports,
+    supervisor,
+    wallboard,
+)
 from webhooks import voice
 from webhooks.gateway import LocalGateway, TwilioGateway
 from workorders.calendar import LOCAL
@@ -70,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         reports.bp,
         api.bp,
         agent_api.bp,
+        wallboard.bp,
         health.bp,
         voice.bp,
     ):

@@ -1,47 +1,297 @@
-"""Call figures: offered, answered, abandoned, first-contact resolution."""
+"""Call figures: offered, answered, abandoned, service level, ASA, AHT, occupancy.
+
+Definitions (also in the README):
+
+- offered: inbound calls that reached a queue in the period;
+- short abandons: callers who hung up in the queue within the short-abandon time; they
+  are counted apart and left out of the rates' denominators;
+- answered: offered calls an agent answered, directly or through the callback the caller
+  asked for; abandoned: the other callers who hung up in the queue;
+- answer rate = answered / (offered − short abandons); abandonment rate likewise;
+- service level = calls answered within T seconds / (offered − short abandons);
+- ASA = mean wait of directly answered calls; AHT = mean talk plus wrap-up time;
+- occupancy = time agents spent reserved, on calls or wrapping up / that time plus the
+  time they were available.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from statistics import fmean
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from routing.models import Call
+from hotline.settings import TIMEZONE
+from routing.models import AgentStateChange, Call
+
+LOCAL = ZoneInfo(TIMEZONE)
+GROUPINGS = ("total", "skill", "line", "15min", "hour", "day")
+BUSY_STATES = ("reserved", "on_call", "wrap_up")
 
 
 @dataclass(frozen=True)
-class CallTotals:
+class CallRecord:
+    """The facts of one offered call that the figures are computed from."""
+
+    enqueued_at: datetime
+    status: str
+    skill: str
+    line: str
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    wrap_up_seconds: int | None = None
+    queue_seconds: int | None = None
+    callback_answered_at: datetime | None = None
+    resolution: str | None = None
+
+    @property
+    def wait_seconds(self) -> float | None:
+        if self.answered_at is not None:
+            return (self.answered_at - self.enqueued_at).total_seconds()
+        if self.queue_seconds is not None:
+            return float(self.queue_seconds)
+        if self.ended_at is not None:
+            return (self.ended_at - self.enqueued_at).total_seconds()
+        return None
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    key: str
     offered: int
     answered: int
     abandoned: int
-    resolved_first_contact: int
+    short_abandoned: int
+    callbacks_requested: int
+    answered_within_target: int
+    asa_seconds: float | None
+    aht_seconds: float | None
+    resolved_first_contact: int = 0
+    occupancy: float | None = None
+
+    @property
+    def counted(self) -> int:
+        return self.offered - self.short_abandoned
 
     @property
     def answer_rate(self) -> float | None:
-        return self.answered / self.offered if self.offered else None
+        return self.answered / self.counted if self.counted else None
+
+    @property
+    def abandonment_rate(self) -> float | None:
+        return self.abandoned / self.counted if self.counted else None
+
+    @property
+    def service_level(self) -> float | None:
+        return self.answered_within_target / self.counted if self.counted else None
 
     @property
     def first_contact_resolution(self) -> float | None:
         """Answered calls resolved without a work order / answered calls."""
         return self.resolved_first_contact / self.answered if self.answered else None
 
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "offered": self.offered,
+            "answered": self.answered,
+            "abandoned": self.abandoned,
+            "short_abandoned": self.short_abandoned,
+            "callbacks_requested": self.callbacks_requested,
+            "answer_rate": self.answer_rate,
+            "abandonment_rate": self.abandonment_rate,
+            "service_level": self.service_level,
+            "asa_seconds": self.asa_seconds,
+            "aht_seconds": self.aht_seconds,
+            "first_contact_resolution": self.first_contact_resolution,
+            "occupancy": self.occupancy,
+        }
+
+
+def summarize(
+    key: str,
+    records: Iterable[CallRecord],
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+    occupancy: float | None = None,
+) -> CallFigures:
+    """The figures of a group of offered calls."""
+    records = list(records)
+    answered = abandoned = short = callbacks = within = resolved = 0
+    waits, handles = [], []
+    for record in records:
+        if record.answered_at is not None or record.callback_answered_at is not None:
+            answered += 1
+            resolved += record.resolution in ("kb", "on_call")
+            if record.answered_at is not None:
+                wait = record.wait_seconds
+                waits.append(wait)
+                within += wait <= service_level_seconds
+                if record.ended_at is not None:
+                    talk = (record.ended_at - record.answered_at).total_seconds()
+                    handles.append(talk + (record.wrap_up_seconds or 0))
+        elif record.status == "abandoned":
+            wait = record.wait_seconds
+            if wait is not None and wait < short_abandon_seconds:
+                short += 1
+            else:
+                abandoned += 1
+        if record.status == "left":
+            callbacks += 1
+    return CallFigures(
+        key=key,
+        offered=len(records),
+        answered=answered,
+        abandoned=abandoned,
+        short_abandoned=short,
+        callbacks_requested=callbacks,
+        answered_within_target=within,
+        asa_seconds=round(fmean(waits), 1) if waits else None,
+        aht_seconds=round(fmean(handles), 1) if handles else None,
+        resolved_first_contact=resolved,
+        occupancy=occupancy,
+    )
+
+
+def bucket(by: str) -> Callable[[CallRecord], str]:
+    """The grouping key of a record for ``by`` (intervals in local time)."""
+    if by == "total":
+        return lambda r: "total"
+    if by == "skill":
+        return lambda r: r.skill
+    if by == "line":
+        return lambda r: r.line
+    if by == "day":
+        return lambda r: r.enqueued_at.astimezone(LOCAL).strftime("%Y-%m-%d")
+    if by == "hour":
+        return lambda r: r.enqueued_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:00")
+    if by == "15min":
+
+        def quarter(r: CallRecord) -> str:
+            local = r.enqueued_at.astimezone(LOCAL)
+            return local.replace(minute=local.minute // 15 * 15).strftime("%Y-%m-%d %H:%M")
+
+        return quarter
+    raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+
+
+def occupancy(
+    spells: Iterable[tuple[str, datetime, datetime | None]], start: datetime, end: datetime
+) -> float | None:
+    """Busy time / (busy + available time) of agents' state spells within [start, end)."""
+    busy = available = 0.0
+    for state, began, ended in spells:
+        overlap = (min(ended or end, end) - max(began, start)).total_seconds()
+        if overlap <= 0:
+            continue
+        if state in BUSY_STATES:
+            busy += overlap
+        elif state == "available":
+            available += overlap
+    return busy / (busy + available) if busy + available else None
+
+
+def call_records(session: orm.Session, start: datetime, end: datetime) -> list[CallRecord]:
+    """The inbound calls offered in [start, end), with the answer time of their callback."""
+    callback = orm.aliased(Call)
+    answered_callback = (
+        sa.select(sa.func.min(callback.answered_at))
+        .where(callback.parent_call_id == Call.id, callback.kind == "callback")
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            Call.enqueued_at,
+            Call.status,
+            Call.skill_code,
+            Call.legacy_line_number,
+            Call.answered_at,
+            Call.ended_at,
+            Call.wrap_up_seconds,
+            Call.queue_seconds,
+            answered_callback,
+            Call.resolution,
+        ).where(
+            Call.kind == "inbound",
+            Call.enqueued_at >= start,
+            Call.enqueued_at < end,
+        )
+    )
+    return [
+        CallRecord(
+            enqueued_at=row[0],
+            status=row[1],
+            skill=row[2] or "general",
+            line=row[3] or "12345",
+            answered_at=row[4],
+            ended_at=row[5],
+            wrap_up_seconds=row[6],
+            queue_seconds=row[7],
+            callback_answered_at=row[8],
+            resolution=row[9],
+        )
+        for row in rows
+    ]
+
+
+def agent_spells(
+    session: orm.Session, start: datetime, end: datetime
+) -> list[tuple[str, datetime, datetime | None]]:
+    rows = session.execute(
+        sa.select(AgentStateChange.state, AgentStateChange.started_at, AgentStateChange.ended_at)
+        .where(AgentStateChange.started_at < end)
+        .where(sa.or_(AgentStateChange.ended_at.is_(None), AgentStateChange.ended_at > start))
+    )
+    return [tuple(row) for row in rows]
+
+
+def call_report(
+    session: orm.Session,
+    start: datetime,
+    end: datetime,
+    by: str = "total",
+    short_abandon_seconds: int = 5,
+    service_level_seconds: int = 20,
+) -> list[CallFigures]:
+    """Figures per group (skill, entry line, or interval), in key order."""
+    key_of = bucket(by)
+    groups: dict[str, list[CallRecord]] = defaultdict(list)
+    for record in call_records(session, start, end):
+        groups[key_of(record)].append(record)
+    spells = agent_spells(session, start, end) if by in ("total", "day", "hour", "15min") else []
+    figures = []
+    for key in sorted(groups):
+        share = None
+        if by == "total":
+            share = occupancy(spells, start, end)
+        elif by in ("day", "hour", "15min"):
+            begin = datetime.strptime(key[:16] if by != "day" else key, _FORMATS[by])
+            begin = begin.replace(tzinfo=LOCAL)
+            share = occupancy(spells, begin, begin + _LENGTHS[by])
+        figures.append(
+            summarize(key, groups[key], short_abandon_seconds, service_level_seconds, share)
+        )
+    return figures
+
+
+_FORMATS = {"day": "%Y-%m-%d", "hour": "%Y-%m-%d %H:%M", "15min": "%Y-%m-%d %H:%M"}
+_LENGTHS = {"day": timedelta(days=1), "hour": timedelta(hours=1), "15min": timedelta(minutes=15)}
+
 
 def call_totals(
-    session: orm.Session, start: datetime | None = None, end: datetime | None = None
-) -> CallTotals:
-    """Calls that reached a queue in [start, end): offered, answered, abandoned, resolved."""
-    conditions = [Call.enqueued_at.is_not(None)]
-    if start is not None:
-        conditions.append(Call.enqueued_at >= start)
-    if end is not None:
-        conditions.append(Call.enqueued_at < end)
-    resolved = sa.and_(Call.answered_at.is_not(None), Call.resolution.in_(("kb", "on_call")))
-    query = sa.select(
-        sa.func.count(Call.id),
-        sa.func.count(Call.answered_at),
-        sa.func.count(sa.case((Call.status == "abandoned", 1))),
-        sa.func.count(sa.case((resolved, 1))),
-    ).where(*conditions)
-    return CallTotals(*session.execute(query).one())
+    session: orm.Session,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    short_abandon_seconds: int = 5,
+    service_level_seconds: int = 20,
+) -> CallFigures:
+    """All calls offered in [start, end) (the whole history when not given) as one group."""
+    start = start or datetime(2000, 1, 1, tzinfo=LOCAL)
+    end = end or datetime(2100, 1, 1, tzinfo=LOCAL)
+    records = call_records(session, start, end)
+    return summarize("total", records, short_abandon_seconds, service_level_seconds)

@@ -18,8 +18,10 @@ from twilio.request_validator import RequestValidator
 INSTANCE = tempfile.mkdtemp(prefix="hotline-test-")
 TWILIO_TOKEN = "0123456789abcdef0123456789abcdef"
 PUBLIC_URL = "https://hotline.example.gov"
+# The app under test is configured by the fixtures alone, not by the developer's shell
+# (HOTLINE_TEST_* variables configure the tests themselves and stay).
 for name in list(os.environ):
-    if name.startswith("HOTLINE_") or name.startswith("TWILIO_"):
+    if name.startswith(("HOTLINE_", "TWILIO_")) and not name.startswith("HOTLINE_TEST_"):
         del os.environ[name]
 os.environ["HOTLINE_INSTANCE_PATH"] = INSTANCE
 os.environ["TWILIO_AUTH_TOKEN"] = TWILIO_TOKEN

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template
 
 from hotline.auth import roles_required, token_required
 from hotline.database import get_session
@@ -29,7 +29,13 @@ def home():
         "reports.html",
         totals=closure_totals(session, start, end),
         by_unit=closure_by_unit(session, start, end),
-        calls=call_totals(session, start, end),
+        calls=call_totals(
+            session,
+            start,
+            end,
+            current_app.config["SHORT_ABANDON_SECONDS"],
+            current_app.config["SERVICE_LEVEL_SECONDS"],
+        ),
         start=start,
         end=end,
     )

@@ -1,0 +1,79 @@
+"""The live wallboard for supervisors, and the call-figures API for monitors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+
+from hotline.auth import roles_required, token_required
+from hotline.calls import keep_queues_moving, router_settings
+from hotline.database import get_session
+from hotline.wallboard import wallboard
+from routing.metrics import GROUPINGS, LOCAL, call_report
+
+bp = Blueprint("wallboard", __name__)
+
+
+@bp.get("/supervisor/wallboard")
+@roles_required("supervisor")
+def page():
+    return render_template("wallboard.html")
+
+
+@bp.get("/api/v1/wallboard")
+@roles_required("supervisor")
+def data():
+    session = get_session()
+    keep_queues_moving(session)
+    return jsonify(wallboard(session, router_settings()))
+
+
+@bp.get("/api/v1/reports/calls")
+@token_required("monitor")
+def calls_report():
+    """Call figures per skill, entry line or interval: ?from=YYYY-MM-DD&to=YYYY-MM-DD&by=…"""
+    start = _moment("from", end=False)
+    end = _moment("to", end=True)
+    if end <= start:
+        abort(400, "to must not be before from")
+    if end - start > timedelta(days=366):
+        abort(400, "ask for at most a year at a time")
+    by = request.args.get("by", "total")
+    if by not in GROUPINGS:
+        abort(400, f"by must be one of {', '.join(GROUPINGS)}")
+    config = current_app.config
+    rows = call_report(
+        get_session(),
+        start,
+        end,
+        by,
+        config["SHORT_ABANDON_SECONDS"],
+        config["SERVICE_LEVEL_SECONDS"],
+    )
+    return jsonify(
+        {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "by": by,
+            "service_level_seconds": config["SERVICE_LEVEL_SECONDS"],
+            "short_abandon_seconds": config["SHORT_ABANDON_SECONDS"],
+            "rows": [row.as_dict() for row in rows],
+        }
+    )
+
+
+def _moment(name: str, end: bool) -> datetime:
+    """A date (a whole local day; `to` includes its day) or an ISO date-time; today by default."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        day = datetime.now(LOCAL).date()
+        return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=LOCAL)
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=LOCAL)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"{name} must be a date (2026-11-26) or a date-time (2026-11-26T09:00+08:00)")
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
