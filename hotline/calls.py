@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from datetime import datetime, time
 
+import sqlalchemy as sa
 from flask import current_app, request, url_for
 from sqlalchemy import orm
 
+from hotline.db import utcnow
 from routing import services as routing
+from routing.metrics import LOCAL
 from routing.models import Agent, Call, LegacyLine, Skill
 from webhooks.gateway import GatewayError
 from workorders.services import orders_for_phone
@@ -79,6 +84,7 @@ def agent_status(session: orm.Session, agent: Agent) -> dict:
         "state": agent.state,
         "state_reason": agent.state_reason,
         "state_since": agent.state_since.isoformat(),
+        "ratings_today": ratings_today(session, agent),
         "reservation": _call_data(session, reservation) if reservation else None,
         "call": _call_data(session, call) if call else None,
         "history": [
@@ -130,3 +136,16 @@ def _call_data(session: orm.Session, call: Call) -> dict:
         "resolution": call.resolution,
         "rating": call.rating,
     }
+
+
+def ratings_today(session: orm.Session, agent: Agent) -> dict[str, int]:
+    """How callers rated this agent today (local day): 1 satisfied … 3 unsatisfied."""
+    day_start = datetime.combine(utcnow().astimezone(LOCAL).date(), time.min, tzinfo=LOCAL)
+    counts = Counter(
+        session.scalars(
+            sa.select(Call.rating).where(
+                Call.agent_id == agent.id, Call.rating.is_not(None), Call.answered_at >= day_start
+            )
+        )
+    )
+    return {str(k): counts.get(k, 0) for k in (1, 2, 3)}

@@ -37,11 +37,15 @@ def wallboard(session: orm.Session, settings: routing.RouterSettings) -> dict:
             }
         )
     agents = session.scalars(sa.select(Agent).order_by(Agent.name)).all()
-    ratings = Counter(
-        session.scalars(
-            sa.select(Call.rating).where(Call.rating.is_not(None), Call.created_at >= day_start)
+    rated = session.execute(
+        sa.select(Call.agent_id, Call.rating).where(
+            Call.rating.is_not(None), Call.created_at >= day_start
         )
-    )
+    ).all()
+    ratings = Counter(rating for _, rating in rated)
+    by_agent: dict[int, Counter] = {}
+    for agent_id, rating in rated:
+        by_agent.setdefault(agent_id, Counter())[rating] += 1
     (today,) = call_report(
         session,
         day_start,
@@ -61,6 +65,9 @@ def wallboard(session: orm.Session, settings: routing.RouterSettings) -> dict:
                 "state": a.state,
                 "reason": a.state_reason,
                 "seconds_in_state": round((now - a.state_since).total_seconds()),
+                "ratings_today": {
+                    str(k): by_agent.get(a.id, Counter()).get(k, 0) for k in (1, 2, 3)
+                },
             }
             for a in agents
         ],

@@ -362,6 +362,8 @@ def dispatch_waiting(
 ) -> int:
     """Offer every unreserved waiting call, in queue order, to an agent; returns how many."""
     now = now or utcnow()
+    if not session.scalar(sa.select(sa.func.count(Agent.id)).where(Agent.state == "available")):
+        return 0
     rules = skill_rules(session)
     waiting = session.execute(
         sa.select(Call.id)

@@ -41,7 +41,11 @@
     rows(document.querySelector("#queues tbody"), data.queues.filter(function (q) { return q.waiting; }),
          function (q) { return [q.name, q.waiting, q.callbacks, q.longest_wait_seconds + "s"]; });
     rows(document.querySelector("#agents tbody"), data.agents,
-         function (a) { return [a.name, a.state + (a.reason ? " (" + a.reason + ")" : ""), a.seconds_in_state + "s"]; });
+         function (a) {
+           var r = a.ratings_today;
+           return [a.name, a.state + (a.reason ? " (" + a.reason + ")" : ""), a.seconds_in_state + "s",
+                   "★ " + r["1"] + " / " + r["2"] + " / " + r["3"]];
+         });
     text("by-state", Object.keys(data.agents_by_state).map(function (s) {
       return s + ": " + data.agents_by_state[s];
     }).join(" · "));

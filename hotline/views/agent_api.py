@@ -13,7 +13,13 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from hotline.auth import LoginUser, authenticate, roles_required
-from hotline.calls import agent_became_free, agent_status, connect, router_settings
+from hotline.calls import (
+    agent_became_free,
+    agent_status,
+    connect,
+    keep_queues_moving,
+    router_settings,
+)
 from hotline.database import get_session
 from hotline.services import file_work_order
 from hotline.views.common import current_actor
@@ -86,7 +92,11 @@ def log_out():
 @bp.get("/agent/status")
 @roles_required("agent", "supervisor")
 def status():
-    return jsonify(agent_status(get_session(), _agent()))
+    session = get_session()
+    # Consoles poll this every few seconds, so reservations expire on time even when no
+    # call or supervisor is waking the router.
+    keep_queues_moving(session)
+    return jsonify(agent_status(session, _agent()))
 
 
 @bp.post("/agent/state")

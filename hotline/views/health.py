@@ -1,4 +1,4 @@
-"""/healthz: does the database answer, and Redis when it is configured."""
+"""/healthz (does the database answer, and Redis when configured) and the API's description."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
 from hotline.database import engine
+from hotline.openapi import document
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    return jsonify(document(current_app.extensions.get("hotline.openapi_paths")))
 
 
 @bp.get("/healthz")

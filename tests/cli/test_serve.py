@@ -7,54 +7,26 @@ stop with one clear line, never a traceback.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import BACKENDS, TWILIO_TOKEN, make_database, sign
+from tests.conftest import BACKENDS, make_database
+from tests.served import free_port, hotline, hotline_env, served_product, signed_post
 
 pytestmark = pytest.mark.slow
 
-HOTLINE = str(Path(sys.executable).parent / "hotline")
-START_TIMEOUT = 20.0
 CALL_SID = "CA" + "5" * 32
 
 
-@dataclass(frozen=True)
-class Served:
-    url: str
-    env: dict[str, str]
-    seed_output: str
-
-
-def hotline_env(instance: Path, database_url: str) -> dict[str, str]:
-    env = {**os.environ}
-    env.pop("HOTLINE_PUBLIC_URL", None)
-    env.update(
-        HOTLINE_DATABASE_URL=database_url,
-        HOTLINE_INSTANCE_PATH=str(instance),
-        TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
-    )
-    return env
-
-
-def hotline(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [HOTLINE, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request, tmp_path_factory):
+    with served_product(request.param, tmp_path_factory.mktemp("served")) as product:
+        assert "agent1" in product.seed_output
+        assert "department" in product.seed_output
+        yield product
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:
@@ -65,65 +37,6 @@ def one_line(result: subprocess.CompletedProcess) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].strip()
     return lines[0]
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"hotline serve exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"hotline serve did not answer /healthz within {START_TIMEOUT:.0f} s")
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def served(request, tmp_path_factory):
-    directory = tmp_path_factory.mktemp("served")
-    database_url, drop = make_database(request.param, "served", directory)
-    env = hotline_env(directory / "instance", database_url)
-    try:
-        upgraded = hotline("db", "upgrade", env=env)
-        assert upgraded.returncode == 0, upgraded.stderr
-        seeded = hotline("seed", "--demo", env=env)
-        assert seeded.returncode == 0, seeded.stderr
-        assert "agent1" in seeded.stdout
-        assert "department" in seeded.stdout
-
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log = directory / "serve.log"
-        with log.open("w") as output:
-            server = subprocess.Popen(
-                [HOTLINE, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_until_healthy(url, server, log)
-            yield Served(url, env, seeded.stdout)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-    finally:
-        drop()
-
-
-def signed_post(served: Served, path: str, params: dict) -> requests.Response:
-    """What Twilio sends: the served app has no public URL, so it checks its own URL."""
-    signature = sign(served.url + path, params)
-    return requests.post(
-        served.url + path, data=params, headers={"X-Twilio-Signature": signature}, timeout=10
-    )
 
 
 def call_params(to: str = "12345", call_sid: str = CALL_SID) -> dict[str, str]:

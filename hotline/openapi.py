@@ -1,0 +1,265 @@
+"""The OpenAPI document of everything under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SESSION = [{"session": []}]
+BEARER = [{"bearer": []}]
+
+_AGENT_STATUS = {"$ref": "#/components/schemas/AgentStatus"}
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict:
+    return {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": properties,
+                    "required": required or [],
+                }
+            }
+        },
+    }
+
+
+def _query(name: str, description: str, schema: dict | None = None, required=False) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _path_id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _op(summary: str, security, responses: dict, **extra) -> dict:
+    codes = {"401": _json(_ERROR, "not logged in / no valid token")}
+    if security is SESSION:
+        codes["403"] = _json(_ERROR, "this login may not do this")
+    return {"summary": summary, "security": security, "responses": {**responses, **codes},
+            **extra}
+
+
+def _agent_action(summary: str, parameters=(), body=None) -> dict:
+    extra: dict[str, Any] = {"parameters": list(parameters)}
+    if body is not None:
+        extra["requestBody"] = body
+    return {
+        "post": _op(
+            summary,
+            SESSION,
+            {
+                "200": _json(_AGENT_STATUS, "the agent's status after the action"),
+                "409": _json(_ERROR, "the call or the agent is not in a state that allows this"),
+                "415": _json(_ERROR, "the request was not JSON"),
+            },
+            **extra,
+        )
+    }
+
+
+PATHS: dict[str, dict] = {
+    "/api/v1/openapi.json": {
+        "get": {"summary": "This document", "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1 document"}}}
+    },
+    "/api/v1/session": {
+        "post": {
+            "summary": "Log in (sets the session cookie the console endpoints use)",
+            "security": [],
+            "requestBody": _body(
+                {"username": {"type": "string"}, "password": {"type": "string"}},
+                ["username", "password"],
+            ),
+            "responses": {
+                "200": _json({"type": "object"}),
+                "401": _json(_ERROR, "wrong username or password"),
+            },
+        },
+        "delete": {"summary": "Log out", "security": SESSION,
+                   "responses": {"204": {"description": "logged out"}}},
+    },
+    "/api/v1/agent/status": {
+        "get": _op("The agent's state, offered call, current call and caller history", SESSION,
+                   {"200": _json(_AGENT_STATUS)})
+    },
+    "/api/v1/agent/state": _agent_action(
+        "Set the agent's state (available, break, offline); available ends wrap-up",
+        body=_body({"state": {"enum": ["available", "break", "offline"]}}, ["state"]),
+    ),
+    "/api/v1/agent/reservations/{call_id}/accept": _agent_action(
+        "Accept the offered call; the citizen is bridged to the agent",
+        [_path_id("call_id")],
+        _body({}),
+    ),
+    "/api/v1/agent/reservations/{call_id}/decline": _agent_action(
+        "Decline the offered call; it goes to the next agent", [_path_id("call_id")], _body({})
+    ),
+    "/api/v1/agent/calls/{call_id}/resolve": _agent_action(
+        "Record the call as resolved (with a knowledge-base article, or on the call)",
+        [_path_id("call_id")],
+        _body({"article_id": {"type": "string"}}),
+    ),
+    "/api/v1/agent/calls/{call_id}/work-orders": {
+        "post": _op(
+            "File a work order from the call",
+            SESSION,
+            {
+                "201": _json({"type": "object", "properties": {
+                    "number": {"type": "string"}, "status": {"type": "string"},
+                    "unit": {"type": ["string", "null"]},
+                    "deadline": {"type": ["string", "null"], "format": "date-time"}}}),
+                "400": _json(_ERROR, "the order is invalid (the message says why)"),
+                "409": _json(_ERROR, "this is not the agent's call"),
+            },
+            parameters=[_path_id("call_id")],
+            requestBody=_body(
+                {
+                    "category": {"type": "string"},
+                    "description": {"type": "string", "maxLength": 4000},
+                    "citizen_phone": {"type": "string"},
+                    "citizen_name": {"type": "string"},
+                    "district": {"type": "string"},
+                    "street": {"type": "string"},
+                    "address": {"type": "string"},
+                    "urgent": {"type": "boolean"},
+                },
+                ["category", "description"],
+            ),
+        )
+    },
+    "/api/v1/agent/finish": _agent_action("End the current call and start wrap-up",
+                                          body=_body({})),
+    "/api/v1/agent/voice-token": {
+        "get": _op(
+            "A Twilio Voice access token for the agent's browser client",
+            SESSION,
+            {
+                "200": _json({"type": "object", "properties": {
+                    "token": {"type": "string"}, "identity": {"type": "string"},
+                    "ttl": {"type": "integer"}}}),
+                "503": _json(_ERROR, "the browser voice client is not configured"),
+            },
+        )
+    },
+    "/api/v1/kb/search": {
+        "get": _op(
+            "Knowledge-base articles for what the citizen said, best first",
+            SESSION,
+            {"200": _json({"type": "object", "properties": {
+                "query": {"type": "string"}, "results": {"type": "array"}}}),
+             "400": _json(_ERROR, "q is missing")},
+            parameters=[_query("q", "what the citizen said", required=True)],
+        )
+    },
+    "/api/v1/wallboard": {
+        "get": _op("Queues, agents, today's figures and staffing, for supervisors", SESSION,
+                   {"200": _json({"type": "object"})})
+    },
+    "/api/v1/reports/closure": {
+        "get": _op(
+            "Work orders dispatched and closed, and the closure rate, overall and per unit",
+            BEARER,
+            {"200": _json({"$ref": "#/components/schemas/ClosureReport"}),
+             "400": _json(_ERROR, "a bad date")},
+            parameters=[
+                _query("start", "first local day (YYYY-MM-DD)", {"type": "string",
+                                                                 "format": "date"}),
+                _query("end", "day after the last (YYYY-MM-DD)", {"type": "string",
+                                                                   "format": "date"}),
+            ],
+        )
+    },
+    "/api/v1/reports/calls": {
+        "get": _op(
+            "Call figures per skill, entry line or interval",
+            BEARER,
+            {"200": _json({"$ref": "#/components/schemas/CallsReport"}),
+             "400": _json(_ERROR, "a bad date or grouping")},
+            parameters=[
+                _query("from", "first local day, or an ISO date-time"),
+                _query("to", "last local day (included), or an ISO date-time"),
+                _query("by", "grouping", {"enum": ["total", "skill", "line", "15min", "hour",
+                                                   "day"]}),
+            ],
+        )
+    },
+}
+
+SCHEMAS = {
+    "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+    "AgentStatus": {
+        "type": "object",
+        "properties": {
+            "state": {"enum": ["offline", "available", "reserved", "on_call", "wrap_up", "break"]},
+            "state_reason": {"type": "string"},
+            "state_since": {"type": "string", "format": "date-time"},
+            "reservation": {"type": ["object", "null"]},
+            "call": {"type": ["object", "null"]},
+            "history": {"type": "array"},
+            "open_work_orders": {"type": "array"},
+            "ratings_today": {"type": "object"},
+        },
+    },
+    "ClosureReport": {
+        "type": "object",
+        "properties": {
+            "dispatched": {"type": "integer"},
+            "closed": {"type": "integer"},
+            "closure_rate": {"type": ["number", "null"]},
+            "by_unit": {"type": "array"},
+        },
+    },
+    "CallsReport": {
+        "type": "object",
+        "properties": {
+            "by": {"type": "string"},
+            "rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        name: {"type": ["number", "null"]}
+                        for name in ("offered", "answered", "abandoned", "short_abandoned",
+                                     "answer_rate", "service_level", "asa_seconds",
+                                     "aht_seconds", "occupancy")
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def document(extra_paths: dict[str, dict] | None = None) -> dict:
+    """The OpenAPI 3.1 document; ``extra_paths`` lets other blueprints add their routes."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "12345 hotline API",
+            "version": "1",
+            "description": "Agent console actions (session login), supervisor data, and "
+            "read-only reports for third-party monitors (bearer tokens from "
+            "`hotline token create`). Reports carry no personal data.",
+        },
+        "paths": {**PATHS, **(extra_paths or {})},
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "bearer": {"type": "http", "scheme": "bearer"},
+            },
+            "schemas": SCHEMAS,
+        },
+    }

@@ -1,0 +1,205 @@
+"""An agent driven entirely through the JSON API, as other clients and the simulator do."""
+
+from datetime import timedelta
+
+import jwt
+import sqlalchemy as sa
+
+from hotline.app import create_app
+from routing.models import Agent, Call
+from tests.conftest import PUBLIC_URL
+from tests.factories import PASSWORD, make_agent
+from tests.voice_flow import Caller
+
+
+def api_login(client, user):
+    response = client.post(
+        "/api/v1/session", json={"username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.data
+    return response.get_json()
+
+
+def set_state(client, state):
+    response = client.post("/api/v1/agent/state", json={"state": state})
+    assert response.status_code == 200, response.data
+    return response.get_json()
+
+
+def test_logging_in_needs_the_right_password_and_json(client, observer):
+    user, _ = make_agent(observer)
+    observer.commit()
+    assert (
+        client.post(
+            "/api/v1/session", json={"username": user.username, "password": "nope"}
+        ).status_code
+        == 401
+    )
+    form = client.post("/api/v1/session", data={"username": user.username, "password": PASSWORD})
+    assert form.status_code == 415
+    assert api_login(client, user)["role"] == "agent"
+    assert client.get("/api/v1/agent/status").status_code == 200
+    assert client.delete("/api/v1/session", json={}).status_code == 204
+    assert client.get("/api/v1/agent/status").status_code == 401
+
+
+def test_a_whole_call_through_the_api(client, observer, gateway):
+    user, agent = make_agent(observer, skills={"social_security": 2})
+    observer.commit()
+    api_login(client, user)
+    assert set_state(client, "available")["state"] == "available"
+
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    status = client.get("/api/v1/agent/status").get_json()
+    offered = status["reservation"]
+    assert status["state"] == "reserved"
+    assert offered["line"] == {"number": "12333", "name": "人力资源和社会保障咨询热线"}
+    assert offered["category_hint"] == "SOCINS.PENSION"
+    assert offered["from"] == "13800138000"
+
+    accepted = client.post(f"/api/v1/agent/reservations/{offered['id']}/accept", json={})
+    assert accepted.status_code == 200
+    assert accepted.get_json()["call"]["id"] == offered["id"]
+    assert [r["kind"] for r in gateway.sent()] == ["redirect"]
+
+    filed = client.post(
+        f"/api/v1/agent/calls/{offered['id']}/work-orders",
+        json={"category": "SOCINS.PENSION", "description": "养老金少发了一个月"},
+    )
+    assert filed.status_code == 201
+    assert filed.get_json()["unit"] == "GZ-RSJ"
+    bad = client.post(
+        f"/api/v1/agent/calls/{offered['id']}/work-orders",
+        json={"category": "NO.SUCH", "description": "x"},
+    )
+    assert bad.status_code == 400 and "unknown category" in bad.get_json()["error"]
+
+    assert client.post("/api/v1/agent/finish", json={}).get_json()["state"] == "wrap_up"
+    assert set_state(client, "available")["state"] == "available"
+    call = caller.call
+    assert call.status == "completed" and call.resolution == "work_order"
+    assert call.wrap_up_seconds is not None
+
+
+def test_a_declined_call_goes_to_the_next_agent_and_never_back(client, observer):
+    first_user, first = make_agent(observer, skills={"social_security": 1})
+    _, second = make_agent(observer, skills={"social_security": 1})
+    observer.commit()
+    api_login(client, first_user)
+    set_state(client, "available")
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    call_id = caller.call.id
+    assert caller.call.reserved_agent_id == first.id
+    # The second agent becomes available only now; the call is already the first's.
+    observer.get(Agent, second.id).state = "available"
+    observer.commit()
+    declined = client.post(f"/api/v1/agent/reservations/{call_id}/decline", json={})
+    assert declined.status_code == 200
+    assert caller.call.reserved_agent_id == second.id
+    assert first.id in caller.call.declined_agent_ids
+    again = client.post(f"/api/v1/agent/reservations/{call_id}/accept", json={})
+    assert again.status_code == 409
+
+
+def test_an_unanswered_reservation_moves_on_and_sets_the_agent_not_ready(client, observer):
+    slow_user, slow = make_agent(observer, skills={"social_security": 1})
+    _, quick = make_agent(observer, skills={"social_security": 1})
+    observer.commit()
+    api_login(client, slow_user)
+    set_state(client, "available")
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    call = caller.call
+    assert call.reserved_agent_id == slow.id
+    observer.get(Agent, quick.id).state = "available"
+    call.reservation_expires_at = call.reservation_expires_at - timedelta(seconds=30)
+    observer.commit()
+    status = client.get("/api/v1/agent/status").get_json()  # the console's poll
+    assert (status["state"], status["state_reason"]) == ("break", "missed")
+    assert caller.call.reserved_agent_id == quick.id
+
+
+def test_a_waiting_call_overflows_to_an_agent_without_its_skill(client, observer):
+    user, general = make_agent(observer, skills={"general": 1})
+    observer.commit()
+    caller = Caller(client, observer)
+    caller.dial(to="12329")  # the housing fund line: skill housing
+    api_login(client, user)
+    set_state(client, "available")
+    assert caller.call.reserved_agent_id is None  # housing overflows to general after 60 s
+    caller.backdate_queue(70)
+    client.get("/api/v1/agent/status")
+    assert caller.call.reserved_agent_id == general.id
+
+
+def test_accepting_a_callback_task_calls_the_citizen_back(client, observer, gateway):
+    user, agent = make_agent(observer, skills={"social_security": 1})
+    observer.commit()
+    caller = Caller(client, observer, number="+8613900139000")
+    caller.dial(to="12333")
+    caller.backdate_queue(90)
+    caller.wait()
+    caller.post("/twilio/voice/wait-choice", Digits="2")
+    caller.post("/twilio/voice/queue-result", QueueResult="leave", QueueTime="95")
+    api_login(client, user)
+    offered = set_state(client, "available")["reservation"]
+    assert offered["kind"] == "callback"
+    client.post(f"/api/v1/agent/reservations/{offered['id']}/accept", json={})
+    (placed,) = [r for r in gateway.sent() if r["kind"] == "call"]
+    assert placed["to"] == "13900139000"
+    assert placed["url"] == f"{PUBLIC_URL}/twilio/voice/bridge/{offered['id']}"
+    task = observer.get(Call, offered["id"])
+    observer.refresh(task)
+    assert task.call_sid == placed["sid"] and task.status == "connected"
+    # The citizen answers: Twilio fetches the bridge URL for the new call.
+    answered = Caller(client, observer, call_sid=placed["sid"])
+    assert f"<Client>{user.username}</Client>" in answered.post(
+        f"/twilio/voice/bridge/{offered['id']}"
+    )
+
+
+def test_the_voice_token_carries_the_agent_identity_and_a_voice_grant(database_url, tmp_path):
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path),
+            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+            "TWILIO_API_KEY": "SK" + "2" * 32,
+            "TWILIO_API_SECRET": "a-thirty-two-byte-secret-for-tests!",
+            "TWILIO_TWIML_APP_SID": "AP" + "3" * 32,
+        }
+    )
+    try:
+        with app.app_context():
+            session = app.extensions["hotline.sessions"]()
+            user, _ = make_agent(session)
+            session.commit()
+            username = user.username
+            session.close()
+        client = app.test_client()
+        api_login(client, type("U", (), {"username": username})())
+        body = client.get("/api/v1/agent/voice-token").get_json()
+        claims = jwt.decode(body["token"], "a-thirty-two-byte-secret-for-tests!", algorithms=["HS256"])
+        assert claims["grants"]["identity"] == username
+        voice = claims["grants"]["voice"]
+        assert voice["incoming"]["allow"] is True
+        assert voice["outgoing"]["application_sid"] == "AP" + "3" * 32
+        assert claims["iss"] == "SK" + "2" * 32
+    finally:
+        engine = app.extensions["hotline.engine"]
+        with engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM agent_skills"))
+            connection.execute(sa.text("DELETE FROM agents"))
+            connection.execute(sa.text("DELETE FROM users"))
+        engine.dispose()
+
+
+def test_without_twilio_the_voice_token_is_a_clear_503(client, observer):
+    user, _ = make_agent(observer)
+    observer.commit()
+    api_login(client, user)
+    response = client.get("/api/v1/agent/voice-token")
+    assert response.status_code == 503
+    assert "not configured" in response.get_json()["error"]
