@@ -11,6 +11,8 @@ from tests.conftest import PUBLIC_URL
 from tests.factories import PASSWORD, make_agent
 from tests.voice_flow import Caller
 
+SECRET = "a-thirty-two-byte-secret-for-tests!"
+
 
 def api_login(client, user):
     response = client.post(
@@ -44,7 +46,7 @@ def test_logging_in_needs_the_right_password_and_json(client, observer):
 
 
 def test_a_whole_call_through_the_api(client, observer, gateway):
-    user, agent = make_agent(observer, skills={"social_security": 2})
+    user, _ = make_agent(observer, skills={"social_security": 2})
     observer.commit()
     api_login(client, user)
     assert set_state(client, "available")["state"] == "available"
@@ -135,7 +137,7 @@ def test_a_waiting_call_overflows_to_an_agent_without_its_skill(client, observer
 
 
 def test_accepting_a_callback_task_calls_the_citizen_back(client, observer, gateway):
-    user, agent = make_agent(observer, skills={"social_security": 1})
+    user, _ = make_agent(observer, skills={"social_security": 1})
     observer.commit()
     caller = Caller(client, observer, number="+8613900139000")
     caller.dial(to="12333")
@@ -167,7 +169,7 @@ def test_the_voice_token_carries_the_agent_identity_and_a_voice_grant(database_u
             "INSTANCE_PATH": str(tmp_path),
             "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
             "TWILIO_API_KEY": "SK" + "2" * 32,
-            "TWILIO_API_SECRET": "a-thirty-two-byte-secret-for-tests!",
+            "TWILIO_API_SECRET": SECRET,
             "TWILIO_TWIML_APP_SID": "AP" + "3" * 32,
         }
     )
@@ -181,7 +183,7 @@ def test_the_voice_token_carries_the_agent_identity_and_a_voice_grant(database_u
         client = app.test_client()
         api_login(client, type("U", (), {"username": username})())
         body = client.get("/api/v1/agent/voice-token").get_json()
-        claims = jwt.decode(body["token"], "a-thirty-two-byte-secret-for-tests!", algorithms=["HS256"])
+        claims = jwt.decode(body["token"], SECRET, algorithms=["HS256"])
         assert claims["grants"]["identity"] == username
         voice = claims["grants"]["voice"]
         assert voice["incoming"]["allow"] is True
