@@ -16,6 +16,7 @@ from hotline.db import utcnow
 from hotline.jobs import InProcessRunner, RqRunner
 from hotline.settings import Settings
 from hotline.views import (
+    admin,
     agent_api,
     api,
     console,
@@ -79,6 +80,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         reports.bp,
         api.bp,
         agent_api.bp,
+        admin.bp,
         wallboard.bp,
         health.bp,
         voice.bp,

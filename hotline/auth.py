@@ -33,7 +33,7 @@ HOME_BY_ROLE = {
     "supervisor": "supervisor.home",
     "department": "department.home",
     "monitor": "reports.home",
-    "admin": "supervisor.home",
+    "admin": "admin.home",
 }
 # A hash to compare against when the user does not exist, so timing reveals nothing.
 _DUMMY_HASH = generate_password_hash("not a password")

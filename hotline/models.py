@@ -15,7 +15,7 @@ from hotline.db import Base, UTCDateTime, utcnow
 ROLES = ("agent", "supervisor", "department", "monitor", "admin")
 TOKEN_ROLES = ("monitor", "open311")
 
-__all__ = ["ROLES", "TOKEN_ROLES", "ApiToken", "Base", "User"]
+__all__ = ["ROLES", "TOKEN_ROLES", "ApiToken", "AuditEvent", "Base", "User"]
 # Imported for their side effect of registering tables on Base.metadata.
 _MODEL_MODULES = (knowledge_base.models, routing.models, workorders.models)
 
@@ -50,3 +50,22 @@ class ApiToken(Base):
     last_used_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
 
     __table_args__ = (sa.CheckConstraint(sa.column("role").in_(TOKEN_ROLES), name="role"),)
+
+
+class AuditEvent(Base):
+    """An administrative change: who changed what, when, from what to what.
+
+    Written once, never updated or deleted (work orders keep their own trail).
+    """
+
+    __tablename__ = "audit_events"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    actor_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("users.id"))
+    entity: orm.Mapped[str] = orm.mapped_column(sa.String(40))
+    entity_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    action: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    changes: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
+    note: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")

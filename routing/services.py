@@ -130,10 +130,10 @@ def choose_topic(
         return option
     if speech:
         call.speech_result = speech.strip()[:2000]
+        options = [o for o in menu_options(session) if o.skill_code]
         phrases = [
             Phrase(keyword, o.skill_code)
-            for o in menu_options(session)
-            if o.skill_code
+            for o in options
             for keyword in (*o.keywords, o.label, o.label_yue, o.label_en)
             if keyword
         ]
@@ -141,6 +141,10 @@ def choose_topic(
         if match is not None:
             if match.category_code:
                 call.category_hint_code = match.category_code
+            # Saying a topic is as good as pressing its digit, priority included.
+            chosen = next((o for o in options if o.skill_code == match.skill_code), None)
+            if chosen is not None:
+                call.priority = max(call.priority, chosen.priority)
             return match
     call.menu_attempts += 1
     return None

@@ -9,13 +9,13 @@ from routing.models import Agent
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, make_agent, make_user
 
-PAGES = ("/console/", "/supervisor/", "/dept/", "/reports/")
+PAGES = ("/console/", "/supervisor/", "/supervisor/wallboard", "/dept/", "/reports/", "/admin/")
 HOMES = {
     "agent": "/console/",
     "supervisor": "/supervisor/",
     "department": "/dept/",
     "monitor": "/reports/",
-    "admin": "/supervisor/",
+    "admin": "/admin/",
 }
 CLOSURE_API = "/api/v1/reports/closure"
 
@@ -70,10 +70,10 @@ ALLOWED = {
     # login has no agent seat") and the department portal a unit (403 "this login belongs
     # to no unit"); an admin created without either is refused there.
     "agent": {"/console/"},
-    "supervisor": {"/console/", "/supervisor/", "/reports/"},
+    "supervisor": {"/console/", "/supervisor/", "/supervisor/wallboard", "/reports/"},
     "department": {"/dept/"},
     "monitor": {"/reports/"},
-    "admin": {"/supervisor/", "/reports/"},
+    "admin": {"/supervisor/", "/supervisor/wallboard", "/reports/", "/admin/"},
 }
 
 

@@ -1,0 +1,72 @@
+"""Administrative changes, each recorded as an audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from hotline.models import AuditEvent
+from routing.models import IvrOption, Skill
+from workorders.services import Actor
+
+
+class AdminError(ValueError):
+    """The change is not allowed; the message says why."""
+
+
+def record(
+    session: orm.Session,
+    actor: Actor,
+    entity: str,
+    entity_id: str,
+    action: str,
+    changes: Mapping[str, Any],
+    note: str = "",
+) -> AuditEvent:
+    event = AuditEvent(
+        actor=actor.name,
+        actor_id=actor.user_id,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        changes=dict(changes),
+        note=note,
+    )
+    session.add(event)
+    return event
+
+
+def update_menu_option(
+    session: orm.Session, option_id: int, values: Mapping[str, Any], actor: Actor
+) -> IvrOption:
+    """Change a voice-menu option's words, skill, speech keywords or priority."""
+    option = session.get(IvrOption, option_id)
+    if option is None:
+        raise AdminError(f"no menu option {option_id}")
+    wanted = dict(values)
+    if "label" in wanted and not str(wanted["label"]).strip():
+        raise AdminError("the option needs a Mandarin label")
+    if option.menu == "main":
+        skill = wanted.get("skill_code", option.skill_code)
+        if session.get(Skill, skill or "") is None:
+            raise AdminError(f"unknown skill {skill!r}")
+    else:
+        wanted.pop("skill_code", None)
+    if "priority" in wanted and not 0 <= int(wanted["priority"]) <= 9:
+        raise AdminError("priority must be between 0 and 9")
+    changes = {}
+    for name, value in wanted.items():
+        before = getattr(option, name)
+        if before != value:
+            changes[name] = {"from": before, "to": value}
+            setattr(option, name, value)
+    if changes:
+        record(session, actor, "ivr_option", f"{option.menu}:{option.digit}", "update", changes)
+    return option
+
+
+def recent_events(session: orm.Session, limit: int = 50) -> list[AuditEvent]:
+    return list(session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))

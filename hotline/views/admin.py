@@ -1,0 +1,55 @@
+"""Admin pages: the voice menu, and the audit trail of administrative changes."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from hotline import admin
+from hotline.auth import roles_required
+from hotline.database import get_session
+from hotline.i18n import t
+from hotline.views.common import current_actor, form_text
+from routing import services as routing
+from routing.models import Skill
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@roles_required("admin")
+def home():
+    session = get_session()
+    return render_template(
+        "admin.html",
+        language_menu=routing.menu_options(session, "language"),
+        topic_menu=routing.menu_options(session, "main"),
+        skills=session.scalars(sa.select(Skill).order_by(Skill.code)).all(),
+        events=admin.recent_events(session),
+    )
+
+
+@bp.post("/menu/<int:option_id>")
+@roles_required("admin")
+def update_option(option_id: int):
+    session = get_session()
+    priority = request.form.get("priority", "0").strip()
+    if not priority.isdigit():
+        abort(400, "priority must be a number")
+    keywords = [k.strip() for k in form_text("keywords", 2000).replace("，", ",").split(",")]
+    values = {
+        "label": form_text("label", 80),
+        "label_yue": form_text("label_yue", 80),
+        "label_en": form_text("label_en", 80),
+        "skill_code": form_text("skill", 40) or None,
+        "keywords": [k for k in keywords if k],
+        "priority": int(priority),
+    }
+    try:
+        admin.update_menu_option(session, option_id, values, current_actor())
+        session.commit()
+        flash(t("操作成功"))
+    except admin.AdminError as exc:
+        session.rollback()
+        flash(str(exc))
+    return redirect(url_for("admin.home"))
