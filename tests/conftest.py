@@ -106,7 +106,7 @@ def backend(database_url) -> str:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(database_url, tmp_path, request):
     app = create_app(
         {
             "TESTING": True,
@@ -120,6 +120,10 @@ def app(database_url, tmp_path):
     yield app
     engine = app.extensions["hotline.engine"]
     _empty_transactional_tables(engine)
+    if request.node.get_closest_marker("changes_reference_data"):
+        with db.session_factory(engine)() as session:
+            seed_reference(session)
+            session.commit()
     engine.dispose()
 
 

@@ -1,5 +1,6 @@
 """An admin edits the voice menu; callers hear the change; the change is audited."""
 
+import pytest
 import sqlalchemy as sa
 
 from hotline.models import AuditEvent
@@ -7,6 +8,8 @@ from routing.models import IvrOption
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_user
 from tests.voice_flow import Caller
+
+pytestmark = pytest.mark.changes_reference_data
 
 
 def option(session, menu, digit):
