@@ -1,0 +1,38 @@
+"""Background jobs of the knowledge base. Each takes ids, reloads its rows, and is safe to
+run again."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from hotline.database import new_session
+from hotline.db import utcnow
+from knowledge_base.models import Article, Feedback
+from routing.models import Call
+
+# One text carries at most this much of an answer; longer ones point to the hotline.
+SMS_ANSWER_LIMIT = 480
+
+
+def text_kb_answer(feedback_id: int) -> None:
+    """Text the caller the answer an agent chose for them (a "texted" feedback row)."""
+    with new_session() as session:
+        sent = session.get(Feedback, feedback_id)
+        if sent is None or sent.kind != "texted" or sent.sent_at is not None:
+            return
+        article = session.get(Article, sent.article_id)
+        call = session.get(Call, sent.call_id) if sent.call_id else None
+        if article is None or call is None or not call.from_number:
+            return
+        current_app.extensions["hotline.gateway"].send_sms(call.from_number, sms_body(article))
+        sent.sent_at = utcnow()
+
+
+def sms_body(article: Article) -> str:
+    """The text of an answer: title and answer, cut to fit, with the hotline to call back."""
+    answer = article.answer
+    if len(answer) > SMS_ANSWER_LIMIT:
+        answer = answer[:SMS_ANSWER_LIMIT].rstrip() + "……"
+    if article.lang == "en":
+        return f"[12345] {article.title}: {answer} Call 12345 for more ({article.id})."
+    return f"【12345】{article.title}：{answer} 详询12345（{article.id}）。"

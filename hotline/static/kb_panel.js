@@ -1,0 +1,139 @@
+// The knowledge-base panel: suggestions as the agent types, and what to do with one.
+// Article text is untrusted: it is only ever set with textContent, never as HTML.
+(function () {
+  "use strict";
+
+  var panel = document.getElementById("kb-panel");
+  if (!panel) {
+    return;
+  }
+  var input = panel.querySelector("#kb-query");
+  var list = panel.querySelector("#kb-results");
+  var status = panel.querySelector("#kb-status");
+  var template = panel.querySelector("#kb-result");
+  var resolveForm = panel.querySelector("#kb-resolve");
+  var labels = JSON.parse(panel.dataset.labels);
+  var DEBOUNCE_MS = 300;
+  var timer = null;
+  var latest = 0;
+  var shown = "";
+  var articles = {};
+
+  function post(url, fields) {
+    var body = new URLSearchParams(fields);
+    body.set("csrf_token", panel.dataset.csrf);
+    if (panel.dataset.callId) {
+      body.set("call_id", panel.dataset.callId);
+    }
+    return fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(String(response.status));
+      }
+      return response.json();
+    });
+  }
+
+  function search() {
+    var query = input.value.trim();
+    if (query === shown) {
+      return;
+    }
+    shown = query;
+    if (!query) {
+      list.replaceChildren();
+      status.textContent = "";
+      return;
+    }
+    var mine = ++latest;
+    var url = panel.dataset.searchUrl + "?q=" + encodeURIComponent(query);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        if (mine === latest) {
+          render(data);
+        }
+      })
+      .catch(function () {
+        if (mine === latest) {
+          status.textContent = labels.error;
+        }
+      });
+  }
+
+  function render(data) {
+    articles = {};
+    list.replaceChildren();
+    if (!data.results.length) {
+      status.textContent = labels.noMatch;
+      return;
+    }
+    status.textContent = data.confident ? "" : labels.notConfident + "，" + labels.closest;
+    data.results.forEach(function (result) {
+      articles[result.id] = result;
+      var item = template.content.firstElementChild.cloneNode(true);
+      item.dataset.articleId = result.id;
+      item.querySelector(".kb-title").textContent = result.title;
+      item.querySelector(".kb-meta").textContent = result.id + " · " + Math.round(result.score);
+      item.querySelector(".kb-answer").textContent = result.answer || "";
+      if (result.expired) {
+        var badge = item.querySelector(".kb-expired");
+        badge.textContent = labels.expired;
+        badge.hidden = false;
+      }
+      list.appendChild(item);
+    });
+  }
+
+  function act(action, id, button) {
+    var article = articles[id];
+    if (!article) {
+      return;
+    }
+    if (action === "insert") {
+      var field = document.getElementById("description");
+      if (field) {
+        field.value = field.value ? field.value + "\n" + article.answer : article.answer;
+        field.focus();
+      }
+      post(panel.dataset.feedbackUrl, { article_id: id, kind: "inserted", query: shown })
+        .catch(function () {});
+      status.textContent = labels.inserted;
+    } else if (action === "text") {
+      button.disabled = true;
+      post(panel.dataset.textUrl.replace("ARTICLE_ID", encodeURIComponent(id)), { query: shown })
+        .then(function () { status.textContent = labels.texted; })
+        .catch(function () { status.textContent = labels.error; button.disabled = false; });
+    } else if (action === "resolve" && resolveForm) {
+      resolveForm.elements.article_id.value = id;
+      resolveForm.submit();
+    } else if (action === "not_helpful") {
+      button.disabled = true;
+      post(panel.dataset.feedbackUrl, { article_id: id, kind: "not_helpful", query: shown })
+        .then(function () { status.textContent = labels.thanks; })
+        .catch(function () { status.textContent = labels.error; button.disabled = false; });
+    }
+  }
+
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-action]");
+    var item = button && button.closest("[data-article-id]");
+    if (item) {
+      act(button.dataset.action, item.dataset.articleId, button);
+    }
+  });
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(search, DEBOUNCE_MS);
+  });
+  search();
+})();
