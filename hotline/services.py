@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
-from sqlalchemy import orm
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import event, orm
 
 from hotline import jobs
 from routing import services as routing
 from routing.models import Call
 from workorders import services as workorders
+from workorders.deadlines import DEFAULT_POLICY, DeadlinePolicy
 from workorders.models import WorkOrder
+
+
+def deadline_policy() -> DeadlinePolicy:
+    """The work-order timing rules from the application's settings."""
+    config = current_app.config
+    return DeadlinePolicy(
+        urgent_reply_hours=config.get("URGENT_REPLY_HOURS", DEFAULT_POLICY.urgent_reply_hours),
+        reminder_hours=config.get("REMINDER_HOURS", DEFAULT_POLICY.reminder_hours),
+        callback_days=config.get("CALLBACK_DAYS", DEFAULT_POLICY.callback_days),
+    )
+
+
+def attach_notice_dispatch(factory: orm.sessionmaker) -> None:
+    """Send every work-order notice claimed in a transaction by a job, once it commits."""
+    event.listen(factory, "before_commit", _enqueue_notices)
+
+
+def _enqueue_notices(session: orm.Session) -> None:
+    for notice_id in workorders.take_new_notices(session):
+        jobs.enqueue(session, "send_work_order_notice", notice_id)
 
 
 def file_work_order(
@@ -22,17 +47,25 @@ def file_work_order(
     district_code: str | None = None,
     street_code: str | None = None,
     address: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
     urgent: bool | None = None,
     call_id: int | None = None,
     agent_id: int | None = None,
+    attachments: Iterable[str] = (),
+    channel: str = "console",
+    external_ref: str | None = None,
 ) -> WorkOrder:
-    """Open a work order (from the agent's current call when given) and text its number."""
+    """Open a work order (from the agent's current call when given) and text its number.
+
+    The order is linked to the call and to the caller's recorded message, if any.
+    """
     call = session.get(Call, call_id) if call_id is not None else None
     if call is not None and call.agent_id != agent_id:
         call = None
     order = workorders.open_work_order(
         session,
-        channel="phone" if call is not None else "console",
+        channel="phone" if call is not None else channel,
         category_code=category_code,
         description=description,
         actor=actor,
@@ -41,10 +74,76 @@ def file_work_order(
         district_code=district_code,
         street_code=street_code,
         address=address,
+        latitude=latitude,
+        longitude=longitude,
         urgent=urgent,
         call_id=call.id if call is not None else None,
+        recording_url=call.recording_url if call is not None else None,
+        attachments=attachments,
+        external_ref=external_ref,
+        policy=deadline_policy(),
     )
     if call is not None:
         routing.resolve_call(session, call.id, agent_id, "work_order")
     jobs.enqueue(session, "notify_work_order_filed", order.id)
     return order
+
+
+def file_work_order_from_sms(
+    session: orm.Session,
+    *,
+    phone: str,
+    body: str,
+    category_code: str,
+    message_sid: str | None = None,
+    attachments: Iterable[str] = (),
+    district_code: str | None = None,
+    street_code: str | None = None,
+    address: str = "",
+) -> tuple[WorkOrder, bool]:
+    """A work order for a citizen's text (MMS pictures as attachments), and whether it is new.
+
+    The same message (by its Twilio sid) never opens two orders.
+    """
+    ref = f"sms:{message_sid}" if message_sid else None
+    if ref is not None and (existing := workorders.find_by_external_ref(session, ref)):
+        return existing, False
+    order = file_work_order(
+        session,
+        actor=workorders.Actor(f"sms:{phone}"),
+        category_code=category_code,
+        description=body,
+        citizen_phone=phone,
+        district_code=district_code,
+        street_code=street_code,
+        address=address,
+        attachments=attachments,
+        channel="sms",
+        external_ref=ref,
+    )
+    return order, True
+
+
+def act_on_work_order(
+    session: orm.Session,
+    number: str,
+    action: str,
+    actor: workorders.Actor,
+    **params,
+) -> WorkOrder:
+    """Apply one action (see workorders.services.perform) with the hotline's timing rules."""
+    return workorders.perform(session, number, action, actor, policy=deadline_policy(), **params)
+
+
+def record_satisfaction(
+    session: orm.Session, number: str, answer: str, actor: workorders.Actor
+) -> WorkOrder:
+    """The citizen's answer to the satisfaction text (1, 2 or 3); 3 reopens the order."""
+    return workorders.record_satisfaction(session, number, answer, actor, policy=deadline_policy())
+
+
+def sweep_work_orders(session: orm.Session, now: datetime | None = None) -> workorders.SweepResult:
+    """Reminders, escalations and no-response closures; committed, notices sent by jobs."""
+    result = workorders.sweep(session, now=now, policy=deadline_policy())
+    session.commit()
+    return result

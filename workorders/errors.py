@@ -18,3 +18,26 @@ class NotFound(WorkOrderError):
 
 class InvalidWorkOrder(WorkOrderError):
     pass
+
+
+class NotResponsible(WorkOrderError):
+    """The actor may see the order but not do this to it (e.g. a co-unit)."""
+
+
+class Conflict(WorkOrderError):
+    """Someone else changed the order at the same time; nothing was changed."""
+
+    def __init__(self, number: str):
+        super().__init__(
+            f"work order {number} was changed by someone else at the same time; "
+            "reload it and try again"
+        )
+        self.number = number
+
+
+class BindingDetermination(WorkOrderError):
+    """A joint determination binds the unit: it cannot return the order without new facts."""
+
+
+class InvalidRule(WorkOrderError):
+    """An admin's assignment rule, calendar day or unit contact cannot be saved as given."""

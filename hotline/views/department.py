@@ -1,19 +1,25 @@
-"""The department portal: a unit's staff see, sign for and reply to their own orders only."""
+"""The department portal: a unit's staff see, sign for, reply to, return and ask more time
+for their own orders only, one at a time or several at once."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from hotline.auth import roles_required
 from hotline.database import get_session
+from hotline.db import utcnow
 from hotline.i18n import t
-from hotline.views.common import current_actor, form_text
+from hotline.services import act_on_work_order
+from hotline.views.common import actions_for, current_actor, form_lines, form_text, form_version
 from workorders import services as workorders
-from workorders.errors import NotFound, WorkOrderError
+from workorders.errors import Conflict, NotFound, WorkOrderError
 from workorders.models import Unit
 
 bp = Blueprint("department", __name__, url_prefix="/dept")
+# What a unit may do from the portal, and what it may do to several orders at once.
+UNIT_ACTIONS = ("sign", "start", "reply", "return", "request_extension")
+MAX_BULK = 100
 
 
 def _unit_code() -> str:
@@ -27,42 +33,108 @@ def _unit_code() -> str:
 def home():
     session = get_session()
     unit = session.get(Unit, _unit_code())
-    orders = workorders.orders_for_unit(session, unit.code)
-    return render_template("department.html", unit=unit, orders=orders)
+    show_all = request.args.get("all") == "1"
+    orders = workorders.orders_for_unit(session, unit.code, open_only=not show_all)
+    subtree = workorders.unit_subtree(session, unit.code)
+    roles = {o.id: workorders.unit_role(session, o, unit.code, subtree=subtree) for o in orders}
+    return render_template(
+        "department.html",
+        unit=unit,
+        orders=orders,
+        roles=roles,
+        show_all=show_all,
+        now=utcnow(),
+        bulk_actions=UNIT_ACTIONS,
+    )
 
 
 @bp.get("/orders/<number>")
 @roles_required("department")
 def order(number: str):
+    session = get_session()
     try:
-        work_order = workorders.get_work_order_for_unit(get_session(), number, _unit_code())
+        work_order = workorders.get_work_order_for_unit(session, number, _unit_code())
     except NotFound:
         abort(404)
-    return render_template("order.html", order=work_order, portal=True)
+    role = workorders.unit_role(session, work_order, current_user.unit_code)
+    return render_template(
+        "order.html",
+        order=work_order,
+        portal=True,
+        unit_role=role,
+        actions=actions_for(work_order, "department", role),
+        now=utcnow(),
+    )
 
 
-@bp.post("/orders/<number>/sign")
+@bp.post("/orders/<number>/<action>")
 @roles_required("department")
-def sign(number: str):
-    return _act(number, lambda session: workorders.sign_for(session, number, current_actor()))
+def act(number: str, action: str):
+    if action not in UNIT_ACTIONS:
+        abort(404)
+    return _act_on_one(number, action)
 
 
-@bp.post("/orders/<number>/reply")
+@bp.post("/bulk")
 @roles_required("department")
-def reply(number: str):
-    text = form_text("reply")
-    return _act(number, lambda session: workorders.reply(session, number, current_actor(), text))
+def bulk():
+    """One action on several orders: each succeeds or fails on its own."""
+    _unit_code()
+    action = request.form.get("action", "")
+    numbers = list(dict.fromkeys(request.form.getlist("numbers")))
+    if action not in UNIT_ACTIONS:
+        abort(400, "choose an action")
+    if not numbers:
+        flash(t("请选择工单"))
+        return redirect(url_for("department.home"))
+    if len(numbers) > MAX_BULK:
+        abort(400, f"at most {MAX_BULK} orders at once")
+    session = get_session()
+    params = _params(action)
+    done, failed = [], []
+    for number in numbers:
+        try:
+            with session.begin_nested():
+                act_on_work_order(session, number, action, current_actor(), **params)
+            done.append(number)
+        except WorkOrderError as exc:
+            failed.append(f"{number}: {exc}")
+    session.commit()
+    flash(f"{t('操作成功')}: {len(done)}" + (f"; {'; '.join(failed)}" if failed else ""))
+    return redirect(url_for("department.home"))
 
 
-def _act(number: str, action):
+def _params(action: str) -> dict:
+    params: dict = {"note": form_text("note")}
+    if action == "reply":
+        params["note"] = form_text("reply") or params["note"]
+        params["attachments"] = form_lines("attachments")
+    if action == "request_extension":
+        days = request.form.get("working_days", "").strip()
+        params["working_days"] = int(days) if days.isdigit() else 0
+    return params
+
+
+def _act_on_one(number: str, action: str):
     session = get_session()
     _unit_code()
     try:
-        action(session)
+        act_on_work_order(
+            session,
+            number,
+            action,
+            current_actor(),
+            expected_version=form_version(),
+            **_params(action),
+        )
         session.commit()
         flash(t("操作成功"))
     except NotFound:
+        session.rollback()
         abort(404)
+    except Conflict as exc:
+        session.rollback()
+        flash(f"{t('操作冲突')}: {exc}")
     except WorkOrderError as exc:
         session.rollback()
         flash(str(exc))

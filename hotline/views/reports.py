@@ -1,23 +1,73 @@
-"""Report pages for supervisors and monitors, and the monitor API."""
+"""Report pages: figures with their definitions and charts, the monthly bulletin (page,
+CSV, PDF) for supervisors and monitors, and the agents' figures for supervisors only."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from datetime import date, timedelta
 
-from hotline.auth import roles_required, token_required
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from hotline import charts
+from hotline.agent_figures import STAR_RULE, agent_figures, service_stars
+from hotline.auth import roles_required
+from hotline.bulletin_pdf import bulletin_pdf
 from hotline.database import get_session
-from hotline.views.common import local_date_arg
-from routing.metrics import call_totals
-from workorders.reports import closure_by_unit, closure_totals
+from hotline.db import utcnow
+from hotline.report_data import DEFINITIONS, call_trend, csv_response, local_midnight
+from routing.metrics import LOCAL, call_totals
+from workorders import rollups
+from workorders.bulletin import (
+    last_complete_month,
+    monthly_bulletin,
+    next_month,
+    previous_month,
+)
+from workorders.reports import GROUPINGS, order_figures
 
 bp = Blueprint("reports", __name__)
+TABLE_GROUPINGS = tuple(g for g in GROUPINGS if g != "total")
+DAILY_UP_TO_DAYS = 62
+DEFAULT_DAYS = 30
 
 
-def _period():
-    start, end = local_date_arg("start"), local_date_arg("end")
-    if start and end and end <= start:
+def _today() -> date:
+    return utcnow().astimezone(LOCAL).date()
+
+
+def _day(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"{name} must be a date such as 2026-11-26")
+
+
+def _period() -> tuple[date, date]:
+    """[start, end) in local days; the last 30 days (today included) unless given."""
+    end = _day("end") or _today() + timedelta(days=1)
+    start = _day("start") or end - timedelta(days=DEFAULT_DAYS)
+    if end <= start:
         abort(400, "end must be after start")
     return start, end
+
+
+def _month() -> date:
+    raw = request.args.get("month", "").strip()
+    if not raw:
+        return last_complete_month(_today())
+    try:
+        return date.fromisoformat(raw + "-01")
+    except ValueError:
+        abort(400, "month must look like 2026-10")
+
+
+def _by() -> str:
+    by = request.args.get("by", "unit")
+    if by not in TABLE_GROUPINGS:
+        abort(400, f"by must be one of {', '.join(TABLE_GROUPINGS)}")
+    return by
 
 
 @bp.get("/reports/")
@@ -25,42 +75,127 @@ def _period():
 def home():
     session = get_session()
     start, end = _period()
+    by = _by()
+    config = current_app.config
+    short, target = config["SHORT_ABANDON_SECONDS"], config["SERVICE_LEVEL_SECONDS"]
+    trend_by = "day" if (end - start).days <= DAILY_UP_TO_DAYS else "month"
+    trend = order_figures(session, trend_by, start, end)
+    calls_trend = call_trend(session, start, end, trend_by, short, target)
+    units = order_figures(session, "unit", start, end)
+    ranked = sorted(
+        (u for u in units if u.on_time_rate is not None), key=lambda u: (-u.on_time_rate, u.key)
+    )
+    period = "按日" if trend_by == "day" else "按月"
+
+    def label(key: str) -> str:
+        return key[5:] if trend_by == "day" else key  # 2026-10-05 → 10-05
+
     return render_template(
         "reports.html",
-        totals=closure_totals(session, start, end),
-        by_unit=closure_by_unit(session, start, end),
-        calls=call_totals(
-            session,
-            start,
-            end,
-            current_app.config["SHORT_ABANDON_SECONDS"],
-            current_app.config["SERVICE_LEVEL_SECONDS"],
-        ),
         start=start,
         end=end,
+        by=by,
+        groupings=TABLE_GROUPINGS,
+        totals=order_figures(session, "total", start, end)[0],
+        rows=units if by == "unit" else order_figures(session, by, start, end),
+        calls=call_totals(session, local_midnight(start), local_midnight(end), short, target),
+        refreshed_at=rollups.last_refreshed(session),
+        definitions=DEFINITIONS,
+        charts=[
+            charts.trend_chart(
+                f"办结率（{period}）", [(label(f.key), f.closure_rate) for f in trend]
+            ),
+            charts.trend_chart(
+                f"按期办结率（{period}）", [(label(f.key), f.on_time_rate) for f in trend]
+            ),
+            charts.trend_chart(
+                f"满意率（{period}）", [(label(f.key), f.satisfaction_rate) for f in trend]
+            ),
+            charts.trend_chart(
+                f"接通率（{period}）", [(label(c.key), c.answer_rate) for c in calls_trend]
+            ),
+            charts.trend_chart(
+                f"一次性解答率（{period}）",
+                [(label(c.key), c.first_contact_resolution) for c in calls_trend],
+            ),
+        ],
+        ranking=charts.ranking_chart(
+            "承办单位按期办结率排名", [(u.name, u.on_time_rate) for u in ranked]
+        ),
     )
 
 
-@bp.get("/api/v1/reports/closure")
-@token_required("monitor")
-def closure_api():
-    session = get_session()
+@bp.get("/reports/figures.csv")
+@roles_required("supervisor", "monitor")
+def figures_csv():
     start, end = _period()
-    totals = closure_totals(session, start, end)
-    return jsonify(
-        start=start.date().isoformat() if start else None,
-        end=end.date().isoformat() if end else None,
-        dispatched=totals.dispatched,
-        closed=totals.closed,
-        closure_rate=totals.closure_rate,
-        by_unit=[
-            {
-                "unit": row.key,
-                "name": row.name,
-                "dispatched": row.dispatched,
-                "closed": row.closed,
-                "closure_rate": row.closure_rate,
-            }
-            for row in closure_by_unit(session, start, end)
-        ],
+    by = _by()
+    rows = [row.as_dict() for row in order_figures(get_session(), by, start, end)]
+    return csv_response(rows, f"work-orders-by-{by}-{start}-{end}.csv", excel=True)
+
+
+@bp.get("/reports/bulletin")
+@roles_required("supervisor", "monitor")
+def bulletin():
+    month = _month()
+    report = monthly_bulletin(get_session(), month)
+    rows = report.rows
+    by_satisfaction = sorted(
+        (r for r in rows if r.satisfaction_rank is not None),
+        key=lambda r: (r.satisfaction_rank, r.unit),
+    )
+    return render_template(
+        "bulletin.html",
+        report=report,
+        earlier=previous_month(report.month),
+        later=next_month(report.month),
+        definitions=DEFINITIONS,
+        on_time_chart=charts.ranking_chart(
+            "按期办结率排名",
+            [(r.figures.name, r.figures.on_time_rate) for r in rows if r.on_time_rank],
+        ),
+        satisfaction_chart=charts.ranking_chart(
+            "满意率排名", [(r.figures.name, r.figures.satisfaction_rate) for r in by_satisfaction]
+        ),
+    )
+
+
+@bp.get("/reports/bulletin.csv")
+@roles_required("supervisor", "monitor")
+def bulletin_csv():
+    report = monthly_bulletin(get_session(), _month())
+    rows = [row.as_dict() for row in report.rows]
+    return csv_response(rows, f"bulletin-{report.month:%Y-%m}.csv", excel=True)
+
+
+@bp.get("/reports/bulletin.pdf")
+@roles_required("supervisor", "monitor")
+def bulletin_print():
+    report = monthly_bulletin(get_session(), _month())
+    return Response(
+        bulletin_pdf(report, DEFINITIONS),
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="bulletin-{report.month:%Y-%m}.pdf"'},
+    )
+
+
+@bp.get("/reports/agents")
+@roles_required("supervisor")
+def agents():
+    month = _month() if request.args.get("month") else _today().replace(day=1)
+    figures = agent_figures(get_session(), local_midnight(month), local_midnight(next_month(month)))
+    stars = service_stars(figures)
+    rated = sorted(
+        (f for f in figures if f.satisfaction_rate is not None),
+        key=lambda f: (-f.satisfaction_rate, f.name),
+    )
+    return render_template(
+        "agents_report.html",
+        month=month,
+        earlier=previous_month(month),
+        later=next_month(month),
+        figures=figures,
+        stars=stars,
+        rule=STAR_RULE,
+        chart=charts.ranking_chart("坐席满意率", [(f.name, f.satisfaction_rate) for f in rated]),
     )

@@ -1,4 +1,6 @@
-"""The supervisor's desk: agents and queues live, orders awaiting dispatch and callback."""
+"""The supervisor's (dispatcher's) desk: agents and queues live; orders to dispatch by hand,
+disputes to settle by joint determination, extension requests, overdue orders to urge, and
+callbacks. Agents and supervisors act on single orders from the order page too."""
 
 from __future__ import annotations
 
@@ -6,29 +8,68 @@ from collections import Counter
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from hotline.auth import roles_required
 from hotline.database import get_session
+from hotline.db import utcnow
 from hotline.i18n import t
-from hotline.views.common import current_actor
+from hotline.services import act_on_work_order
+from hotline.views.common import (
+    actions_for,
+    active_units,
+    current_actor,
+    form_lines,
+    form_text,
+    form_version,
+    may_perform,
+)
 from routing.models import Agent, Call, Skill
 from workorders import services as workorders
-from workorders.errors import NotFound, WorkOrderError
+from workorders.errors import Conflict, NotFound, WorkOrderError
 from workorders.models import WorkOrder
+from workorders.states import WITH_UNIT
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+
+
+@bp.app_context_processor
+def work_order_helpers():
+    """What order pages need to know about the viewer: the actions they may take."""
+
+    def order_actions(order: WorkOrder) -> list[str]:
+        if not current_user.is_authenticated:
+            return []
+        role = workorders.unit_role(get_session(), order, current_user.unit_code)
+        return actions_for(order, current_user.role, role)
+
+    return {"order_actions": order_actions, "unit_choices": active_units}
 
 
 @bp.get("/")
 @roles_required("supervisor")
 def home():
     session = get_session()
+    now = utcnow()
     waiting = Counter(
         session.scalars(sa.select(Call.skill_code).where(Call.status == "queued")).all()
     )
     orders = session.scalars(
         sa.select(WorkOrder)
-        .where(WorkOrder.status.in_(("new", "replied", "callback")))
+        .where(
+            sa.or_(
+                WorkOrder.status.in_(
+                    ("new", "disputed", "extension_requested", "replied", "callback")
+                ),
+                sa.and_(
+                    WorkOrder.status.in_(WITH_UNIT),
+                    sa.or_(
+                        WorkOrder.reply_deadline < now,
+                        sa.and_(WorkOrder.status == "dispatched", WorkOrder.sign_deadline < now),
+                    ),
+                ),
+            )
+        )
         .order_by(WorkOrder.created_at)
     ).all()
     return render_template(
@@ -36,7 +77,16 @@ def home():
         agents=session.scalars(sa.select(Agent).order_by(Agent.name)).all(),
         skills=session.scalars(sa.select(Skill).order_by(Skill.code)).all(),
         waiting=waiting,
+        now=now,
+        units=active_units(),
         awaiting_dispatch=[o for o in orders if o.status == "new"],
+        disputes=[(o, workorders.last_return(o)) for o in orders if o.status == "disputed"],
+        extensions=[
+            (o, workorders.pending_extension(o))
+            for o in orders
+            if o.status == "extension_requested"
+        ],
+        overdue=sorted((o for o in orders if o.is_overdue(now)), key=lambda o: o.active_deadline),
         awaiting_callback=[o for o in orders if o.status in ("replied", "callback")],
     )
 
@@ -44,20 +94,51 @@ def home():
 @bp.post("/orders/<number>/callback")
 @roles_required("supervisor", "agent")
 def callback(number: str):
+    return _act(number, "callback")
+
+
+@bp.post("/orders/<number>/act")
+@roles_required("supervisor", "agent")
+def act(number: str):
+    return _act(number, request.form.get("action", ""))
+
+
+def _act(number: str, action: str):
+    if not may_perform(current_user.role, action):
+        abort(403)
     session = get_session()
+    co_units = form_text("co_units", 400).replace("，", ",").split(",")
     try:
-        workorders.record_callback(
+        act_on_work_order(
             session,
             number,
+            action,
             current_actor(),
-            request.form.get("satisfaction", ""),
-            request.form.get("note", "").strip()[:1000],
+            note=form_text("note"),
+            unit_code=form_text("unit", 32) or None,
+            co_unit_codes=[c.strip() for c in co_units if c.strip()],
+            attachments=form_lines("attachments"),
+            parent_number=form_text("into", 20) or None,
+            satisfaction=form_text("satisfaction", 24) or None,
+            expected_version=form_version(),
         )
         session.commit()
         flash(t("操作成功"))
     except NotFound:
+        session.rollback()
         abort(404)
+    except Conflict as exc:
+        session.rollback()
+        flash(f"{t('操作冲突')}: {exc}")
     except WorkOrderError as exc:
         session.rollback()
         flash(str(exc))
-    return redirect(url_for("supervisor.home"))
+    return redirect(_back())
+
+
+def _back() -> str:
+    target = request.form.get("next", "")
+    # Only a path on this site, as after logging in.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("supervisor.home")

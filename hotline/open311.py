@@ -1,0 +1,150 @@
+"""Open311 GeoReport v2: work orders and categories as the standard's records, in JSON or XML.
+
+GET responses never carry the citizen's name, phone number or e-mail: those fields are not
+written at all, and the free texts shown (description, address, the unit's reply) have the
+citizen's name and phone, and anything that looks like a phone number or an e-mail address,
+masked.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from xml.etree import ElementTree
+
+from workorders.calendar import LOCAL
+from workorders.models import Category, Unit, WorkOrder
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-27T00:00:00+08:00"
+CLOSED_STATUSES = ("closed", "cancelled")
+MASK = "***"
+_PHONE = re.compile(r"\+?\d[\d\s-]{5,}\d")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+STATUS_NOTES = {
+    "new": "已受理，待分派",
+    "dispatched": "已派发至承办单位",
+    "signed": "承办单位已签收",
+    "in_progress": "办理中",
+    "extension_requested": "承办单位申请延期，待审批",
+    "disputed": "承办单位退回，待联合审定",
+    "replied": "承办单位已答复，待回访",
+    "callback": "回访中",
+    "merged": "已并入相同诉求的工单",
+    "cancelled": "市民已撤回",
+}
+# The element name of one item of each list, in XML.
+ITEM_NAMES = {
+    "services": "service",
+    "service_requests": "request",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
+    "errors": "error",
+}
+
+
+def w3c(moment: datetime | None) -> str | None:
+    """A timestamp as the standard wants it: ISO 8601 with the offset (Guangzhou time)."""
+    return moment.astimezone(LOCAL).isoformat(timespec="seconds") if moment else None
+
+
+def masked(text: str, order: WorkOrder) -> str:
+    """``text`` without the citizen's name and phone, nor phone numbers or e-mail addresses."""
+    name = order.citizen_name.strip()
+    for personal in (name, name.replace(" ", ""), order.citizen_phone.strip()):
+        if personal:
+            text = text.replace(personal, MASK)
+    return _PHONE.sub(MASK, _EMAIL.sub(MASK, text))
+
+
+def service(category: Category, group: str) -> dict:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.name_en or category.name,
+        "metadata": True,
+        "type": "realtime",
+        "keywords": category.name_en,
+        "group": group,
+    }
+
+
+def service_definition(category: Category, districts: list[Unit], streets: list[Unit]) -> dict:
+    """The attributes a request of this service may carry: where the problem is."""
+
+    def choice(code: str, order: int, description: str, units: list[Unit]) -> dict:
+        return {
+            "variable": True,
+            "code": code,
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": "",
+            "order": order,
+            "description": description,
+            "values": [{"key": unit.code, "name": unit.name} for unit in units],
+        }
+
+    return {
+        "service_code": category.code,
+        "attributes": [
+            choice("district", 1, "问题所在的区 (district)", districts),
+            choice("street", 2, "问题所在的街道 (street)", streets),
+        ],
+    }
+
+
+def service_request(
+    order: WorkOrder, service_name: str, agency: str, updated_at: datetime | None
+) -> dict:
+    """A work order as a GeoReport service request, with no personal data."""
+    closed = order.status in CLOSED_STATUSES
+    if order.status == "closed":
+        notes = masked(order.reply_text, order) or "已办结"
+    else:
+        notes = STATUS_NOTES.get(order.status, order.status)
+    return {
+        "service_request_id": order.number,
+        "status": "closed" if closed else "open",
+        "status_notes": notes,
+        "service_name": service_name,
+        "service_code": order.category_code,
+        "description": masked(order.description, order),
+        "agency_responsible": agency,
+        "service_notice": "",
+        "requested_datetime": w3c(order.created_at),
+        "updated_datetime": w3c(updated_at or order.created_at),
+        "expected_datetime": w3c(order.reply_deadline),
+        "address": masked(order.address, order),
+        "address_id": "",
+        "zipcode": "",
+        "lat": order.latitude,
+        "long": order.longitude,
+        "media_url": "",
+    }
+
+
+def error_list(code: int, description: str) -> list[dict]:
+    return [{"code": code, "description": description}]
+
+
+def to_xml(root: str, value) -> bytes:
+    """``value`` (a list of records, or one record) as the standard's XML document."""
+    element = ElementTree.Element(root)
+    _fill(element, root, value)
+    body = ElementTree.tostring(element, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode()
+
+
+def _fill(element: ElementTree.Element, name: str, value) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _fill(ElementTree.SubElement(element, ITEM_NAMES.get(name, "item")), name, item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _fill(ElementTree.SubElement(element, key), key, item)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)

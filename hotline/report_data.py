@@ -1,0 +1,82 @@
+"""What the report pages and the monitor API share: the definitions as shown, call figures
+per day or month, and CSV output."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date, datetime, time
+
+from flask import Response
+from sqlalchemy import orm
+
+from routing.metrics import LOCAL, CallFigures, call_records, summarize
+
+# (figure, definition) as written on the report pages, in the PDF and in the README.
+DEFINITIONS: list[tuple[str, str]] = [
+    (
+        "统计范围 (scope)",
+        "工单按派发时间（重新派发、重办的按最近一次派发）归入统计期；市民撤回的工单和被合并的重复工单不计。",
+    ),
+    ("办结率 (closure rate)", "已办结 / 已派发"),
+    (
+        "按期办结率 (on-time rate)",
+        "按期办结 / (已办结 + 超期未办结)。按期办结：承办单位最后一次答复不晚于答复期限；"
+        "超期未办结：仍在承办单位手中且已过答复期限，超期工单计入分母，对承办单位不利。",
+    ),
+    ("满意率 (satisfaction rate)", "(满意 + 基本满意) / 有回访评价的工单；未接通不计。"),
+    ("退回率 (return rate)", "被退回过的工单 / 已派发，按工单当前的承办单位统计。"),
+    ("重办率 (reopen rate)", "因不满意而重办过的工单 / 已派发。"),
+    (
+        "接通率 (answer rate)",
+        "接通（含市民选择的回拨）/ (呼入 - 短时放弃)；短时放弃单独统计。",
+    ),
+    ("放弃率 (abandonment)", "排队中挂机 / (呼入 - 短时放弃)。"),
+    ("服务水平 (service level)", "在规定秒数内接通 / (呼入 - 短时放弃)。"),
+    (
+        "一次性解答率 (first-contact resolution)",
+        "接通后以知识库条目或当场解答、未转工单 / 接通。",
+    ),
+]
+TREND_GROUPINGS = ("day", "month")
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LOCAL)
+
+
+def call_trend(
+    session: orm.Session,
+    start: date,
+    end: date,
+    by: str,
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+) -> list[CallFigures]:
+    """The call figures of routing.metrics per local day or month in [start, end)."""
+    if by not in TREND_GROUPINGS:
+        raise ValueError("by must be day or month")
+    pattern = "%Y-%m-%d" if by == "day" else "%Y-%m"
+    groups = defaultdict(list)
+    for record in call_records(session, local_midnight(start), local_midnight(end)):
+        groups[record.enqueued_at.astimezone(LOCAL).strftime(pattern)].append(record)
+    return [
+        summarize(key, groups[key], short_abandon_seconds, service_level_seconds)
+        for key in sorted(groups)
+    ]
+
+
+def csv_response(rows: list[dict], filename: str, excel: bool = False) -> Response:
+    """Rows as CSV (a BOM first when meant for Excel, which needs it to read UTF-8)."""
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    body = ("\ufeff" if excel else "") + buffer.getvalue()
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

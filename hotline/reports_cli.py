@@ -1,0 +1,46 @@
+"""`hotline reports rollup`: bring the report roll-ups up to date, or rebuild days."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+from flask.cli import with_appcontext
+
+from hotline.cli import database_errors
+
+
+@click.group(help="Report roll-ups.")
+def reports() -> None:
+    pass
+
+
+@reports.command(
+    "rollup",
+    help="Refresh the daily work-order roll-ups the reports read. Without options, only the "
+    "days changed since the last refresh (run it every few minutes from cron); --days N "
+    "rebuilds the last N days, --from/--to any range.",
+)
+@click.option("--days", type=click.IntRange(1, 3660), help="Rebuild the last N local days.")
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), help="First day to rebuild.")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), help="Last day to rebuild.")
+@database_errors
+@with_appcontext
+def rollup(days: int | None, first, last) -> None:
+    from hotline.database import get_session
+    from hotline.db import utcnow
+    from workorders import rollups
+    from workorders.calendar import LOCAL
+
+    session = get_session()
+    today = utcnow().astimezone(LOCAL).date()
+    if days or first or last:
+        first_day: date = first.date() if first else today - timedelta(days=(days or 1) - 1)
+        last_day: date = last.date() if last else today
+        if last_day < first_day:
+            raise click.ClickException("--to is before --from")
+        result = rollups.rebuild(session, first_day, last_day)
+    else:
+        result = rollups.refresh(session)
+    session.commit()
+    click.echo(f"roll-ups refreshed: {result.days} days, {result.rows} rows")

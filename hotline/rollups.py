@@ -1,0 +1,37 @@
+"""Keeping the report roll-ups current: the job, and what enqueues it.
+
+Any transaction that changes a work order enqueues one refresh, sent once it commits: with
+Redis it runs on the ``reports`` queue; on the embedded default right after the commit.
+`hotline reports rollup` runs the same refresh (from cron, say, so that orders that became
+overdue without any change are counted soon) and rebuilds ranges of days.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event, orm
+
+from hotline.database import new_session
+from hotline.jobs import enqueue
+from workorders import rollups
+from workorders.models import WorkOrder, WorkOrderEvent
+
+JOB = "refresh_report_rollups"
+
+
+def refresh_report_rollups() -> None:
+    """Refresh the roll-ups of the days the work-order trail touched since the last run."""
+    with new_session() as session:
+        rollups.refresh(session)
+
+
+def init_app(app: Flask) -> None:
+    event.listen(app.extensions["hotline.sessions"], "after_flush", _after_flush)
+
+
+def _after_flush(session: orm.Session, _context) -> None:
+    changed = (*session.new, *session.dirty)
+    if not any(isinstance(row, WorkOrder | WorkOrderEvent) for row in changed):
+        return
+    if (JOB, ()) not in session.info.get("pending_jobs", []):
+        enqueue(session, JOB)
