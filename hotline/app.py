@@ -11,22 +11,28 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from hotline import auth, database, i18n
+from hotline import auth, database, i18n, rollups
+from hotline import services as hotline_services
 from hotline.db import utcnow
 from hotline.jobs import InProcessRunner, RqRunner
 from hotline.settings import Settings
 from hotline.views import (
     admin,
     agent_api,
-    api,
     console,
+    conversations,
     department,
     health,
+    kb,
+    monitor_api,
+    open311,
     reports,
     supervisor,
     wallboard,
+    workorder_admin,
+    workorder_api,
 )
-from webhooks import voice
+from webhooks import sms, voice
 from webhooks.gateway import LocalGateway, TwilioGateway
 from workorders.calendar import LOCAL
 
@@ -52,6 +58,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         TWILIO_API_KEY=settings.twilio_api_key,
         TWILIO_API_SECRET=settings.twilio_api_secret,
         TWILIO_TWIML_APP_SID=settings.twilio_twiml_app_sid,
+        URGENT_REPLY_HOURS=settings.urgent_reply_hours,
+        REMINDER_HOURS=settings.reminder_hours,
+        CALLBACK_DAYS=settings.callback_days,
+        SUPERVISOR_EMAIL=settings.supervisor_email,
+        API_RATE_LIMIT=settings.api_rate_limit,
         INSTANCE_PATH=str(settings.instance_path),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
@@ -62,6 +73,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     database.init_app(app)
+    rollups.init_app(app)
+    hotline_services.attach_notice_dispatch(app.extensions["hotline.sessions"])
     i18n.init_app(app)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
@@ -71,19 +84,28 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     csrf.exempt(voice.bp)
+    csrf.exempt(sms.bp)
     csrf.exempt(agent_api.bp)
+    csrf.exempt(workorder_api.bp)
+    csrf.exempt(open311.bp)
     for blueprint in (
         auth.bp,
         console.bp,
+        conversations.bp,
         supervisor.bp,
         department.bp,
         reports.bp,
-        api.bp,
+        monitor_api.bp,
+        open311.bp,
+        kb.bp,
         agent_api.bp,
+        workorder_api.bp,
         admin.bp,
+        workorder_admin.bp,
         wallboard.bp,
         health.bp,
         voice.bp,
+        sms.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -22,6 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from hotline.database import get_session
 from hotline.i18n import t
 from hotline.models import User
+from hotline.ratelimit import retry_after
 from hotline.tokens import verify_token
 
 bp = Blueprint("auth", __name__)
@@ -116,7 +117,12 @@ def token_required(*roles: str):
                 response = jsonify(error="a valid API token is required")
                 response.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
                 return response, 401
+            wait = retry_after(get_session(), token)
             get_session().commit()
+            if wait is not None:
+                response = jsonify(error=f"too many requests; try again in {wait} s")
+                response.headers["Retry-After"] = str(wait)
+                return response, 429
             g.api_token = token
             return view(*args, **kwargs)
 

@@ -62,9 +62,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def register(app: Flask) -> None:
+    from hotline.kb_cli import kb
+    from hotline.reports_cli import reports
     from hotline.staffing_cli import staffing
+    from hotline.workorders_cli import workorders
 
-    for command in (seed, serve, worker, token, user, staffing):
+    for command in (seed, serve, worker, token, user, staffing, kb, workorders, reports):
         app.cli.add_command(command)
 
 
@@ -185,27 +188,29 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     )
 
 
-@click.group(help="API tokens for monitors and Open311 clients.")
+@click.group(help="API tokens for monitors, Open311 clients and departments' own systems.")
 def token() -> None:
     pass
 
 
 @token.command("create", help="Issue a token; it is printed once, on the last line.")
-@click.option("--role", required=True, type=click.Choice(["monitor", "open311"]))
+@click.option("--role", required=True, type=click.Choice(["monitor", "open311", "department"]))
 @click.option("--name", required=True, help="Who the token is for.")
+@click.option("--unit", "unit_code", help="The unit a department token acts for.")
 @database_errors
 @with_appcontext
-def token_create(role: str, name: str) -> None:
+def token_create(role: str, name: str, unit_code: str | None) -> None:
     from hotline.database import get_session
     from hotline.tokens import TokenError, create_token
 
     session = get_session()
     try:
-        api_token, plain = create_token(session, role, name)
+        api_token, plain = create_token(session, role, name, unit_code)
     except TokenError as exc:
         raise click.ClickException(str(exc)) from None
     session.commit()
-    click.echo(f"token {api_token.id} for {name} ({role}); store it now, it is not shown again:")
+    who = f"{role} of {unit_code}" if api_token.unit_code else role
+    click.echo(f"token {api_token.id} for {name} ({who}); store it now, it is not shown again:")
     click.echo(plain)
 
 

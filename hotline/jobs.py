@@ -24,8 +24,19 @@ class JobSpec:
 
 
 QUEUES = ("calls", "messages", "workorders", "reports")
+# Seconds before each retry: quick at first, then backing off.
+BACKOFF = [5, 30, 120, 600, 1800]
 JOBS: dict[str, JobSpec] = {
     "notify_work_order_filed": JobSpec("hotline.tasks.notify_work_order_filed", "messages"),
+    "send_text": JobSpec("hotline.tasks.send_text", "messages", retries=5),
+    "text_kb_answer": JobSpec("hotline.kb_tasks.text_kb_answer", "messages"),
+    "send_work_order_notice": JobSpec(
+        "hotline.tasks.send_work_order_notice", "workorders", retries=5
+    ),
+    "sweep_work_orders": JobSpec("hotline.tasks.sweep_work_orders", "workorders", timeout=300),
+    "refresh_report_rollups": JobSpec(
+        "hotline.rollups.refresh_report_rollups", "reports", timeout=900, retries=1
+    ),
 }
 
 
@@ -70,12 +81,16 @@ class RqRunner:
             spec.function,
             args=args,
             timeout=spec.timeout,
-            retry=Retry(max=spec.retries, interval=[5, 30, 120][: spec.retries]),
+            retry=Retry(max=spec.retries, interval=BACKOFF[: spec.retries]),
             description=f"{name}{args!r}",
         )
 
 
 def _after_commit(session: orm.Session) -> None:
+    # SQLAlchemy also calls this when a SAVEPOINT (begin_nested) is released: the jobs wait
+    # for the outermost commit.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop("pending_jobs", [])
     if not pending:
         return

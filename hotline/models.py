@@ -8,16 +8,17 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 import knowledge_base.models
+import routing.messaging
 import routing.models
 import workorders.models
 from hotline.db import Base, UTCDateTime, utcnow
 
 ROLES = ("agent", "supervisor", "department", "monitor", "admin")
-TOKEN_ROLES = ("monitor", "open311")
+TOKEN_ROLES = ("monitor", "open311", "department")
 
 __all__ = ["ROLES", "TOKEN_ROLES", "ApiToken", "AuditEvent", "Base", "User"]
 # Imported for their side effect of registering tables on Base.metadata.
-_MODEL_MODULES = (knowledge_base.models, routing.models, workorders.models)
+_MODEL_MODULES = (knowledge_base.models, routing.messaging, routing.models, workorders.models)
 
 
 class User(Base):
@@ -36,7 +37,8 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the monitor API or Open311; only its SHA-256 is stored."""
+    """A bearer token for the monitor API, Open311 or a department's own case system; only its
+    SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
 
@@ -48,6 +50,8 @@ class ApiToken(Base):
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
     revoked_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     last_used_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    # A department token acts for this unit (and the units below it) only.
+    unit_code: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("units.code"))
 
     __table_args__ = (sa.CheckConstraint(sa.column("role").in_(TOKEN_ROLES), name="role"),)
 
@@ -69,3 +73,26 @@ class AuditEvent(Base):
     action: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     changes: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
     note: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+
+
+class ApiRateWindow(Base):
+    """How many requests a token has made in the current rate-limit window."""
+
+    __tablename__ = "api_rate_windows"
+
+    token_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("api_tokens.id"), primary_key=True)
+    window_index: orm.Mapped[int] = orm.mapped_column(sa.BigInteger)
+    requests: orm.Mapped[int] = orm.mapped_column(default=0)
+
+
+class Open311Ticket(Base):
+    """A request filed through Open311: its token, the order it opened, and the client's key."""
+
+    __tablename__ = "open311_tickets"
+
+    token: orm.Mapped[str] = orm.mapped_column(sa.String(40), primary_key=True)
+    work_order_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("work_orders.id"), unique=True
+    )
+    api_token_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("api_tokens.id"), index=True)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)

@@ -243,6 +243,204 @@ SCHEMAS = {
 }
 
 
+# Work orders: departments' own systems with a department bearer token (their unit's orders
+# only), agents and dispatchers with their console session.
+SESSION_OR_BEARER = [{"session": []}, {"bearer": []}]
+_ORDER = {"$ref": "#/components/schemas/WorkOrder"}
+_NUMBER = {"name": "number", "in": "path", "required": True,
+           "schema": {"type": "string", "pattern": r"^\d{8}-\d{6}$"}}
+_ORDER_ERRORS = {
+    "401": _json(_ERROR, "no valid department token and no login"),
+    "403": _json(_ERROR, "this login or token may not do this (e.g. a co-unit acting)"),
+    "404": _json(_ERROR, "no such order, or not one of this unit's"),
+}
+WORK_ORDER_ACTIONS = ["sign", "start", "reply", "return", "request_extension", "dispatch",
+                      "determine", "approve_extension", "deny_extension", "urge", "callback",
+                      "close", "reopen", "merge", "cancel", "add_facts", "attach"]
+PATHS.update({
+    "/api/v1/workorders": {
+        "get": {
+            "summary": "Work orders, most pressing deadline first (a department token: its "
+            "unit's and co-assisted orders only)",
+            "security": SESSION_OR_BEARER,
+            "parameters": [
+                _query("status", "only orders in this status"),
+                _query("open", "1: only orders still open"),
+                _query("limit", "at most this many (1-500, default 100)", {"type": "integer"}),
+            ],
+            "responses": {
+                "200": _json({"type": "object", "properties": {
+                    "orders": {"type": "array", "items": _ORDER},
+                    "count": {"type": "integer"}}}),
+                "400": _json(_ERROR, "a bad filter"),
+                **_ORDER_ERRORS,
+            },
+        },
+        "post": {
+            "summary": "Open a work order (agents and dispatchers); the rules assign its unit",
+            "security": SESSION,
+            "requestBody": _body(
+                {
+                    "category": {"type": "string"},
+                    "description": {"type": "string", "maxLength": 4000},
+                    "citizen_phone": {"type": "string"},
+                    "citizen_name": {"type": "string"},
+                    "district": {"type": "string"},
+                    "street": {"type": "string"},
+                    "address": {"type": "string"},
+                    "latitude": {"type": "number"},
+                    "longitude": {"type": "number"},
+                    "urgent": {"type": "boolean"},
+                    "call_id": {"type": "integer"},
+                    "attachments": {"type": "array", "items": {"type": "string",
+                                                               "format": "uri"}},
+                    "external_ref": {"type": "string", "maxLength": 80,
+                                     "description": "the sender's id: sent twice, one order"},
+                },
+                ["category", "description"],
+            ),
+            "responses": {
+                "201": _json(_ORDER, "the order, dispatched when a rule decided its unit"),
+                "200": _json(_ORDER, "an order was already opened for this external_ref"),
+                "400": _json(_ERROR, "the order is invalid (the message says why)"),
+                "415": _json(_ERROR, "the request was not JSON"),
+                **_ORDER_ERRORS,
+            },
+        },
+    },
+    "/api/v1/workorders/{number}": {
+        "get": {
+            "summary": "One work order with its attachments, extension requests and audit trail",
+            "security": SESSION_OR_BEARER,
+            "parameters": [_NUMBER],
+            "responses": {"200": _json(_ORDER), **_ORDER_ERRORS},
+        }
+    },
+    "/api/v1/workorders/{number}/actions": {
+        "post": {
+            "summary": "Act on a work order: the unit signs, replies, returns or asks for more "
+            "time; the dispatcher dispatches, settles disputes, decides extensions and urges; "
+            "the hotline records callbacks, merges, cancels and adds facts",
+            "security": SESSION_OR_BEARER,
+            "parameters": [_NUMBER],
+            "requestBody": _body(
+                {
+                    "action": {"enum": WORK_ORDER_ACTIONS},
+                    "note": {"type": "string", "maxLength": 4000,
+                             "description": "reply text, reason, determination or note"},
+                    "unit": {"type": "string", "description": "dispatch, determine"},
+                    "co_units": {"type": "array", "items": {"type": "string"}},
+                    "working_days": {"type": "integer", "minimum": 1, "maximum": 30},
+                    "attachments": {"type": "array", "items": {"type": "string",
+                                                               "format": "uri"}},
+                    "into": {"type": "string", "description": "merge: the parent's number"},
+                    "satisfaction": {"enum": ["satisfied", "basically_satisfied",
+                                              "unsatisfied", "no_answer"]},
+                    "version": {"type": "integer",
+                                "description": "the version read; another means a conflict"},
+                },
+                ["action"],
+            ),
+            "responses": {
+                "200": _json(_ORDER, "the order after the action"),
+                "400": _json(_ERROR, "the request is invalid (the message says why)"),
+                "409": _json(_ERROR, "the order's status does not allow this, a joint "
+                             "determination binds the unit, or someone changed it meanwhile"),
+                "415": _json(_ERROR, "the request was not JSON"),
+                **_ORDER_ERRORS,
+            },
+        }
+    },
+})
+SCHEMAS["WorkOrder"] = {
+    "type": "object",
+    "properties": {
+        "number": {"type": "string"},
+        "status": {"type": "string"},
+        "category": {"type": "string"},
+        "urgent": {"type": "boolean"},
+        "unit": {"type": ["string", "null"]},
+        "co_units": {"type": "array", "items": {"type": "string"}},
+        "role": {"type": ["string", "null"], "description": "lead or co, for a unit"},
+        "sign_deadline": {"type": ["string", "null"], "format": "date-time"},
+        "reply_deadline": {"type": ["string", "null"], "format": "date-time"},
+        "deadline": {"type": ["string", "null"], "format": "date-time"},
+        "remaining_seconds": {"type": ["integer", "null"]},
+        "overdue": {"type": "boolean"},
+        "version": {"type": "integer"},
+        "actions": {"type": "array", "items": {"type": "string"}},
+        "events": {"type": "array", "description": "the audit trail (detail only)"},
+    },
+}
+
+# Reports for monitors (issue 7): read-only, bearer token, limited per token, JSON or CSV.
+_TOO_MANY = {"description": "over the token's rate limit; the Retry-After header says when to "
+             "try again", "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+             "content": {"application/json": {"schema": _ERROR}}}
+_FORMAT = _query("format", "json (default) or csv", {"enum": ["json", "csv"]})
+_START = _query("start", "first local day (YYYY-MM-DD)", {"type": "string", "format": "date"})
+_END = _query("end", "day after the last (YYYY-MM-DD)", {"type": "string", "format": "date"})
+
+
+def _report(summary: str, schema: str, parameters: list[dict]) -> dict:
+    ok = {"description": "OK", "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}},
+        "text/csv": {"schema": {"type": "string"}}}}
+    return {"get": _op(summary, BEARER, {"200": ok, "400": _json(_ERROR, "a bad argument"),
+                                         "429": _TOO_MANY},
+                       parameters=[*parameters, _FORMAT])}
+
+
+PATHS.update({
+    "/api/v1/reports/closure": _report(
+        "Work orders dispatched and closed, and the closure rate, overall and per unit",
+        "ClosureReport", [_START, _END]),
+    "/api/v1/reports/work-orders": _report(
+        "Closure, on-time, satisfaction, return and reopen figures per unit, category, "
+        "district, channel, day or month (orders dispatched in [start, end))",
+        "WorkOrderReport",
+        [_START, _END, _query("by", "grouping", {"enum": ["total", "unit", "category",
+                                                          "district", "channel", "day",
+                                                          "month"]})]),
+    "/api/v1/reports/bulletin": _report(
+        "The monthly bulletin: units ranked by on-time rate and satisfaction, with the change "
+        "from the month before", "Bulletin",
+        [_query("month", "YYYY-MM; the last complete month by default")]),
+    "/api/v1/reports/call-trend": _report(
+        "Call figures (answer rate, abandonment, service level, first-contact resolution…) per "
+        "local day or month", "CallsReport",
+        [_START, _END, _query("by", "grouping", {"enum": ["day", "month"]})]),
+})
+PATHS["/api/v1/reports/calls"]["get"]["responses"]["429"] = _TOO_MANY
+_FIGURES = {name: {"type": ["number", "null"]} for name in (
+    "dispatched", "closed", "closed_on_time", "open_overdue", "rated", "satisfied", "returned",
+    "reopened", "closure_rate", "on_time_rate", "satisfaction_rate", "return_rate",
+    "reopen_rate")}
+SCHEMAS["WorkOrderReport"] = {
+    "type": "object",
+    "properties": {
+        "by": {"type": "string"},
+        "refreshed_at": {"type": ["string", "null"], "format": "date-time"},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {
+            "key": {"type": "string"}, "name": {"type": "string"}, **_FIGURES}}},
+    },
+}
+SCHEMAS["Bulletin"] = {
+    "type": "object",
+    "properties": {
+        "month": {"type": "string"},
+        "previous_month": {"type": "string"},
+        "totals": {"type": "object", "properties": _FIGURES},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {
+            "unit": {"type": "string"}, "name": {"type": "string"},
+            "on_time_rank": {"type": ["integer", "null"]},
+            "on_time_change": {"type": ["number", "null"]},
+            "satisfaction_rank": {"type": ["integer", "null"]},
+            "satisfaction_change": {"type": ["number", "null"]}, **_FIGURES}}},
+    },
+}
+
+
 def document(extra_paths: dict[str, dict] | None = None) -> dict:
     """The OpenAPI 3.1 document; ``extra_paths`` lets other blueprints add their routes."""
     return {

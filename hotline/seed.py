@@ -23,7 +23,7 @@ from hotline.auth import hash_password
 from hotline.db import utcnow
 from hotline.models import User
 from knowledge_base.errors import InvalidArticle
-from knowledge_base.services import upsert_article
+from knowledge_base.services import import_article
 from routing import services as routing
 from routing.models import Call, IvrOption, LegacyLine, Skill
 from workorders import services as workorders
@@ -261,6 +261,7 @@ def load_articles(
     session: orm.Session,
     records: Iterable[tuple[int, Any]],
     progress: Callable[[int], None] | None = None,
+    actor: str = "import",
 ) -> LoadResult:
     """Articles in the JSONL format; a bad record is rejected with its reason, not fatal."""
     result = LoadResult("articles")
@@ -272,18 +273,13 @@ def load_articles(
                 raise record
             if not isinstance(record, dict):
                 raise InvalidArticle("not a JSON object")
-            if record.get("category") and record["category"] not in categories:
+            if record.get("category") and str(record["category"]) not in categories:
                 raise InvalidArticle(f"unknown category {record['category']!r}")
-            if record.get("unit") and record["unit"] not in units:
+            if record.get("unit") and str(record["unit"]) not in units:
                 raise InvalidArticle(f"unknown unit {record['unit']!r}")
             with session.begin_nested():
-                _article, created = upsert_article(session, record)
-            if created:
-                result.created += 1
-            elif session.is_modified(_article):
-                result.updated += 1
-            else:
-                result.unchanged += 1
+                _article, outcome = import_article(session, record, actor)
+            setattr(result, outcome, getattr(result, outcome) + 1)
         except (InvalidArticle, SeedError) as exc:
             result.rejected.append((f"line {line}", str(exc)))
         if progress:

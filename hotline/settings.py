@@ -42,6 +42,11 @@ class Settings:
     twilio_api_key: str | None = None
     twilio_api_secret: str | None = None
     twilio_twiml_app_sid: str | None = None
+    urgent_reply_hours: int = 24
+    reminder_hours: int = 24
+    callback_days: int = 3
+    supervisor_email: str | None = None
+    api_rate_limit: int = 60
 
     @property
     def uses_twilio(self) -> bool:
@@ -67,6 +72,11 @@ class Settings:
             short_abandon_seconds=_seconds(env, "HOTLINE_SHORT_ABANDON_SECONDS", 5),
             service_level_seconds=_seconds(env, "HOTLINE_SERVICE_LEVEL_SECONDS", 20),
             callback_offer_seconds=_seconds(env, "HOTLINE_CALLBACK_OFFER_SECONDS", 60),
+            urgent_reply_hours=_whole(env, "HOTLINE_URGENT_REPLY_HOURS", 24, 1, 720, "hours"),
+            reminder_hours=_whole(env, "HOTLINE_REMINDER_HOURS", 24, 1, 720, "hours"),
+            callback_days=_whole(env, "HOTLINE_CALLBACK_DAYS", 3, 1, 60, "days"),
+            supervisor_email=_email(env, "HOTLINE_SUPERVISOR_EMAIL"),
+            api_rate_limit=_whole(env, "HOTLINE_API_RATE_LIMIT", 60, 1, 100000, "requests"),
             **_voice_client(env),
         )
 
@@ -168,6 +178,22 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 86400:
         raise SettingsError(f"{name}: {raw!r} is not a number of seconds between 1 and 86400")
     return int(raw)
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int, unit: str):
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name}: {raw!r} is not a number of {unit} between {low} and {high}")
+    return int(raw)
+
+
+def _email(env: Mapping[str, str], name: str) -> str | None:
+    raw = _get(env, name)
+    if raw is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", raw):
+        raise SettingsError(f"{name}: {raw!r} is not an e-mail address")
+    return raw
 
 
 def _voice_client(env: Mapping[str, str]) -> dict[str, str | None]:

@@ -119,7 +119,7 @@ def app(database_url, tmp_path, request):
     )
     yield app
     engine = app.extensions["hotline.engine"]
-    _empty_transactional_tables(engine)
+    empty_transactional_tables(engine)
     if request.node.get_closest_marker("changes_reference_data"):
         with db.session_factory(engine)() as session:
             seed_reference(session)
@@ -127,7 +127,7 @@ def app(database_url, tmp_path, request):
     engine.dispose()
 
 
-def _empty_transactional_tables(engine: sa.Engine) -> None:
+def empty_transactional_tables(engine: sa.Engine) -> None:
     tables = [t for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":

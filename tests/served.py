@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -105,3 +106,11 @@ def signed_post(served: Served, path: str, params: dict) -> requests.Response:
     return requests.post(
         served.url + path, data=params, headers={"X-Twilio-Signature": signature}, timeout=10
     )
+
+
+def outbox(served: Served) -> list[dict]:
+    """What the served product's local gateway would have sent to Twilio."""
+    path = Path(served.env["HOTLINE_INSTANCE_PATH"]) / "outbox.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

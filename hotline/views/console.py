@@ -12,7 +12,6 @@ from hotline.database import get_session
 from hotline.i18n import t
 from hotline.services import file_work_order
 from hotline.views.common import current_actor, form_text, leaf_categories, units_of_kind
-from knowledge_base import services as kb
 from knowledge_base.models import Article
 from routing import services as routing
 from routing.errors import RoutingError
@@ -38,11 +37,6 @@ def home():
     agent = current_agent()
     status = agent_status(session, agent)
     call = routing.current_call(session, agent)
-    query = request.args.get("q", "").strip()[:200]
-    if not query and call is not None and call.speech_result:
-        query = call.speech_result[:200]
-    hits = kb.search_articles(session, query) if query else []
-    articles = {a.id: a for a in (session.get(Article, h.id) for h in hits) if a}
     skills = {s.code: s for s in session.scalars(sa.select(Skill))}
     return render_template(
         "console.html",
@@ -51,9 +45,6 @@ def home():
         waiting=routing.waiting_calls(session, [s.skill_code for s in agent.skills]),
         call=call,
         skills=skills,
-        query=query,
-        hits=hits,
-        articles=articles,
         categories=leaf_categories(),
         districts=units_of_kind("district"),
         streets=units_of_kind("street"),

@@ -2,55 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import IN_CI, service_missing
-from tests.served import served_product, signed_post
+from tests.served import outbox, signed_post
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SPEECH = '<img src=x onerror="document.body.dataset.pwned=1">养老金'
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    with served_product("sqlite", tmp_path_factory.mktemp("browser")) as product:
-        yield product
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail("Chromium is missing (.ci/run installs Debian's chromium)")
-        service_missing("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def outbox(served) -> list[dict]:
-    path = Path(served.env["HOTLINE_INSTANCE_PATH"]) / "outbox.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def test_an_agent_sees_the_offered_call_appear_and_accepts_it(served, browser):

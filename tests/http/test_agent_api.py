@@ -3,11 +3,10 @@
 from datetime import timedelta
 
 import jwt
-import sqlalchemy as sa
 
 from hotline.app import create_app
 from routing.models import Agent, Call
-from tests.conftest import PUBLIC_URL
+from tests.conftest import PUBLIC_URL, empty_transactional_tables
 from tests.factories import PASSWORD, make_agent
 from tests.voice_flow import Caller
 
@@ -191,10 +190,7 @@ def test_the_voice_token_carries_the_agent_identity_and_a_voice_grant(database_u
         assert claims["iss"] == "SK" + "2" * 32
     finally:
         engine = app.extensions["hotline.engine"]
-        with engine.begin() as connection:
-            connection.execute(sa.text("DELETE FROM agent_skills"))
-            connection.execute(sa.text("DELETE FROM agents"))
-            connection.execute(sa.text("DELETE FROM users"))
+        empty_transactional_tables(engine)
         engine.dispose()
 
 

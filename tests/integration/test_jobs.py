@@ -12,7 +12,7 @@ from rq import Queue
 
 from hotline import jobs
 from hotline.app import create_app
-from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
+from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, empty_transactional_tables
 from workorders import services
 from workorders.models import WorkOrder
 
@@ -112,9 +112,7 @@ def test_a_real_rq_worker_runs_the_job_exactly_once(database_url, redis_url, tmp
         connection.flushdb()
         connection.close()
         engine = app.extensions["hotline.engine"]
-        with engine.begin() as conn:
-            for table in ("work_order_events", "work_orders", "ticket_counters"):
-                conn.execute(sa.text(f"DELETE FROM {table}"))
+        empty_transactional_tables(engine)
         engine.dispose()
 
 
@@ -122,3 +120,12 @@ def test_the_worker_command_explains_that_redis_is_needed(runner):
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code != 0
     assert "HOTLINE_REDIS_URL is not set" in result.output
+
+
+def test_a_savepoint_inside_the_transaction_does_not_release_the_job(app, session, gateway):
+    order = file_order(session)
+    with session.begin_nested():
+        order.address = "天河路 1 号"
+    assert gateway.sent() == []  # the savepoint is not the commit
+    session.commit()
+    assert len(gateway.sent()) == 1

@@ -1,0 +1,1 @@
+"""Benchmarks of the call distribution decisions and the voice webhooks (see bench/README.md)."""

@@ -1,0 +1,88 @@
+"""Text conversations in the console: agents read threads, take them over and reply."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+
+from hotline import sms
+from hotline.auth import roles_required
+from hotline.database import get_session
+from hotline.i18n import t
+from hotline.views.common import form_text
+from hotline.views.console import current_agent
+from routing import messaging
+from routing.messaging import Conversation
+
+bp = Blueprint("conversations", __name__, url_prefix="/console/conversations")
+
+
+def _conversation(conversation_id: int) -> Conversation:
+    conversation = get_session().get(Conversation, conversation_id)
+    if conversation is None:
+        abort(404)
+    return conversation
+
+
+@bp.get("/")
+@roles_required("agent", "supervisor")
+def index():
+    return render_template(
+        "conversations.html", conversations=messaging.recent_conversations(get_session())
+    )
+
+
+@bp.get("/<int:conversation_id>")
+@roles_required("agent", "supervisor")
+def thread(conversation_id: int):
+    return render_template(
+        "conversation.html", conversation=_conversation(conversation_id), agent=current_agent()
+    )
+
+
+@bp.get("/<int:conversation_id>/version")
+@roles_required("agent", "supervisor")
+def version(conversation_id: int):
+    """What the open thread page polls: the newest message and who has the thread."""
+    conversation = _conversation(conversation_id)
+    last = conversation.messages[-1] if conversation.messages else None
+    return jsonify(
+        last_message=last.id if last else None,
+        status=last.status if last else None,
+        agent=conversation.agent_id,
+    )
+
+
+@bp.post("/<int:conversation_id>/take-over")
+@roles_required("agent", "supervisor")
+def take_over(conversation_id: int):
+    session = get_session()
+    messaging.take_over(session, conversation_id, current_agent().id)
+    session.commit()
+    return redirect(url_for("conversations.thread", conversation_id=conversation_id))
+
+
+@bp.post("/<int:conversation_id>/release")
+@roles_required("agent", "supervisor")
+def release(conversation_id: int):
+    session = get_session()
+    messaging.release(session, conversation_id)
+    session.commit()
+    return redirect(url_for("conversations.thread", conversation_id=conversation_id))
+
+
+@bp.post("/<int:conversation_id>/reply")
+@roles_required("agent", "supervisor")
+def reply(conversation_id: int):
+    session = get_session()
+    conversation = _conversation(conversation_id)
+    agent = current_agent()
+    if conversation.agent_id != agent.id:
+        flash(t("请先接管此会话"))
+    elif conversation.opted_out_at is not None:
+        flash(t("该号码已退订短信"))
+    else:
+        body = form_text("body", messaging.MAX_BODY)
+        if body:
+            sms.reply(session, conversation, body, agent_id=agent.id)
+            session.commit()
+    return redirect(url_for("conversations.thread", conversation_id=conversation_id))

@@ -1,0 +1,189 @@
+"""Text conversations with citizens: threads, messages, opt-outs, flood limits, take-over.
+
+A conversation is the thread with one phone number. Inbound texts are recorded once per
+MessageSid; outbound texts are queued here and sent by a job through the gateway, their
+status following the provider's callbacks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from hotline.db import Base, UTCDateTime, utcnow
+
+MESSAGE_STATUSES = ("received", "queued", "sending", "sent", "delivered", "failed", "undelivered")
+# What a provider's status callback may move a message to, and from where: a late "sent"
+# never overwrites "delivered".
+STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
+FLOOD_WINDOW = timedelta(minutes=1)
+FLOOD_LIMIT = 10
+MAX_BODY = 1600
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    phone: orm.Mapped[str] = orm.mapped_column(sa.String(32), unique=True)
+    language: orm.Mapped[str] = orm.mapped_column(sa.String(8), default="zh")
+    script: orm.Mapped[str] = orm.mapped_column(sa.String(8), default="hans")
+    opted_out_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    needs_agent: orm.Mapped[bool] = orm.mapped_column(default=False, index=True)
+    agent_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("agents.id"))
+    last_message_at: orm.Mapped[datetime] = orm.mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
+    flood_warned_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+
+    messages: orm.Mapped[list[Message]] = orm.relationship(
+        back_populates="conversation", order_by="Message.id"
+    )
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    conversation_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("conversations.id"), index=True
+    )
+    direction: orm.Mapped[str] = orm.mapped_column(sa.String(8))
+    body: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    sid: orm.Mapped[str | None] = orm.mapped_column(sa.String(64), unique=True)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    error: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    agent_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("agents.id"))
+    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    conversation: orm.Mapped[Conversation] = orm.relationship(back_populates="messages")
+
+
+def conversation_for(session: orm.Session, phone: str) -> Conversation:
+    """The thread with ``phone``, created on first contact."""
+    conversation = session.scalar(sa.select(Conversation).where(Conversation.phone == phone))
+    if conversation is None:
+        conversation = Conversation(phone=phone)
+        session.add(conversation)
+        try:
+            with session.begin_nested():
+                session.flush()
+        except sa.exc.IntegrityError:
+            conversation = session.scalar(
+                sa.select(Conversation).where(Conversation.phone == phone)
+            )
+    return conversation
+
+
+def receive(
+    session: orm.Session, phone: str, body: str, sid: str, now: datetime | None = None
+) -> Message | None:
+    """Record an inbound text once; None when this MessageSid was already recorded."""
+    now = now or utcnow()
+    if session.scalar(sa.select(Message.id).where(Message.sid == sid)) is not None:
+        return None
+    conversation = conversation_for(session, phone)
+    # By id, not through the relationship: a duplicate rolled back below must not stay in
+    # the conversation's collection to be flushed again.
+    message = Message(
+        conversation_id=conversation.id,
+        direction="in",
+        body=body[:MAX_BODY],
+        sid=sid,
+        status="received",
+        created_at=now,
+    )
+    session.add(message)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except sa.exc.IntegrityError:
+        # The same text, delivered twice at once: the other delivery recorded it.
+        return None
+    conversation.last_message_at = now
+    # Texting again is asking to hear from us again.
+    conversation.opted_out_at = None
+    return message
+
+
+def opt_out(session: orm.Session, conversation: Conversation, now: datetime | None = None):
+    conversation.opted_out_at = now or utcnow()
+
+
+def is_flooding(session: orm.Session, conversation: Conversation, now: datetime | None = None):
+    """More than FLOOD_LIMIT texts from this number within the last minute."""
+    now = now or utcnow()
+    recent = session.scalar(
+        sa.select(sa.func.count(Message.id)).where(
+            Message.conversation_id == conversation.id,
+            Message.direction == "in",
+            Message.created_at > now - FLOOD_WINDOW,
+        )
+    )
+    return recent > FLOOD_LIMIT
+
+
+def queue_reply(
+    session: orm.Session,
+    conversation: Conversation,
+    body: str,
+    agent_id: int | None = None,
+    now: datetime | None = None,
+) -> Message | None:
+    """An outbound text waiting for the sending job; None if the citizen opted out."""
+    if conversation.opted_out_at is not None:
+        return None
+    message = Message(
+        conversation=conversation,
+        direction="out",
+        body=body,
+        status="queued",
+        agent_id=agent_id,
+        created_at=now or utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    conversation.last_message_at = message.created_at
+    return message
+
+
+def record_status(session: orm.Session, sid: str, status: str, error: str = "") -> Message | None:
+    """Apply the provider's status callback; repeated or late callbacks change nothing."""
+    message = session.scalar(sa.select(Message).where(Message.sid == sid))
+    if message is None or status not in STATUS_RANK:
+        return message
+    if STATUS_RANK[status] > STATUS_RANK.get(message.status, -1):
+        message.status = status
+        if error:
+            message.error = error[:200]
+    return message
+
+
+def take_over(session: orm.Session, conversation_id: int, agent_id: int) -> Conversation:
+    """An agent answers this thread from now on; automatic replies stop."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise LookupError(f"no conversation {conversation_id}")
+    conversation.agent_id = agent_id
+    conversation.needs_agent = False
+    return conversation
+
+
+def release(session: orm.Session, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    conversation.agent_id = None
+    return conversation
+
+
+def recent_conversations(session: orm.Session, limit: int = 50) -> list[Conversation]:
+    """Threads waiting for an agent first, then the most recent."""
+    return list(
+        session.scalars(
+            sa.select(Conversation)
+            .order_by(Conversation.needs_agent.desc(), Conversation.last_message_at.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,376 @@
+"""Work orders over HTTP, as each role drives them: agents and the dispatcher in the console
+and the JSON API, a unit in its portal and through its own case system with a token."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from hotline.models import AuditEvent
+from tests.conftest import csrf_token, login, post_form
+from tests.factories import PASSWORD, make_agent, make_user
+from workorders.models import Unit, WorkOrder
+from workorders.states import replay
+
+API = "/api/v1/workorders"
+STREET = "GZ-TH-SPJ"
+
+
+def api_login(client, user):
+    response = client.post(
+        "/api/v1/session", json={"username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.data
+
+
+def department_token(app, unit: str, name: str = "street case system") -> str:
+    result = app.test_cli_runner().invoke(
+        args=["token", "create", "--role", "department", "--unit", unit, "--name", name]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"(department of {unit})" in result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def open_order(client, **overrides) -> dict:
+    body = {
+        "category": "URBAN.MANHOLE",
+        "district": "GZ-TH",
+        "street": STREET,
+        "address": "天河路 100 号",
+        "description": "路口井盖缺失，晚上很危险",
+        "citizen_phone": "13800138000",
+        **overrides,
+    }
+    response = client.post(API, json=body)
+    assert response.status_code == 201, response.data
+    return response.get_json()
+
+
+def act(client, number: str, action: str, headers=None, **body):
+    return client.post(
+        f"{API}/{number}/actions", json={"action": action, **body}, headers=headers or {}
+    )
+
+
+def flashes(page) -> str:
+    return " ".join(re.findall(r'<div class="flash"[^>]*>([^<]*)</div>', page.get_data(True)))
+
+
+def test_the_whole_lifecycle_with_each_role(app, client, observer, gateway):
+    agent, _ = make_agent(observer)
+    dispatcher, _ = make_agent(observer, role="supervisor")
+    street_user = make_user(observer, "department", unit_code=STREET)
+    observer.commit()
+    token = department_token(app, STREET)
+    street = app.test_client()  # the street's own case system
+    desk = app.test_client()  # the dispatcher's browser
+    login(desk, dispatcher.username, PASSWORD)
+
+    # An agent opens the order through the API, with a photo; the rules assign the street.
+    api_login(client, agent)
+    order = open_order(client, attachments=["https://img.example.gov/manhole.jpg"])
+    number = order["number"]
+    assert (order["status"], order["unit"], order["channel"]) == ("dispatched", STREET, "api")
+    assert "territorial" in order["assignment_reason"]
+    assert order["attachments"][0]["url"] == "https://img.example.gov/manhole.jpg"
+    assert order["remaining_seconds"] > 0 and not order["overdue"]
+
+    # The street's system finds it and says it is not theirs: a dispute for the dispatcher.
+    listed = street.get(API, headers=bearer(token)).get_json()["orders"]
+    assert [o["number"] for o in listed] == [number]
+    assert listed[0]["actions"] == ["sign", "return"]
+    returned = act(street, number, "return", bearer(token), note="井盖属燃气公司")
+    assert returned.status_code == 200 and returned.get_json()["status"] == "disputed"
+    assert act(street, number, "return", bearer(token), note="again").status_code == 409
+
+    # The dispatcher settles it by joint determination: the street is responsible.
+    page = desk.get("/supervisor/").get_data(as_text=True)
+    assert 'id="disputes"' in page and "井盖属燃气公司" in page
+    detail_page = desk.get(f"/console/orders/{number}?lang=en").get_data(as_text=True)
+    assert 'data-action="determine"' in detail_page and 'data-action="sign"' not in detail_page
+    assert "Returned, awaiting determination" in detail_page
+    post_form(
+        desk,
+        f"/supervisor/orders/{number}/act",
+        {"action": "determine", "unit": STREET, "note": "道路井盖由属地街道负责"},
+        "/supervisor/",
+    )
+    bound = act(street, number, "return", bearer(token), note="还是不归我们")
+    assert bound.status_code == 409
+    assert "unless new facts are recorded" in bound.get_json()["error"]
+
+    # The street signs, then asks for two more working days; the dispatcher approves.
+    detail = street.get(f"{API}/{number}", headers=bearer(token)).get_json()
+    signed = act(street, number, "sign", bearer(token), version=detail["version"])
+    assert signed.get_json()["status"] == "signed"
+    before = signed.get_json()["reply_deadline"]
+    act(street, number, "request_extension", bearer(token), working_days=2, note="需协调燃气")
+    assert "需协调燃气" in desk.get("/supervisor/").get_data(as_text=True)
+    post_form(
+        desk, f"/supervisor/orders/{number}/act", {"action": "approve_extension"}, "/supervisor/"
+    )
+    after = street.get(f"{API}/{number}", headers=bearer(token)).get_json()
+    assert after["status"] == "in_progress" and after["reply_deadline"] > before
+    assert after["extensions"][0]["state"] == "approved"
+
+    # Another citizen reports the same manhole: the agent merges the duplicate.
+    duplicate = open_order(client, citizen_phone="13900000009")["number"]
+    merged = act(client, duplicate, "merge", into=number)
+    assert merged.get_json()["status"] == "merged" and merged.get_json()["parent"] == number
+
+    # The street's staff reply in the portal; the citizen is texted the survey at once.
+    portal = app.test_client()
+    login(portal, street_user.username, PASSWORD)
+    assert number in portal.get("/dept/").get_data(as_text=True)
+    post_form(
+        portal,
+        f"/dept/orders/{number}/reply",
+        {"reply": "已更换井盖", "attachments": "https://img.example.gov/done.jpg"},
+        f"/dept/orders/{number}",
+    )
+    survey = [r for r in gateway.sent() if r["kind"] == "sms"][-1]
+    assert survey["to"] == "13800138000" and number in survey["body"]
+    assert client.get(f"{API}/{number}").get_json()["status"] == "callback"
+
+    # The citizen is unsatisfied: the order goes back to the street, which replies again.
+    reopened = act(client, number, "callback", satisfaction="unsatisfied", note="井盖松动")
+    assert reopened.get_json()["status"] == "dispatched"
+    act(street, number, "sign", bearer(token))
+    act(
+        street,
+        number,
+        "reply",
+        bearer(token),
+        note="已加固井盖",
+        attachments=["https://img.example.gov/fixed.jpg"],
+    )
+
+    # Satisfied this time: the order closes, and its duplicate with it.
+    post_form(
+        desk, f"/supervisor/orders/{number}/callback", {"satisfaction": "satisfied"}, "/supervisor/"
+    )
+    closed = client.get(f"{API}/{number}").get_json()
+    assert (closed["status"], closed["satisfaction"]) == ("closed", "satisfied")
+    assert client.get(f"{API}/{duplicate}").get_json()["status"] == "closed"
+    trail = [e["action"] for e in closed["events"]]
+    assert trail == [
+        "create",
+        "dispatch",
+        "return",
+        "determine",
+        "sign",
+        "request_extension",
+        "approve_extension",
+        "reply",
+        "start_callback",
+        "reopen",
+        "sign",
+        "reply",
+        "start_callback",
+        "close",
+    ]
+    assert replay(trail) == "closed"
+    assert [a["kind"] for a in closed["attachments"]] == ["intake", "reply", "reply"]
+
+
+def test_a_unit_never_sees_another_units_order(app, client, observer):
+    agent, _ = make_agent(observer)
+    rsj_user = make_user(observer, "department", unit_code="GZ-RSJ")
+    observer.commit()
+    api_login(client, agent)
+    number = open_order(client)["number"]
+    rsj_token = department_token(app, "GZ-RSJ", "rsj system")
+    district_token = department_token(app, "GZ-TH", "tianhe system")
+
+    portal = app.test_client()
+    login(portal, rsj_user.username, PASSWORD)
+    assert portal.get(f"/dept/orders/{number}").status_code == 404
+    assert number not in portal.get("/dept/?all=1").get_data(as_text=True)
+    other = app.test_client()
+    assert other.get(f"{API}/{number}", headers=bearer(rsj_token)).status_code == 404
+    assert act(other, number, "sign", bearer(rsj_token)).status_code == 404
+    assert other.get(API, headers=bearer(rsj_token)).get_json()["orders"] == []
+    # The district above the street sees it and may act for it.
+    assert other.get(f"{API}/{number}", headers=bearer(district_token)).status_code == 200
+    # A unit may not do what only the dispatcher does.
+    refused = act(other, number, "urge", bearer(district_token))
+    assert refused.status_code == 403
+
+
+def test_a_co_unit_sees_the_order_but_only_the_lead_acts(app, client, observer):
+    admin = make_user(observer, "admin")
+    agent, _ = make_agent(observer)
+    observer.commit()
+    login(client, admin.username, PASSWORD)
+    post_form(
+        client,
+        "/admin/workorders/rules",
+        {
+            "category": "URBAN.MANHOLE",
+            "district": "GZ-TH",
+            "unit": "GZ-TH",
+            "co_units": "GZ-CGW",
+            "note": "区统筹",
+        },
+        "/admin/workorders/",
+    )
+    event = observer.scalar(sa.select(AuditEvent).where(AuditEvent.entity == "assignment_rule"))
+    assert event.changes["unit_code"]["to"] == "GZ-TH" and event.actor == admin.username
+
+    api = app.test_client()
+    api_login(api, agent)
+    order = open_order(api)
+    assert (order["unit"], order["co_units"]) == ("GZ-TH", ["GZ-CGW"])
+    cgw = department_token(app, "GZ-CGW", "cgw system")
+    seen = api.get(f"{API}/{order['number']}", headers=bearer(cgw)).get_json()
+    assert (seen["role"], seen["actions"]) == ("co", [])
+    refused = act(api, order["number"], "sign", bearer(cgw))
+    assert refused.status_code == 403 and "协办" in refused.get_json()["error"]
+
+
+def test_the_department_api_takes_only_a_valid_department_token(app, client, observer):
+    assert client.get(API).status_code == 401
+    assert client.get(API, headers=bearer("hl_dep_nonsense")).status_code == 401
+    monitor = (
+        app.test_cli_runner()
+        .invoke(args=["token", "create", "--role", "monitor", "--name", "m"])
+        .output.strip()
+        .splitlines()[-1]
+    )
+    assert client.get(API, headers=bearer(monitor)).status_code == 401
+    no_unit = app.test_cli_runner().invoke(
+        args=["token", "create", "--role", "department", "--name", "x"]
+    )
+    assert no_unit.exit_code != 0 and "--unit" in no_unit.output
+    token = department_token(app, STREET)
+    assert client.get(API, headers=bearer(token)).status_code == 200
+    assert (
+        client.post(API, json={"category": "URBAN.MANHOLE"}, headers=bearer(token)).status_code
+        == 403
+    )
+    assert (
+        client.post(f"{API}/x/actions", data={"action": "sign"}, headers=bearer(token)).status_code
+        == 415
+    )
+    token_id = observer.execute(sa.text("SELECT max(id) FROM api_tokens")).scalar()
+    app.test_cli_runner().invoke(args=["token", "revoke", str(token_id)])
+    assert client.get(API, headers=bearer(token)).status_code == 401
+
+
+def test_acting_on_what_someone_else_just_changed_is_a_conflict(app, client, observer):
+    agent, _ = make_agent(observer)
+    street_user = make_user(observer, "department", unit_code=STREET)
+    observer.commit()
+    api_login(client, agent)
+    order = open_order(client)
+    token = department_token(app, STREET)
+    # Someone signs; a second person, still looking at the old version, tries to return it.
+    assert (
+        act(
+            client, order["number"], "cancel", note="撤回", version=order["version"] - 1
+        ).status_code
+        == 409
+    )
+    signed = act(
+        app.test_client(), order["number"], "sign", bearer(token), version=order["version"]
+    )
+    assert signed.status_code == 200
+    stale = act(
+        app.test_client(),
+        order["number"],
+        "return",
+        bearer(token),
+        note="x",
+        version=order["version"],
+    )
+    assert stale.status_code == 409
+    assert "changed by someone else" in stale.get_json()["error"]
+
+    portal = app.test_client()
+    login(portal, street_user.username, PASSWORD)
+    page = f"/dept/orders/{order['number']}"
+    response = portal.post(
+        f"{page}/request_extension",
+        data={
+            "working_days": "2",
+            "note": "x",
+            "version": str(order["version"]),
+            "csrf_token": csrf_token(portal, page),
+        },
+        follow_redirects=True,
+    )
+    assert "changed by someone else" in flashes(response)
+    assert (
+        observer.scalar(sa.select(WorkOrder.status).where(WorkOrder.number == order["number"]))
+        == "signed"
+    )
+
+
+def test_several_orders_signed_at_once_in_the_portal(app, client, observer):
+    agent, _ = make_agent(observer)
+    street_user = make_user(observer, "department", unit_code=STREET)
+    observer.commit()
+    api_login(client, agent)
+    numbers = [open_order(client)["number"] for _ in range(3)]
+    portal = app.test_client()
+    login(portal, street_user.username, PASSWORD)
+    home = portal.get("/dept/").get_data(as_text=True)
+    # Sorted by deadline, each with its remaining time.
+    assert [n for n in re.findall(r'data-number="([^"]+)"', home)] == numbers
+    assert home.count('data-overdue="no"') == 3
+    post_form(portal, f"/dept/orders/{numbers[0]}/sign", {}, f"/dept/orders/{numbers[0]}")
+    response = portal.post(
+        "/dept/bulk",
+        data={"action": "sign", "numbers": numbers, "csrf_token": csrf_token(portal, "/dept/")},
+        follow_redirects=True,
+    )
+    assert f"{numbers[0]}: a work order that is signed cannot be signed for" in flashes(response)
+    statuses = observer.scalars(
+        sa.select(WorkOrder.status).where(WorkOrder.number.in_(numbers))
+    ).all()
+    assert statuses == ["signed"] * 3
+
+
+@pytest.fixture
+def street_contact(observer):
+    """Units are reference data, kept between tests: the contact is taken away again."""
+    yield
+    observer.execute(
+        sa.update(Unit).where(Unit.code == STREET).values(contact_phone=None, contact_email=None)
+    )
+    observer.commit()
+
+
+def test_the_sweep_reminds_the_unit_by_text_once(
+    app, client, observer, gateway, runner, street_contact
+):
+    admin = make_user(observer, "admin")
+    agent, _ = make_agent(observer)
+    observer.commit()
+    login(client, admin.username, PASSWORD)
+    post_form(
+        client,
+        "/admin/workorders/contacts",
+        {"unit": STREET, "phone": "13700000001", "email": ""},
+        "/admin/workorders/",
+    )
+    assert observer.get(Unit, STREET).contact_phone == "13700000001"
+    api = app.test_client()
+    api_login(api, agent)
+    number = open_order(api)["number"]  # urgent: due in 24 hours
+    to_unit = [r["body"] for r in gateway.sent() if r.get("to") == "13700000001"]
+    assert len(to_unit) == 1 and number in to_unit[0]  # told of the new order
+
+    first = runner.invoke(args=["workorders", "sweep"])
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("1 reminded, 0 escalated")
+    assert runner.invoke(args=["workorders", "sweep"]).output.startswith("0 reminded")
+    to_unit = [r["body"] for r in gateway.sent() if r.get("to") == "13700000001"]
+    assert len(to_unit) == 2 and "到期" in to_unit[1]
+    refused = runner.invoke(args=["workorders", "sweep", "--every", "300"])
+    assert refused.exit_code != 0 and "HOTLINE_REDIS_URL" in refused.output

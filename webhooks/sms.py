@@ -1,0 +1,61 @@
+"""SMS webhooks: inbound texts and delivery statuses. HTTP only; hotline.sms decides."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from hotline import sms
+from hotline.database import get_session
+from routing import messaging
+from routing.numberplan import normalize_number
+from webhooks.signature import twilio_signed
+
+bp = Blueprint("sms", __name__, url_prefix="/twilio/sms")
+log = logging.getLogger(__name__)
+
+
+def _empty():
+    return str(MessagingResponse()), 200, {"Content-Type": "text/xml"}
+
+
+@bp.errorhandler(sa.exc.SQLAlchemyError)
+def database_trouble(exc):
+    # Twilio retries on a 5xx; the MessageSid makes the retry safe once the database is back.
+    log.exception("database error in the SMS webhook")
+    get_session().rollback()
+    return "the hotline is busy, retry later", 503
+
+
+@bp.post("")
+@twilio_signed
+def inbound():
+    sid = request.form.get("MessageSid", "").strip()
+    phone = normalize_number(request.form.get("From", ""))
+    if not sid or len(sid) > 64 or not phone:
+        abort(400, "MessageSid and From are required")
+    body = request.form.get("Body", "")
+    session = get_session()
+    sms.handle(session, sms.Inbound(phone, body, sid))
+    session.commit()
+    return _empty()
+
+
+@bp.post("/status")
+@twilio_signed
+def status():
+    sid = request.form.get("MessageSid", "").strip()
+    if not sid:
+        abort(400, "MessageSid is required")
+    session = get_session()
+    messaging.record_status(
+        session,
+        sid,
+        request.form.get("MessageStatus", "").strip().lower(),
+        request.form.get("ErrorCode", ""),
+    )
+    session.commit()
+    return "", 204
