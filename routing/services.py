@@ -82,9 +82,10 @@ def start_call(
         status="ivr",
         created_at=now or utcnow(),
     )
-    session.add(call)
     try:
+        # Added inside the savepoint, so that a duplicate is dropped with it on rollback.
         with session.begin_nested():
+            session.add(call)
             session.flush()
     except sa.exc.IntegrityError:
         # The same webhook, delivered twice at once: the other delivery recorded it.
