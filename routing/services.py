@@ -41,6 +41,8 @@ CALLBACK_PRIORITY = 10
 URGENT_PRIORITY = 5
 DEFAULT_HANDLE_SECONDS = 240
 MAX_CANDIDATE_CALLS = 1000
+# A row read under a lock must be the database's, not a copy the session already holds.
+FRESH = {"populate_existing": True}
 
 
 @dataclass(frozen=True)
@@ -242,10 +244,7 @@ def _end_wrap_up(session: orm.Session, agent: Agent, now: datetime) -> None:
 
 def _lock_agent(session: orm.Session, agent_id: int) -> Agent:
     agent = session.scalar(
-        sa.select(Agent)
-        .where(Agent.id == agent_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        sa.select(Agent).where(Agent.id == agent_id).with_for_update().execution_options(**FRESH)
     )
     if agent is None:
         raise AgentNotReady("no such agent")
@@ -296,7 +295,7 @@ def route_call(
         sa.select(Call)
         .where(Call.id == call_id, Call.status == "queued", Call.reserved_agent_id.is_(None))
         .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+        .execution_options(**FRESH)
     )
     if call is None:
         return None
@@ -304,7 +303,7 @@ def route_call(
         sa.select(Agent)
         .where(Agent.state == "available")
         .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+        .execution_options(**FRESH)
     ).all()
     by_id = {a.id: a for a in agents}
     choice = acd.pick_agent(
@@ -330,7 +329,7 @@ def offer_work(
         sa.select(Agent)
         .where(Agent.id == agent_id, Agent.state == "available")
         .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+        .execution_options(**FRESH)
     )
     if agent is None:
         return None
@@ -340,7 +339,7 @@ def offer_work(
         .order_by(Call.priority.desc(), Call.enqueued_at, Call.id)
         .limit(MAX_CANDIDATE_CALLS)
         .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+        .execution_options(**FRESH)
     ).all()
     by_id = {c.id: c for c in calls}
     choice = acd.pick_call(
@@ -392,7 +391,7 @@ def expire_reservations(
         sa.select(Call)
         .where(Call.reserved_agent_id.is_not(None), Call.reservation_expires_at < now)
         .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+        .execution_options(**FRESH)
     ).all()
     for call in expired:
         agent = _lock_agent(session, call.reserved_agent_id)
@@ -429,10 +428,7 @@ def accept_reservation(
     """The agent takes the call reserved for them; it is now theirs to bridge."""
     now = now or utcnow()
     call = session.scalar(
-        sa.select(Call)
-        .where(Call.id == call_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
     )
     if call is None or call.status != "queued" or call.reserved_agent_id != agent_id:
         raise CallUnavailable("this call is no longer offered to you")
@@ -456,10 +452,7 @@ def decline_reservation(
     """The agent turns the call down: it goes to the next agent, never back to them."""
     now = now or utcnow()
     call = session.scalar(
-        sa.select(Call)
-        .where(Call.id == call_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
     )
     if call is None or call.reserved_agent_id != agent_id:
         raise CallUnavailable("this call is no longer offered to you")
