@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 GENERAL_SKILL = "general"
 DEFAULT_OVERFLOW_SECONDS = 60
@@ -100,27 +100,89 @@ def pick_agent(
     return best
 
 
+class CallMatcher:
+    """Whether a call may go to one agent now, as :func:`reach` and :func:`match_level` decide.
+
+    Built once per decision: the overflow cut-off times and what the agent can serve are
+    worked out once per skill code, so testing a call is a few comparisons and no allocation.
+    """
+
+    __slots__ = ("_agent", "_now", "_rules", "_stages")
+
+    def __init__(self, agent: AgentView, now: datetime, rules: Mapping[str, SkillRule]):
+        self._agent = agent
+        self._now = now
+        self._rules = rules
+        self._stages: dict[str, tuple[datetime, datetime, bool, bool]] = {}
+
+    def _stage(self, skill_code: str) -> tuple[datetime, datetime, bool, bool]:
+        rule = self._rules.get(skill_code) or SkillRule(skill_code)
+        skills = self._agent.skills
+        own = skill_code in skills
+        secondary = own or any(s in skills for s in rule.overflow_skills)
+        overflow = timedelta(seconds=rule.overflow_after_seconds)
+        stage = (self._now - overflow, self._now - 2 * overflow, own, secondary)
+        self._stages[skill_code] = stage
+        return stage
+
+    def eligible(self, call: CallView) -> bool:
+        agent = self._agent
+        if agent.id in call.declined_by:
+            return False
+        secondary_from, anyone_from, own, secondary = self._stages.get(
+            call.skill_code
+        ) or self._stage(call.skill_code)
+        if call.enqueued_at <= anyone_from:  # overflowed to the general pool
+            return True
+        if call.language not in agent.languages:
+            return False
+        return own if call.enqueued_at > secondary_from else secondary
+
+
+def first_eligible(
+    agent: AgentView,
+    calls_in_queue_order: Iterable[CallView],
+    now: datetime,
+    rules: Mapping[str, SkillRule] | None = None,
+) -> CallView | None:
+    """:func:`pick_call` for calls already in queue order: the first one the agent may take.
+
+    The waiting queue is kept in that order (the database's index on it), so a freed agent's
+    decision usually ends within the first few calls instead of reading the whole queue.
+    """
+    matcher = CallMatcher(agent, now, rules or {})
+    for call in calls_in_queue_order:
+        if matcher.eligible(call):
+            return call
+    return None
+
+
 def pick_call(
     agent: AgentView,
     calls: Iterable[CallView],
     now: datetime,
     rules: Mapping[str, SkillRule] | None = None,
 ) -> CallView | None:
-    """The eligible call with the highest priority, then the longest wait."""
-    rules = rules or {}
+    """The eligible call with the highest priority, then the longest wait (in any order)."""
+    matcher = CallMatcher(agent, now, rules or {})
     best, best_key = None, None
     for call in calls:
-        if match_level(agent, call, reach(call, now, rules)) is None:
+        if not matcher.eligible(call):
             continue
-        key = (-call.priority, call.enqueued_at, call.id)
+        key = queue_key(call)
         if best_key is None or key < best_key:
             best, best_key = call, key
     return best
 
 
+def queue_key(call: CallView) -> tuple:
+    """Serving order: higher priority first, then the longest wait, then arrival."""
+    return (-call.priority, call.enqueued_at, call.id)
+
+
 def queue_order(calls: Iterable[CallView]) -> list[CallView]:
     """Calls in the order they will be served."""
-    return sorted(calls, key=lambda c: (-c.priority, c.enqueued_at, c.id))
+    return sorted(calls, key=queue_key)
 
 
 def expected_wait_seconds(position: int, handle_seconds: float, agents: int) -> int:

@@ -41,6 +41,7 @@ CALLBACK_PRIORITY = 10
 URGENT_PRIORITY = 5
 DEFAULT_HANDLE_SECONDS = 240
 MAX_CANDIDATE_CALLS = 1000
+QUEUE_PAGE = 500
 # A row read under a lock must be the database's, not a copy the session already holds.
 FRESH = {"populate_existing": True}
 
@@ -271,7 +272,8 @@ def agent_view(agent: Agent) -> acd.AgentView:
     )
 
 
-def call_view(call: Call) -> acd.CallView:
+def call_view(call) -> acd.CallView:
+    """The router's view of a call (a ``Call`` or a row of its queue columns)."""
     return acd.CallView(
         id=call.id,
         skill_code=call.skill_code or GENERAL_SKILL,
@@ -323,7 +325,12 @@ def offer_work(
     now: datetime | None = None,
     rules: dict[str, acd.SkillRule] | None = None,
 ) -> Call | None:
-    """Reserve the best waiting call for an agent who has just become available."""
+    """Reserve the best waiting call for an agent who has just become available.
+
+    The queue is read in serving order, a page at a time and without locks, until a call the
+    agent may take turns up; only that call is then locked (skipping it if another worker
+    holds it) and re-checked. Concurrent decisions never lock each other out of the queue.
+    """
     now = now or utcnow()
     agent = session.scalar(
         sa.select(Agent)
@@ -333,23 +340,60 @@ def offer_work(
     )
     if agent is None:
         return None
-    calls = session.scalars(
-        sa.select(Call)
-        .where(Call.status == "queued", Call.reserved_agent_id.is_(None))
-        .order_by(Call.priority.desc(), Call.enqueued_at, Call.id)
-        .limit(MAX_CANDIDATE_CALLS)
-        .with_for_update(skip_locked=True)
-        .execution_options(**FRESH)
-    ).all()
-    by_id = {c.id: c for c in calls}
-    choice = acd.pick_call(
-        agent_view(agent), map(call_view, calls), now, rules or skill_rules(session)
+    matcher = acd.CallMatcher(agent_view(agent), now, rules or skill_rules(session))
+    after: acd.CallView | None = None
+    while True:
+        page = [call_view(row) for row in session.execute(_waiting_page(after))]
+        for candidate in page:
+            if not matcher.eligible(candidate):
+                continue
+            call = session.scalar(
+                sa.select(Call)
+                .where(
+                    Call.id == candidate.id,
+                    Call.status == "queued",
+                    Call.reserved_agent_id.is_(None),
+                )
+                .with_for_update(skip_locked=True)
+                .execution_options(**FRESH)
+            )
+            if call is not None and matcher.eligible(call_view(call)):
+                _reserve(session, call, agent, settings, now)
+                return call
+        if len(page) < QUEUE_PAGE:
+            return None
+        after = page[-1]
+
+
+_QUEUE_COLUMNS = (
+    Call.id,
+    Call.skill_code,
+    Call.enqueued_at,
+    Call.priority,
+    Call.language,
+    Call.declined_agent_ids,
+)
+
+
+def _waiting_page(after: acd.CallView | None) -> sa.Select:
+    """The next unreserved waiting calls in serving order, after ``after`` (keyset paging)."""
+    query = sa.select(*_QUEUE_COLUMNS).where(
+        Call.status == "queued", Call.reserved_agent_id.is_(None)
     )
-    if choice is None:
-        return None
-    call = by_id[choice.id]
-    _reserve(session, call, agent, settings, now)
-    return call
+    if after is not None:
+        query = query.where(
+            sa.or_(
+                Call.priority < after.priority,
+                sa.and_(
+                    Call.priority == after.priority,
+                    sa.or_(
+                        Call.enqueued_at > after.enqueued_at,
+                        sa.and_(Call.enqueued_at == after.enqueued_at, Call.id > after.id),
+                    ),
+                ),
+            )
+        )
+    return query.order_by(Call.priority.desc(), Call.enqueued_at, Call.id).limit(QUEUE_PAGE)
 
 
 def _reserve(

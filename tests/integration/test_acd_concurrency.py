@@ -103,10 +103,24 @@ def test_concurrent_agents_looking_for_work_never_share_a_call(app, session):
     run_in_threads(
         app, list(agent_ids), lambda s, agent_id: routing.offer_work(s, agent_id, SETTINGS)
     )
-    with app.extensions["hotline.sessions"]() as final:
-        routing.dispatch_waiting(final, SETTINGS)
-        final.commit()
+    # Only the chosen call is locked, so no agent is locked out of the rest of the queue:
+    # all ten calls are reserved without a second pass.
     assert_consistent(session, 10)
+
+
+def test_a_freed_agent_finds_a_call_beyond_the_first_page_of_the_queue(app, session, monkeypatch):
+    monkeypatch.setattr(routing, "QUEUE_PAGE", 3)
+    _, agent = make_agent(session, skills={"general": 1}, languages="zh")
+    call_ids = waiting_calls(session, 8)
+    session.execute(
+        sa.update(Call).where(Call.id.in_(call_ids[1:])).values(language="yue")
+    )  # the seven oldest wait for a Cantonese speaker; the newest is Mandarin
+    session.execute(sa.update(Call).where(Call.id == call_ids[0]).values(language="zh"))
+    routing.set_agent_state(session, agent.id, "available")
+    session.commit()
+    call = routing.offer_work(session, agent.id, SETTINGS)
+    assert call is not None and call.id == call_ids[0]
+    session.commit()
 
 
 def test_a_reservation_is_accepted_once_even_when_clicked_twice_at_once(app, session):

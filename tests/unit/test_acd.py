@@ -1,13 +1,16 @@
 from datetime import UTC, datetime, timedelta
-from itertools import permutations
+from itertools import chain, combinations, permutations, product
 
 import pytest
 
 from routing.acd import (
     AgentView,
+    CallMatcher,
     CallView,
     SkillRule,
     expected_wait_seconds,
+    first_eligible,
+    match_level,
     pick_agent,
     pick_call,
     queue_order,
@@ -132,3 +135,50 @@ def test_expected_wait_grows_with_position_and_shrinks_with_agents():
     assert expected_wait_seconds(3, 200, 1) == 600
     assert expected_wait_seconds(3, 200, 3) == 200
     assert expected_wait_seconds(2, 200, 0) == 400
+
+
+SKILL_CODES = ("housing", "social_security", "general", "transport")
+WAITS = (0, 1, 59, 60, 61, 119, 120, 121, 3600)  # around both overflow cut-offs (60 s, 120 s)
+
+
+def _subsets(items):
+    return chain.from_iterable(combinations(items, n) for n in range(len(items) + 1))
+
+
+def test_the_call_matcher_agrees_with_reach_and_match_level_everywhere():
+    """Every agent skill set × language set × call skill, language, wait and decline."""
+    checked = 0
+    for skills, languages in product(_subsets(SKILL_CODES), (("zh",), ("yue",), ("zh", "en"))):
+        someone = agent(7, skills=dict.fromkeys(skills, 2) or {"none": 1}, languages=languages)
+        matcher = CallMatcher(someone, T0, RULES)
+        for code, language, waited, declined in product(
+            SKILL_CODES, ("zh", "yue", "en"), WAITS, ((), (7,), (8,))
+        ):
+            c = call(1, waited, skill=code, language=language, declined=declined)
+            expected = match_level(someone, c, reach(c, T0, RULES)) is not None
+            assert matcher.eligible(c) is expected, (skills, languages, code, language, waited)
+            checked += 1
+    assert checked == 16 * 3 * 4 * 3 * len(WAITS) * 3
+
+
+def test_the_first_eligible_call_in_queue_order_is_pick_calls_choice():
+    calls = [
+        call(1, 30, skill="housing", priority=0),
+        call(2, 90, skill="housing", priority=0),
+        call(3, 10, skill="general", priority=1, language="yue"),
+        call(4, 100, skill="transport"),
+        call(5, 5, skill="social_security", priority=2, declined=(7,)),
+        call(6, 70, skill="social_security"),
+    ]
+    agents = [
+        agent(7, skills=dict.fromkeys(skills, 1), languages=languages)
+        for skills in _subsets(SKILL_CODES)
+        for languages in (("zh",), ("yue",))
+    ]
+    for someone in agents:
+        for order in permutations(calls):
+            expected = pick_call(someone, order, T0, RULES)
+            assert first_eligible(someone, queue_order(order), T0, RULES) == expected
+    # The fixture reaches every branch: some agents get nothing, others different calls.
+    picks = {getattr(pick_call(a, calls, T0, RULES), "id", None) for a in agents}
+    assert None in picks and len(picks) >= 4
