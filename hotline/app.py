@@ -11,7 +11,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from hotline import auth, database, i18n, rollups
+from hotline import auth, database, i18n, reference, rollups
 from hotline import services as hotline_services
 from hotline.db import utcnow
 from hotline.jobs import InProcessRunner, RqRunner
@@ -63,6 +63,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         CALLBACK_DAYS=settings.callback_days,
         SUPERVISOR_EMAIL=settings.supervisor_email,
         API_RATE_LIMIT=settings.api_rate_limit,
+        REFERENCE_CACHE_SECONDS=settings.reference_cache_seconds,
+        SQLITE_SYNCHRONOUS=settings.sqlite_synchronous,
         INSTANCE_PATH=str(settings.instance_path),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
@@ -73,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     database.init_app(app)
+    reference.init_app(app)
     rollups.init_app(app)
     hotline_services.attach_notice_dispatch(app.extensions["hotline.sessions"])
     i18n.init_app(app)

@@ -22,7 +22,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def init_app(app: Flask) -> None:
-    engine = db.create_engine(app.config["DATABASE_URL"])
+    engine = db.create_engine(
+        app.config["DATABASE_URL"], sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"]
+    )
     factory = db.session_factory(engine)
     attach_job_dispatch(factory)
     app.extensions["hotline.engine"] = engine
@@ -54,6 +56,11 @@ def new_session():
 
 def engine() -> sa.Engine:
     return current_app.extensions["hotline.engine"]
+
+
+def autocommit_connection() -> sa.Connection:
+    """A pooled connection on which each statement commits by itself (no BEGIN/COMMIT)."""
+    return engine().connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _close_session(_exc: BaseException | None) -> None:

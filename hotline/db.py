@@ -51,34 +51,52 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_engine(url: str, **kwargs) -> sa.Engine:
-    """An engine with the settings every deployment needs (SQLite: foreign keys, WAL, waits)."""
+SQLITE_SYNCHRONOUS = ("normal", "full")
+
+
+def create_engine(url: str, sqlite_synchronous: str = "normal", **kwargs) -> sa.Engine:
+    """An engine with the settings every deployment needs (SQLite: foreign keys, WAL, waits).
+
+    ``sqlite_synchronous``: ``normal`` (WAL's usual setting: a commit survives the crash of
+    any process; an operating-system crash or power cut may undo the last moment's commits)
+    or ``full`` (every commit also waits for the disk).
+    """
     backend = sa.engine.make_url(url).get_backend_name()
     if backend == "sqlite":
+        if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        sa.event.listen(engine, "connect", _sqlite_on_connect(sqlite_synchronous))
         sa.event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_on_connect(dbapi_connection, _record):
-    # Let SQLAlchemy issue BEGIN itself (see _sqlite_on_begin) so that writers take the lock
-    # up front instead of failing on upgrade from a read lock.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_on_connect(synchronous: str):
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy issue BEGIN itself (see _sqlite_on_begin) so that writers take the
+        # lock up front instead of failing on upgrade from a read lock.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_on_begin(connection):
     # Writers and readers alike take the write lock at BEGIN: SQLite serialises writers
     # anyway, and a deferred transaction that reads, then writes after another writer
     # committed, fails at once instead of waiting.
-    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    # Returning an autocommit connection to the pool hands transactions back to the driver
+    # (isolation_level ""); keep issuing BEGIN ourselves.
+    connection.connection.dbapi_connection.isolation_level = None
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: sa.Engine) -> orm.sessionmaker[orm.Session]:

@@ -47,6 +47,8 @@ class Settings:
     callback_days: int = 3
     supervisor_email: str | None = None
     api_rate_limit: int = 60
+    reference_cache_seconds: int = 30
+    sqlite_synchronous: str = "normal"
 
     @property
     def uses_twilio(self) -> bool:
@@ -77,6 +79,10 @@ class Settings:
             callback_days=_whole(env, "HOTLINE_CALLBACK_DAYS", 3, 1, 60, "days"),
             supervisor_email=_email(env, "HOTLINE_SUPERVISOR_EMAIL"),
             api_rate_limit=_whole(env, "HOTLINE_API_RATE_LIMIT", 60, 1, 100000, "requests"),
+            reference_cache_seconds=_whole(
+                env, "HOTLINE_REFERENCE_CACHE_SECONDS", 30, 0, 3600, "seconds"
+            ),
+            sqlite_synchronous=_sqlite_synchronous(env),
             **_voice_client(env),
         )
 
@@ -168,6 +174,13 @@ def _main_number(env: Mapping[str, str]) -> str:
     raw = _get(env, "HOTLINE_MAIN_NUMBER") or "12345"
     if not re.fullmatch(r"\+?[0-9-]{3,20}", raw):
         raise SettingsError(f"HOTLINE_MAIN_NUMBER: {raw!r} is not a phone number")
+    return raw
+
+
+def _sqlite_synchronous(env: Mapping[str, str]) -> str:
+    raw = (_get(env, "HOTLINE_SQLITE_SYNCHRONOUS") or "normal").lower()
+    if raw not in ("normal", "full"):
+        raise SettingsError(f"HOTLINE_SQLITE_SYNCHRONOUS: {raw!r} is not one of: normal, full")
     return raw
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 GUANGZHOU_AREA_CODE = "020"
@@ -40,6 +40,35 @@ class Entry:
     line_number: str | None = None
 
 
+@dataclass(frozen=True)
+class Line:
+    """A merged legacy line: where its calls go and what the agent's screen preselects."""
+
+    number: str
+    name: str
+    skill_code: str
+    default_category_code: str | None = None
+
+
+class NumberPlan:
+    """The legacy lines by their normalised number; anything else dialled is 12345."""
+
+    def __init__(self, lines: Iterable[Line]):
+        self._lines = {normalize_number(line.number): line for line in lines}
+
+    def line_for(self, to: str | None, forwarded_from: str | None) -> Line | None:
+        """The legacy line a call came in on: a forwarded legacy line wins, then the dialled
+        number; None for 12345 (and anything unknown)."""
+        for candidate in (forwarded_from, to):
+            line = self._lines.get(normalize_number(candidate))
+            if line is not None:
+                return line
+        return None
+
+    def line(self, number: str | None) -> Line | None:
+        return self._lines.get(normalize_number(number))
+
+
 def resolve_entry(
     to: str | None,
     forwarded_from: str | None,
@@ -50,9 +79,6 @@ def resolve_entry(
 
     Legacy numbers are given in national form; anything unknown is treated as 12345.
     """
-    legacy = {normalize_number(n): n for n in legacy_numbers}
-    for candidate in (forwarded_from, to):
-        number = normalize_number(candidate)
-        if number in legacy:
-            return Entry("legacy", legacy[number])
-    return Entry("main")
+    plan = NumberPlan(Line(number, "", "") for number in legacy_numbers)
+    line = plan.line_for(to, forwarded_from)
+    return Entry("legacy", line.number) if line else Entry("main")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline.db import utcnow
 from routing import acd
@@ -30,7 +31,7 @@ from routing.models import (
     LegacyLine,
     Skill,
 )
-from routing.numberplan import normalize_number, resolve_entry
+from routing.numberplan import Line, NumberPlan, normalize_number
 
 GENERAL_SKILL = acd.GENERAL_SKILL
 MANUAL_STATES = ("available", "break", "offline")
@@ -57,6 +58,63 @@ class RouterSettings:
 # --- Entry and menu -----------------------------------------------------------------
 
 
+def number_plan(db: orm.Session | sa.Connection) -> NumberPlan:
+    """The number plan as the database holds it (callers may keep it a while: see
+    ``hotline.reference``)."""
+    columns = (
+        LegacyLine.number,
+        LegacyLine.name,
+        LegacyLine.skill_code,
+        LegacyLine.default_category_code,
+    )
+    return NumberPlan(Line(*row) for row in db.execute(sa.select(*columns)))
+
+
+def record_arrival(
+    db: orm.Session | sa.Connection,
+    *,
+    call_sid: str,
+    from_number: str,
+    to_number: str,
+    forwarded_from: str | None,
+    line: Line | None,
+    now: datetime | None = None,
+) -> bool:
+    """Record a new inbound call in one statement; False if ``call_sid`` is already recorded.
+
+    ``INSERT … ON CONFLICT (call_sid) DO NOTHING``: a webhook delivered twice, even twice at
+    once, records the call once and neither delivery fails. On an autocommit connection it
+    is a single round trip to the database.
+    """
+    values = {
+        "call_sid": call_sid,
+        "kind": "inbound",
+        "from_number": normalize_number(from_number) or from_number,
+        "to_number": normalize_number(to_number) or to_number,
+        "forwarded_from": normalize_number(forwarded_from) or None,
+        "entry": "legacy" if line else "main",
+        "legacy_line_number": line.number if line else None,
+        "category_hint_code": line.default_category_code if line else None,
+        "language": "zh",
+        "status": "ivr",
+        "priority": 0,
+        "menu_attempts": 0,
+        "declined_agent_ids": [],
+        "created_at": now or utcnow(),
+    }
+    dialect = db.dialect if isinstance(db, sa.Connection) else db.get_bind().dialect
+    return db.execute(_ARRIVALS[dialect.name], values).scalar() is not None
+
+
+# Built once, so that each arrival reuses the compiled statement.
+_ARRIVALS = {
+    name: dialect_insert(Call.__table__)
+    .on_conflict_do_nothing(index_elements=["call_sid"])
+    .returning(Call.__table__.c.id)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
 def start_call(
     session: orm.Session,
     *,
@@ -64,35 +122,26 @@ def start_call(
     from_number: str,
     to_number: str,
     forwarded_from: str | None,
-    main_number: str,
+    main_number: str | None = None,
+    plan: NumberPlan | None = None,
     now: datetime | None = None,
-) -> tuple[Call, LegacyLine | None]:
-    """Record a new inbound call (or return the one already recorded for ``call_sid``)."""
-    call = get_call(session, call_sid)
-    if call is not None:
-        return call, session.get(LegacyLine, call.legacy_line_number or "")
-    numbers = session.scalars(sa.select(LegacyLine.number)).all()
-    entry = resolve_entry(to_number, forwarded_from, [main_number], numbers)
-    line = session.get(LegacyLine, entry.line_number) if entry.line_number else None
-    call = Call(
+) -> tuple[Call, Line | None]:
+    """Record a new inbound call (or return the one already recorded for ``call_sid``), with
+    the legacy line it came in on. Anything but a legacy line is 12345 (``main_number``)."""
+    plan = plan or number_plan(session)
+    line = plan.line_for(to_number, forwarded_from)
+    created = record_arrival(
+        session,
         call_sid=call_sid,
-        from_number=normalize_number(from_number) or from_number,
-        to_number=normalize_number(to_number) or to_number,
-        forwarded_from=normalize_number(forwarded_from) or None,
-        entry=entry.kind,
-        legacy_line_number=line.number if line else None,
-        category_hint_code=line.default_category_code if line else None,
-        status="ivr",
-        created_at=now or utcnow(),
+        from_number=from_number,
+        to_number=to_number,
+        forwarded_from=forwarded_from,
+        line=line,
+        now=now,
     )
-    try:
-        # Added inside the savepoint, so that a duplicate is dropped with it on rollback.
-        with session.begin_nested():
-            session.add(call)
-            session.flush()
-    except sa.exc.IntegrityError:
-        # The same webhook, delivered twice at once: the other delivery recorded it.
-        call = get_call(session, call_sid)
+    call = get_call(session, call_sid)
+    if not created:
+        line = plan.line(call.legacy_line_number)
     return call, line
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
+from hotline import reference
 from hotline.calls import keep_queues_moving, router_settings
-from hotline.database import get_session
+from hotline.database import autocommit_connection, get_session
 from hotline.db import utcnow
 from routing import services as routing
 from routing.ivr import Phrase
@@ -49,14 +50,27 @@ def _known_call() -> Call:
 @twilio_signed
 def incoming():
     session = get_session()
-    call, line = routing.start_call(
-        session,
-        call_sid=_call_sid(),
-        from_number=request.form.get("From", ""),
-        to_number=request.form.get("To", ""),
-        forwarded_from=request.form.get("ForwardedFrom"),
-        main_number=current_app.config["MAIN_NUMBER"],
-    )
+    call_sid = _call_sid()
+    to_number = request.form.get("To", "")
+    forwarded_from = request.form.get("ForwardedFrom")
+    # One statement in its own (autocommit) transaction: the call is on record before the
+    # caller hears anything, at the cost of a single round trip.
+    with autocommit_connection() as connection:
+        plan = reference.cache().get("number_plan", lambda: routing.number_plan(connection))
+        line = plan.line_for(to_number, forwarded_from)
+        created = routing.record_arrival(
+            connection,
+            call_sid=call_sid,
+            from_number=request.form.get("From", ""),
+            to_number=to_number,
+            forwarded_from=forwarded_from,
+            line=line,
+        )
+    if created and line is None:
+        return _language_menu(session)  # the common case: a new call to 12345
+    call = routing.get_call(session, call_sid)
+    if not created:  # a repeated delivery: answer as the first one did
+        line = plan.line(call.legacy_line_number)
     if line is not None:
         if call.status == "ivr" and line.skill_code == "english":
             call.language = "en"
@@ -99,7 +113,7 @@ def menu_choice():
         call,
         request.form.get("Digits"),
         request.form.get("SpeechResult"),
-        _category_phrases(session),
+        reference.cache().get("category_phrases", lambda: _category_phrases(session)),
     )
     if choice is not None:
         _enqueue(session, call, choice.skill_code)
@@ -166,12 +180,12 @@ def wait_choice():
 @twilio_signed
 def queue_result():
     session = get_session()
-    queue_time = request.form.get("QueueTime", "")
+    queue_time = request.form.get("QueueTime", "")[:9]  # seconds; longer is no queue time
     call = routing.record_queue_result(
         session,
         _call_sid(),
         request.form.get("QueueResult", "")[:32],
-        int(queue_time) if queue_time.isdigit() else None,
+        int(queue_time) if queue_time.isascii() and queue_time.isdigit() else None,
     )
     session.commit()
     if call is None or call.queue_result != "leave":
@@ -259,7 +273,8 @@ def rating():
 def _enqueue(session, call: Call, skill_code: str) -> None:
     routing.enqueue_call(session, call, skill_code)
     session.commit()
-    routing.route_call(session, call.id, router_settings())
+    rules = reference.cache().get("skill_rules", lambda: routing.skill_rules(session))
+    routing.route_call(session, call.id, router_settings(), rules=rules)
     session.commit()
 
 
@@ -268,32 +283,37 @@ def _seconds_waited(call: Call) -> float:
 
 
 def _language_menu(session, retry: bool = False):
-    options = [
-        (o.digit, o.language, o.label_in(o.language))
-        for o in routing.menu_options(session, "language")
-        if o.language
-    ]
-    if not options:
+    action = url_for("voice.language_choice")
+
+    def render() -> str | None:
+        options = [
+            (o.digit, o.language, o.label_in(o.language))
+            for o in routing.menu_options(session, "language")
+            if o.language
+        ]
+        return str(twiml.language_menu(action, options, retry)) if options else None
+
+    xml = reference.cache().get(("language_menu", action, retry), render)
+    if xml is None:
         return _topic_menu(session, None, retry=retry)
-    return twiml.twiml(twiml.language_menu(url_for("voice.language_choice"), options, retry))
+    return Response(xml, mimetype="text/xml")
 
 
 def _topic_menu(session, call: Call | None, retry: bool = False):
     language = call.language if call else "zh"
-    options = [o for o in routing.menu_options(session) if o.skill_code]
-    if not options and call is not None:
+    action = url_for("voice.menu_choice")
+
+    def render() -> tuple[bool, str]:
+        options = [o for o in routing.menu_options(session) if o.skill_code]
+        hints = [k for o in options for k in o.keywords]
+        labels = [(o.digit, o.label_in(language)) for o in options]
+        return bool(options), str(twiml.topic_menu(action, labels, language, hints, retry))
+
+    has_options, xml = reference.cache().get(("topic_menu", action, language, retry), render)
+    if not has_options and call is not None:
         _enqueue(session, call, routing.GENERAL_SKILL)
         return _enqueue_response(call)
-    hints = [k for o in options for k in o.keywords]
-    return twiml.twiml(
-        twiml.topic_menu(
-            url_for("voice.menu_choice"),
-            [(o.digit, o.label_in(language)) for o in options],
-            language,
-            hints,
-            retry,
-        )
-    )
+    return Response(xml, mimetype="text/xml")
 
 
 def _category_phrases(session) -> list[Phrase]:

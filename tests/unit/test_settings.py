@@ -58,6 +58,9 @@ def test_twilio_credentials_switch_on_the_real_gateway(tmp_path):
         ({"TWILIO_ACCOUNT_SID": GOOD_SID}, "TWILIO_AUTH_TOKEN"),
         ({"TWILIO_AUTH_TOKEN": "short"}, "TWILIO_AUTH_TOKEN"),
         ({"HOTLINE_MAIN_NUMBER": "call me"}, "HOTLINE_MAIN_NUMBER"),
+        ({"HOTLINE_REFERENCE_CACHE_SECONDS": "-1"}, "HOTLINE_REFERENCE_CACHE_SECONDS"),
+        ({"HOTLINE_REFERENCE_CACHE_SECONDS": "3601"}, "HOTLINE_REFERENCE_CACHE_SECONDS"),
+        ({"HOTLINE_SQLITE_SYNCHRONOUS": "off"}, "HOTLINE_SQLITE_SYNCHRONOUS"),
     ],
 )
 def test_a_bad_value_names_its_variable_in_one_line(tmp_path, env, variable):
@@ -73,3 +76,12 @@ def test_an_unwritable_instance_folder_is_reported(tmp_path):
     blocker.write_text("")
     with pytest.raises(SettingsError, match="HOTLINE_INSTANCE_PATH"):
         Settings.from_env({"HOTLINE_INSTANCE_PATH": str(blocker / "instance")})
+
+
+def test_the_reference_cache_and_sqlite_durability_can_be_set(tmp_path):
+    assert settings(tmp_path).reference_cache_seconds == 30
+    assert settings(tmp_path).sqlite_synchronous == "normal"
+    tuned = settings(
+        tmp_path, HOTLINE_REFERENCE_CACHE_SECONDS="0", HOTLINE_SQLITE_SYNCHRONOUS="FULL"
+    )
+    assert (tuned.reference_cache_seconds, tuned.sqlite_synchronous) == (0, "full")

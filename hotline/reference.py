@@ -1,0 +1,93 @@
+"""Reference data that every call reads, kept in each process for a short while.
+
+The number plan, the IVR menus, the skill rules and the categories change a few times a
+year but are read on every webhook. Each process keeps what it loaded for
+``HOTLINE_REFERENCE_CACHE_SECONDS`` (default 30; 0 reads the database every time). A change
+committed through this process (the admin pages, the seed and import commands) is seen at
+once; other processes see it within that time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import orm
+
+from routing.models import IvrOption, LegacyLine, Skill
+from workorders.models import Category
+
+T = TypeVar("T")
+REFERENCE_MODELS = (LegacyLine, IvrOption, Skill, Category)
+_generation = itertools.count()
+_current = next(_generation)
+
+
+class ReferenceCache:
+    """Values loaded from the reference tables, each kept for ``ttl_seconds``."""
+
+    def __init__(self, ttl_seconds: float):
+        self.ttl_seconds = ttl_seconds
+        self._entries: dict[Any, tuple[int, float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, load: Callable[[], T]) -> T:
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == _current and now < entry[1]:
+            return entry[2]
+        generation = _current
+        value = load()
+        if self.ttl_seconds > 0:
+            with self._lock:
+                self._entries[key] = (generation, now + self.ttl_seconds, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def cache() -> ReferenceCache:
+    return current_app.extensions["hotline.reference"]
+
+
+def init_app(app) -> None:
+    app.extensions["hotline.reference"] = ReferenceCache(app.config["REFERENCE_CACHE_SECONDS"])
+
+
+def changed() -> None:
+    """Forget every process-local copy made before now (called after such a commit)."""
+    global _current
+    _current = next(_generation)
+
+
+@sa.event.listens_for(orm.Session, "after_flush")
+def _note_reference_changes(session: orm.Session, _context) -> None:
+    touched = itertools.chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, REFERENCE_MODELS) for obj in touched):
+        session.info["reference_changed"] = True
+
+
+@sa.event.listens_for(orm.Session, "do_orm_execute")
+def _note_bulk_reference_changes(state: orm.ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete or state.is_insert) and any(
+        mapper.class_ in REFERENCE_MODELS for mapper in state.all_mappers
+    ):
+        state.session.info["reference_changed"] = True
+
+
+@sa.event.listens_for(orm.Session, "after_commit")
+def _reference_committed(session: orm.Session) -> None:
+    if session.info.pop("reference_changed", False):
+        changed()
+
+
+@sa.event.listens_for(orm.Session, "after_rollback")
+def _reference_rolled_back(session: orm.Session) -> None:
+    session.info.pop("reference_changed", None)
