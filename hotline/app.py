@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -40,8 +41,18 @@ csrf = CSRFProtect()
 MAX_REQUEST_BYTES = 1024 * 1024
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Twilio's webhooks carry no cookie and must set none: they skip the signed session."""
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith("/twilio/"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.session_interface = CookieSessions()
     settings = Settings.from_env()
     app.config.from_mapping(
         DATABASE_URL=settings.database_url,

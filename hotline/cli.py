@@ -130,6 +130,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     from hotline.database import engine, schema_revisions
+    from hotline.jobs import start_relay
 
     _check_port(host, port)
     with engine().connect() as connection:
@@ -140,6 +141,7 @@ def serve(host: str, port: int, threads: int) -> None:
             "run `hotline db upgrade`"
         )
     app = current_app._get_current_object()
+    start_relay(app)  # jobs left in the outbox (one that failed in-process) are retried
     click.echo(f"serving the 12345 hotline on http://{host}:{port} (Ctrl-C stops)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
 
@@ -170,7 +172,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     from rq import Queue, Worker
 
     from hotline.database import engine
-    from hotline.jobs import QUEUES
+    from hotline.jobs import QUEUES, start_relay
 
     url = current_app.config["REDIS_URL"]
     if not url:
@@ -182,6 +184,8 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
         raise click.ClickException(f"Redis unreachable: {exc}") from None
     # Each job runs in a forked child: it must not share the parent's pooled connections.
     engine().dispose()
+    # Jobs that could not reach Redis (it was down) wait in the database: hand them over.
+    start_relay(current_app._get_current_object())
     names = queues or QUEUES
     Worker([Queue(name, connection=connection) for name in names], connection=connection).work(
         burst=burst, with_scheduler=True

@@ -2,15 +2,26 @@
 
 Services call :func:`enqueue` inside their transaction; the job is sent only once that
 transaction commits (and dropped if it rolls back), with ids as arguments, never rows.
+
+Every job is also written to the ``job_outbox`` table in that same transaction and removed
+once it has been handed over (to rq, or run in-process). A job that could not be handed over
+(Redis down, the process killed right after the commit, an in-process job that failed) waits
+there, and :func:`relay` hands it over later, so a committed change never loses its job.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from importlib import import_module
 
+import sqlalchemy as sa
 from sqlalchemy import event, orm
+
+from hotline.db import Base, UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +51,43 @@ JOBS: dict[str, JobSpec] = {
 }
 
 
+# A job is first handed over right after its commit; the relay leaves it alone this long.
+HANDOVER_GRACE = timedelta(seconds=30)
+# How long a relay's claim on a job lasts (another relay takes over after it).
+RELAY_LEASE = timedelta(seconds=60)
+# When the runner itself is unavailable (Redis down), try again after this long.
+RUNNER_RETRY = timedelta(seconds=10)
+
+
+class JobFailed(Exception):
+    """An in-process job raised: it counts as an attempt of the job itself."""
+
+
+class OutboxJob(Base):
+    """A job a committed transaction asked for that has not been handed over yet."""
+
+    __tablename__ = "job_outbox"
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    args: orm.Mapped[list] = orm.mapped_column(sa.JSON, default=list)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, index=True)
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    last_error: orm.Mapped[str] = orm.mapped_column(sa.String(300), default="")
+    failed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+
+
 def enqueue(session: orm.Session, name: str, *args: int | str) -> None:
     """Send job ``name`` with ``args`` once ``session`` commits."""
     if name not in JOBS:
         raise KeyError(f"unknown job {name!r}")
+    job_id = secrets.token_hex(16)
+    session.add(
+        OutboxJob(id=job_id, name=name, args=list(args), next_attempt_at=utcnow() + HANDOVER_GRACE)
+    )
     session.info.setdefault("pending_jobs", []).append((name, args))
+    session.info.setdefault("pending_outbox", []).append(job_id)
 
 
 def attach_job_dispatch(factory: orm.sessionmaker) -> None:
@@ -60,8 +103,9 @@ class InProcessRunner:
         module, _, function = spec.function.rpartition(".")
         try:
             getattr(import_module(module), function)(*args)
-        except Exception:
+        except Exception as exc:
             log.exception("job %s%r failed", name, args)
+            raise JobFailed(f"{type(exc).__name__}: {exc}") from exc
 
 
 class RqRunner:
@@ -70,7 +114,9 @@ class RqRunner:
     def __init__(self, redis_url: str):
         from redis import Redis
 
-        self.connection = Redis.from_url(redis_url)
+        # Short timeouts: with Redis unreachable a commit's jobs wait in the outbox at once
+        # instead of holding up the request.
+        self.connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
 
     def submit(self, name: str, args: tuple) -> None:
         from rq import Queue, Retry
@@ -92,16 +138,135 @@ def _after_commit(session: orm.Session) -> None:
     if session.in_nested_transaction():
         return
     pending = session.info.pop("pending_jobs", [])
+    outbox_ids = session.info.pop("pending_outbox", [])
     if not pending:
         return
     runner = session.info.get("job_runner") or _current_runner()
-    for name, args in pending:
-        runner.submit(name, args)
+    handed, left = [], []
+    for (name, args), job_id in zip(pending, outbox_ids, strict=True):
+        try:
+            runner.submit(name, args)
+        except Exception as exc:  # the change is committed: its job waits in the outbox
+            log.warning("job %s%r left in the outbox for the relay: %s", name, args, exc)
+            left.append(job_id)
+        else:
+            handed.append(job_id)
+    if handed or left:
+        _settle(session.get_bind(), handed, left)
 
 
 def _after_rollback(session: orm.Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop("pending_jobs", None)
+        session.info.pop("pending_outbox", None)
+
+
+def _settle(bind: sa.Engine | sa.Connection, handed: list[str], left: list[str]) -> None:
+    """Remove the handed-over jobs from the outbox and make the others due for the relay.
+
+    If this fails the relay hands the jobs over (again) later, which jobs tolerate: each is
+    safe to run twice.
+    """
+    engine = bind.engine if isinstance(bind, sa.Connection) else bind
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if handed:
+                connection.execute(sa.delete(OutboxJob).where(OutboxJob.id.in_(handed)))
+            if left:
+                connection.execute(
+                    sa.update(OutboxJob)
+                    .where(OutboxJob.id.in_(left))
+                    .values(next_attempt_at=utcnow())
+                )
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("could not settle %d jobs in the outbox: %s", len(handed) + len(left), exc)
+
+
+def relay(
+    factory: orm.sessionmaker, runner=None, now: datetime | None = None, limit: int = 200
+) -> tuple[int, int]:
+    """Hand over the jobs waiting in the outbox; returns (handed over, still waiting).
+
+    Jobs are claimed for a lease in a short transaction, then handed over outside it (an
+    in-process job opens its own transaction), then removed or rescheduled.
+    """
+    now = now or utcnow()
+    runner = runner or _current_runner()
+    with factory() as session:
+        due = session.scalars(
+            sa.select(OutboxJob)
+            .where(OutboxJob.next_attempt_at <= now, OutboxJob.failed_at.is_(None))
+            .order_by(OutboxJob.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        claimed = [(job.id, job.name, tuple(job.args), job.attempts) for job in due]
+        for job in due:
+            job.next_attempt_at = now + RELAY_LEASE
+        session.commit()
+    handed, waiting = [], 0
+    for job_id, name, args, attempts in claimed:
+        try:
+            runner.submit(name, args)
+        except Exception as exc:
+            waiting += 1
+            _reschedule(factory, job_id, name, attempts, exc, now)
+        else:
+            handed.append(job_id)
+    if handed:
+        with factory() as session:
+            session.execute(sa.delete(OutboxJob).where(OutboxJob.id.in_(handed)))
+            session.commit()
+    return len(handed), waiting
+
+
+def _reschedule(factory, job_id: str, name: str, attempts: int, exc: Exception, now) -> None:
+    values: dict = {"last_error": f"{type(exc).__name__}: {exc}"[:300]}
+    if isinstance(exc, JobFailed):  # the job ran and failed: back off, then give up
+        spec = JOBS.get(name)
+        values["attempts"] = attempts + 1
+        if spec is None or attempts + 1 > spec.retries:
+            values["failed_at"] = now
+        values["next_attempt_at"] = now + timedelta(seconds=BACKOFF[min(attempts, 4)])
+    else:  # the runner is unavailable (Redis down): not the job's fault, try again soon
+        values["next_attempt_at"] = now + RUNNER_RETRY
+    with factory() as session:
+        session.execute(sa.update(OutboxJob).where(OutboxJob.id == job_id).values(**values))
+        session.commit()
+
+
+def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
+    """Relay the outbox every few seconds in a daemon thread; set the returned event to stop.
+
+    The thread has its own connection pool: an rq worker forks a process per job, and a
+    forked job must never share a connection with this thread.
+    """
+    from hotline.db import create_engine, session_factory
+
+    engine = create_engine(
+        app.config["DATABASE_URL"], sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"]
+    )
+    factory = session_factory(engine)
+    stop = threading.Event()
+
+    def one_pass() -> None:
+        try:
+            with app.app_context():
+                handed, waiting = relay(factory)
+            if handed or waiting:
+                log.info("outbox: %d jobs handed over, %d still waiting", handed, waiting)
+        except Exception:  # the database may be down too: try again next round
+            log.exception("outbox relay failed")
+
+    def loop() -> None:
+        while not stop.wait(every_seconds):
+            one_pass()
+        engine.dispose()
+
+    one_pass()  # what waits already goes before anything else (even in a burst)
+
+    threading.Thread(target=loop, name="hotline-outbox-relay", daemon=True).start()
+    return stop
 
 
 def _current_runner():

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+import hotline.jobs
 import knowledge_base.models
 import routing.messaging
 import routing.models
@@ -18,7 +19,13 @@ TOKEN_ROLES = ("monitor", "open311", "department")
 
 __all__ = ["ROLES", "TOKEN_ROLES", "ApiToken", "AuditEvent", "Base", "User"]
 # Imported for their side effect of registering tables on Base.metadata.
-_MODEL_MODULES = (knowledge_base.models, routing.messaging, routing.models, workorders.models)
+_MODEL_MODULES = (
+    hotline.jobs,
+    knowledge_base.models,
+    routing.messaging,
+    routing.models,
+    workorders.models,
+)
 
 
 class User(Base):

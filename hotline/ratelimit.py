@@ -3,15 +3,18 @@ in Redis when HOTLINE_REDIS_URL is set, so every web worker shares the count."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 import sqlalchemy as sa
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import orm
 
 from hotline.models import ApiRateWindow, ApiToken
 
+log = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
 # Seconds since the epoch; a test may put a fake clock here.
 clock = time.time
@@ -23,9 +26,13 @@ def retry_after(session: orm.Session, token: ApiToken) -> int | None:
     now = clock()
     window = int(now // WINDOW_SECONDS)
     redis_url = current_app.config.get("REDIS_URL")
+    count = None
     if redis_url:
-        count = _count_in_redis(redis_url, token.token_hash[:24], window)
-    else:
+        try:
+            count = _count_in_redis(redis_url, token.token_hash[:24], window)
+        except RedisError as exc:  # Redis down: count in the database meanwhile
+            log.warning("rate limit counted in the database, Redis is unavailable: %s", exc)
+    if count is None:
         count = _count_in_database(session, token.id, window)
     if count <= limit:
         return None
@@ -59,7 +66,9 @@ def _count_in_redis(url: str, token_key: str, window: int) -> int:
     from redis import Redis
 
     clients = current_app.extensions.setdefault("hotline.ratelimit_redis", {})
-    client = clients.get(url) or clients.setdefault(url, Redis.from_url(url))
+    client = clients.get(url) or clients.setdefault(
+        url, Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+    )
     key = f"hotline:ratelimit:{token_key}:{window}"
     pipeline = client.pipeline()
     pipeline.incr(key)

@@ -56,6 +56,10 @@ class Message(Base):
     status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
     error: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    # Who last claimed this outbound text for sending (status "sending"), and when; see
+    # hotline.tasks.send_text.
+    claimed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     agent_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("agents.id"))
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +22,10 @@ class GatewayError(Exception):
 class Gateway(Protocol):
     def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
         """Send a text; returns the provider's message id."""
+
+    def find_sms(self, to: str, body: str, since: datetime) -> str | None:
+        """The id of a text with this body sent to ``to`` since ``since``, if the provider has
+        one: how a retried job learns that an earlier, interrupted attempt got through."""
 
     def redirect_call(self, call_sid: str, url: str) -> None:
         """Make a live call fetch new TwiML from ``url`` (e.g. to bridge it to an agent)."""
@@ -45,6 +50,21 @@ class TwilioGateway:
         except TwilioException as exc:
             raise GatewayError(f"Twilio refused the text to {to}: {exc}") from exc
         return message.sid
+
+    def find_sms(self, to: str, body: str, since: datetime) -> str | None:
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            # Newest first; a message still queued at Twilio has no date_sent yet, so filter
+            # on the creation time here rather than on date_sent in the query.
+            recent = self.client.messages.list(to=to, from_=self.from_number, limit=50)
+        except TwilioException as exc:
+            raise GatewayError(f"Twilio could not list the texts to {to}: {exc}") from exc
+        for message in recent:
+            created = message.date_created
+            if message.body == body and (created is None or created >= since):
+                return message.sid
+        return None
 
     def redirect_call(self, call_sid: str, url: str) -> None:
         from twilio.base.exceptions import TwilioException
@@ -76,6 +96,17 @@ class LocalGateway:
 
     def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
         return self._record({"kind": "sms", "to": to, "body": body}, "SM")
+
+    def find_sms(self, to: str, body: str, since: datetime) -> str | None:
+        for request in reversed(self.sent()):
+            if (
+                request["kind"] == "sms"
+                and request["to"] == to
+                and request["body"] == body
+                and datetime.fromisoformat(request["at"]) >= since
+            ):
+                return request["sid"]
+        return None
 
     def redirect_call(self, call_sid: str, url: str) -> None:
         self._record({"kind": "redirect", "call_sid": call_sid, "url": url}, "RD")

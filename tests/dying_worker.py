@@ -1,0 +1,52 @@
+"""An rq worker whose job process dies right after Twilio accepted a text.
+
+    python -m tests.dying_worker MARKER_FILE
+
+Run with the same HOTLINE_* environment as the app under test. The first text the gateway
+accepts is recorded (as the local gateway does), then the work horse kills itself with
+SIGKILL before its job can record the send: a worker lost at the worst moment. The marker
+file says it happened. Later texts go out normally, so the job's retry can run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+from redis import Redis
+from rq import Queue, Worker
+
+from hotline.app import create_app
+from hotline.jobs import QUEUES
+from webhooks.gateway import LocalGateway
+
+
+class DyingGateway(LocalGateway):
+    def __init__(self, path: Path, marker: Path):
+        super().__init__(path)
+        self.marker = marker
+
+    def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
+        sid = super().send_sms(to, body, status_callback)
+        if not self.marker.exists():
+            self.marker.write_text(sid)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return sid
+
+
+def main() -> None:
+    marker = Path(sys.argv[1])
+    app = create_app()
+    outbox = Path(app.config["INSTANCE_PATH"]) / "outbox.jsonl"
+    app.extensions["hotline.gateway"] = DyingGateway(outbox, marker)
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    with app.app_context():
+        app.extensions["hotline.engine"].dispose()
+        queues = [Queue(name, connection=connection) for name in QUEUES]
+        Worker(queues, connection=connection).work(with_scheduler=True)
+
+
+if __name__ == "__main__":
+    main()
