@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import socket
 import sys
 from pathlib import Path
@@ -184,6 +185,9 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
         raise click.ClickException(f"Redis unreachable: {exc}") from None
     # Each job runs in a forked child: it must not share the parent's pooled connections.
     engine().dispose()
+    # Each job runs in a forked process: it starts with an empty pool of its own.
+    main_engine = engine()
+    os.register_at_fork(after_in_child=lambda: main_engine.dispose(close=False))
     # Jobs that could not reach Redis (it was down) wait in the database: hand them over.
     start_relay(current_app._get_current_object())
     names = queues or QUEUES

@@ -236,12 +236,14 @@ def _reschedule(factory, job_id: str, name: str, attempts: int, exc: Exception, 
 
 
 def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
-    """Relay the outbox every few seconds in a daemon thread; set the returned event to stop.
+    """Relay the outbox (and replay the webhooks spooled on this machine) every few seconds
+    in a daemon thread; set the returned event to stop.
 
     The thread has its own connection pool: an rq worker forks a process per job, and a
     forked job must never share a connection with this thread.
     """
     from hotline.db import create_engine, session_factory
+    from webhooks import spool
 
     engine = create_engine(
         app.config["DATABASE_URL"], sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"]
@@ -255,6 +257,8 @@ def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
                 handed, waiting = relay(factory)
             if handed or waiting:
                 log.info("outbox: %d jobs handed over, %d still waiting", handed, waiting)
+            # Webhooks kept on disk while the database was down, now that it answers.
+            spool.replay(app)
         except Exception:  # the database may be down too: try again next round
             log.exception("outbox relay failed")
 

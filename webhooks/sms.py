@@ -12,6 +12,7 @@ from hotline import sms
 from hotline.database import get_session
 from routing import messaging
 from routing.numberplan import normalize_number
+from webhooks import spool
 from webhooks.signature import twilio_signed
 
 bp = Blueprint("sms", __name__, url_prefix="/twilio/sms")
@@ -24,15 +25,30 @@ def _empty():
 
 @bp.errorhandler(sa.exc.SQLAlchemyError)
 def database_trouble(exc):
-    # Twilio retries on a 5xx; the MessageSid makes the retry safe once the database is back.
+    # The text (or receipt) is kept on disk and replayed once the database is back; the
+    # MessageSid makes a replay, or a retry by Twilio, safe.
     log.exception("database error in the SMS webhook")
     get_session().rollback()
+    if spool.keep_if_fact():
+        return "", 204, {spool.SPOOLED_HEADER: "1"}
     return "the hotline is busy, retry later", 503
+
+
+@bp.post("/fallback")
+@twilio_signed
+def fallback():
+    """The number's messaging fallback URL (Twilio posts here when the main URL failed): the
+    text is handled as usual, or kept and replayed if the database is what failed."""
+    return _handle_inbound()
 
 
 @bp.post("")
 @twilio_signed
 def inbound():
+    return _handle_inbound()
+
+
+def _handle_inbound():
     sid = request.form.get("MessageSid", "").strip()
     phone = normalize_number(request.form.get("From", ""))
     if not sid or len(sid) > 64 or not phone:

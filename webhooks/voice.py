@@ -15,7 +15,7 @@ from hotline.db import utcnow
 from routing import services as routing
 from routing.ivr import Phrase
 from routing.models import Agent, Call
-from webhooks import twiml
+from webhooks import spool, twiml
 from webhooks.signature import twilio_signed
 from workorders.models import Category
 
@@ -26,9 +26,32 @@ MENU_TRIES = 3
 
 @bp.errorhandler(sa.exc.SQLAlchemyError)
 def database_trouble(exc):
-    # The caller must hear an apology, never silence or a Twilio error tone.
+    # The caller must hear an apology, never silence or a Twilio error tone; a request that
+    # carries a fact (a call arrived, ended, left a message) is kept to replay later.
     log.exception("database error in a voice webhook")
     get_session().rollback()
+    response = twiml.twiml(twiml.apology())
+    if spool.keep_if_fact():
+        response.headers[spool.SPOOLED_HEADER] = "1"
+    return response
+
+
+@bp.post("/fallback")
+@twilio_signed
+def fallback():
+    """The number's fallback URL: Twilio posts here when the voice URL failed. The caller
+    hears the apology; the call is recorded (or kept and replayed if the database failed)."""
+    with autocommit_connection() as connection:
+        plan = reference.cache().get("number_plan", lambda: routing.number_plan(connection))
+        routing.record_arrival(
+            connection,
+            call_sid=_call_sid(),
+            from_number=request.form.get("From", ""),
+            to_number=request.form.get("To", ""),
+            forwarded_from=request.form.get("ForwardedFrom"),
+            line=plan.line_for(request.form.get("To"), request.form.get("ForwardedFrom")),
+            now=spool.received_at(),
+        )
     return twiml.twiml(twiml.apology())
 
 
@@ -65,6 +88,7 @@ def incoming():
             to_number=to_number,
             forwarded_from=forwarded_from,
             line=line,
+            now=spool.received_at(),
         )
     if created and line is None:
         return _language_menu(session)  # the common case: a new call to 12345
@@ -208,7 +232,7 @@ def recorded():
     recording = request.form.get("RecordingUrl", "").strip()
     if not recording.startswith("https://"):
         abort(400, "RecordingUrl must be an https URL")
-    routing.record_message(session, call, recording[:400])
+    routing.record_message(session, call, recording[:400], now=spool.received_at())
     session.commit()
     return twiml.twiml(twiml.goodbye("message_saved", call.language))
 
@@ -217,7 +241,9 @@ def recorded():
 @twilio_signed
 def status():
     session = get_session()
-    routing.record_call_status(session, _call_sid(), request.form.get("CallStatus", "")[:32])
+    routing.record_call_status(
+        session, _call_sid(), request.form.get("CallStatus", "")[:32], now=spool.received_at()
+    )
     session.commit()
     return twiml.twiml(VoiceResponse())
 

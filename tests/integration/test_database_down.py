@@ -1,0 +1,129 @@
+"""The database unreachable: callers hear an apology, facts are kept and replayed later."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from hotline.app import create_app
+from hotline.db import utcnow
+from routing.messaging import Message
+from routing.models import Call
+from tests.conftest import PUBLIC_URL, signed_post
+from webhooks import spool
+
+CALL = "CA" + "e" * 32
+LATE_CALL = "CA" + "f" * 32
+
+
+def unreachable(backend: str, tmp_path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path}/no-such-folder/hotline.sqlite3"
+    return "postgresql+psycopg://postgres@127.0.0.1:9/hotline"  # nothing listens on port 9
+
+
+def app_on(database_url, instance):
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(instance),
+            "PUBLIC_URL": PUBLIC_URL,
+            "REDIS_URL": None,
+        }
+    )
+
+
+def test_with_the_database_down_callers_hear_an_apology_and_nothing_is_lost(
+    app, backend, observer, tmp_path
+):
+    down = app_on(unreachable(backend, tmp_path), app.config["INSTANCE_PATH"])
+    client = down.test_client()
+    arrived = {"CallSid": CALL, "From": "+8613700137000", "To": "12345"}
+
+    answer = signed_post(client, "/twilio/voice", arrived)
+    assert answer.status_code == 200 and b"<Say" in answer.data  # the apology, as TwiML
+    assert answer.headers[spool.SPOOLED_HEADER] == "1"
+    menu = signed_post(client, "/twilio/voice/menu", {"CallSid": CALL, "Digits": "1"})
+    assert menu.status_code == 200 and b"<Say" in menu.data
+    assert spool.SPOOLED_HEADER not in menu.headers  # a menu choice is no fact to keep
+    ended = {"CallSid": CALL, "CallStatus": "completed", "CallDuration": "8"}
+    assert signed_post(client, "/twilio/voice/status", ended).status_code == 200
+    # Twilio's fallback URL (after the voice URL failed outright) apologises as well.
+    late = {"CallSid": LATE_CALL, "From": "+8613600136000", "To": "12345"}
+    fallback = signed_post(client, "/twilio/voice/fallback", late)
+    assert fallback.status_code == 200 and b"<Say" in fallback.data
+    text = {"MessageSid": "SM" + "e" * 32, "From": "+8613700137000", "To": "12345"}
+    kept = signed_post(client, "/twilio/sms", {**text, "Body": "小区门口路灯不亮"})
+    assert kept.status_code == 204 and kept.headers[spool.SPOOLED_HEADER] == "1"
+
+    spooled = spool.spool_path(down).read_text().splitlines()
+    assert len(spooled) == 4  # arrival, end, fallback arrival, text: not the menu choice
+    copy = tmp_path / "spool-copy.jsonl"
+    shutil.copy(spool.spool_path(down), copy)
+
+    # The database is back: the next replay records everything, at the time it happened.
+    replayed_at = utcnow()
+    assert spool.replay(app) == (4, 0)
+    assert not spool.spool_path(app).exists()
+    call = observer.scalar(sa.select(Call).where(Call.call_sid == CALL))
+    assert call is not None and call.status in ("completed", "abandoned")
+    assert call.created_at < replayed_at and call.ended_at < replayed_at
+    assert observer.scalar(sa.select(Call.id).where(Call.call_sid == LATE_CALL)) is not None
+    inbound = observer.scalars(sa.select(Message).where(Message.direction == "in")).all()
+    assert [m.body for m in inbound] == ["小区门口路灯不亮"]
+    assert observer.scalars(sa.select(Message).where(Message.direction == "out")).all()
+
+    # Replayed twice (say two machines raced): nothing changes.
+    before = (
+        observer.scalar(sa.select(sa.func.count(Call.id))),
+        observer.scalar(sa.select(sa.func.count(Message.id))),
+    )
+    shutil.copy(copy, spool.spool_path(app))
+    assert spool.replay(app) == (4, 0)
+    after = (
+        observer.scalar(sa.select(sa.func.count(Call.id))),
+        observer.scalar(sa.select(sa.func.count(Message.id))),
+    )
+    assert after == before
+
+
+def test_a_replay_while_the_database_is_still_down_keeps_the_requests(app, backend, tmp_path):
+    down = app_on(unreachable(backend, tmp_path), app.config["INSTANCE_PATH"])
+    arrived = {"CallSid": CALL, "From": "+8613700137000", "To": "12345"}
+    signed_post(down.test_client(), "/twilio/voice", arrived)
+    assert spool.replay(down) == (0, 1)  # tried, kept again
+    assert len(spool.spool_path(down).read_text().splitlines()) == 1
+
+
+def test_the_replayed_time_cannot_be_forged_by_a_client(app, observer):
+    client = app.test_client()
+    forged = (utcnow() - timedelta(days=3)).isoformat()
+    arrived = {"CallSid": CALL, "From": "+8613700137000", "To": "12345"}
+    response = signed_post_with_header(client, "/twilio/voice", arrived, forged)
+    assert response.status_code == 200
+    created = observer.scalar(sa.select(Call.created_at).where(Call.call_sid == CALL))
+    assert utcnow() - created < timedelta(minutes=1)
+
+
+def signed_post_with_header(client, path, params, value):
+    from tests.conftest import sign
+
+    return client.post(
+        path,
+        data=params,
+        headers={
+            "X-Twilio-Signature": sign(PUBLIC_URL + path, params),
+            "Hotline-Received-At": value,  # a header is not the WSGI environ key
+        },
+        environ_overrides={"HTTP_HOTLINE_RECEIVED_AT": value},
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_spool_left(app):
+    yield
+    spool.spool_path(app).unlink(missing_ok=True)
