@@ -250,3 +250,14 @@ def test_a_signed_request_without_a_call_sid_is_a_clear_400(client):
 def test_a_menu_post_for_an_unknown_call_is_a_clear_400(client):
     response = signed_post(client, "/twilio/voice/menu", call_params(Digits="1"))
     assert response.status_code == 400
+
+
+def test_webhooks_skip_the_console_session(app, client, observer, monkeypatch):
+    def no_signing(_app):
+        raise AssertionError("a webhook opened the signed cookie session")
+
+    monkeypatch.setattr(app.session_interface, "get_signing_serializer", no_signing)
+    client.set_cookie("session", "not-a-signed-session")
+    response = signed_post(client, "/twilio/voice", call_params(call_sid="CA" + "c" * 32))
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
