@@ -7,10 +7,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from hotline import auth, database, i18n, reference, rollups
 from hotline import services as hotline_services
@@ -38,7 +40,16 @@ from webhooks.gateway import LocalGateway, TwilioGateway
 from workorders.calendar import LOCAL
 
 csrf = CSRFProtect()
-MAX_REQUEST_BYTES = 1024 * 1024
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in our routes is a row id: one beyond the database's integers is no such
+    page (404), never a query the driver cannot send."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -53,6 +64,7 @@ class CookieSessions(SecureCookieSessionInterface):
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.session_interface = CookieSessions()
+    app.url_map.converters["int"] = RowId
     settings = Settings.from_env()
     app.config.from_mapping(
         DATABASE_URL=settings.database_url,
@@ -76,14 +88,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         API_RATE_LIMIT=settings.api_rate_limit,
         REFERENCE_CACHE_SECONDS=settings.reference_cache_seconds,
         SQLITE_SYNCHRONOUS=settings.sqlite_synchronous,
+        TWILIO_API_BASE_URL=settings.twilio_api_base_url,
         INSTANCE_PATH=str(settings.instance_path),
-        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        PROXY_FIX=settings.proxy_fix,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
     )
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config["PROXY_FIX"]:
+        # Behind N trusted proxies: the scheme, host, port and client address are theirs.
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    # Before CSRF's check, which reads the form.
+    app.before_request(_refuse_oversize_bodies)
+    app.before_request(_refuse_nul_characters)
 
     database.init_app(app)
     reference.init_app(app)
@@ -138,8 +159,38 @@ def _gateway(app: Flask):
             app.config["TWILIO_ACCOUNT_SID"],
             app.config["TWILIO_AUTH_TOKEN"],
             app.config["MAIN_NUMBER"],
+            base_url=app.config.get("TWILIO_API_BASE_URL"),
         )
     return LocalGateway(Path(app.config["INSTANCE_PATH"]) / "outbox.jsonl")
+
+
+def _refuse_oversize_bodies():
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        abort(413, f"the request body is larger than the {limit} bytes this server accepts")
+
+
+def _refuse_nul_characters():
+    """NUL characters have no place in text, and PostgreSQL refuses them in strings."""
+    texts = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [*request.form.keys(), *request.form.values()]
+    elif request.is_json:
+        texts += list(_strings_in(request.get_json(silent=True)))
+    if any("\x00" in text for text in texts):
+        abort(400, "the request contains a NUL character")
+
+
+def _strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
 
 
 def _http_error(exc: HTTPException):

@@ -51,12 +51,26 @@ def w3c(moment: datetime | None) -> str | None:
 
 
 def masked(text: str, order: WorkOrder) -> str:
-    """``text`` without the citizen's name and phone, nor phone numbers or e-mail addresses."""
-    name = order.citizen_name.strip()
-    for personal in (name, name.replace(" ", ""), order.citizen_phone.strip()):
-        if personal:
-            text = text.replace(personal, MASK)
+    """``text`` without the citizen's name and phone, nor phone numbers or e-mail addresses.
+
+    The name is found in any case and spacing, its words in either order ("John Smith",
+    "JOHN SMITH", "JohnSmith", "Smith, John")."""
+    for pattern in _personal_patterns(order):
+        text = pattern.sub(MASK, text)
     return _PHONE.sub(MASK, _EMAIL.sub(MASK, text))
+
+
+def _personal_patterns(order: WorkOrder) -> list[re.Pattern]:
+    patterns = []
+    words = [re.escape(word) for word in order.citizen_name.split()]
+    if words:
+        orders = [words, words[::-1]] if len(words) > 1 else [words]
+        name = "|".join(r"[\s,]*".join(parts) for parts in orders)
+        patterns.append(re.compile(name, re.IGNORECASE))
+    phone = order.citizen_phone.strip()
+    if phone:
+        patterns.append(re.compile(re.escape(phone)))
+    return patterns
 
 
 def service(category: Category, group: str) -> dict:

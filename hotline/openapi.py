@@ -41,7 +41,8 @@ def _query(name: str, description: str, schema: dict | None = None, required=Fal
 
 
 def _path_id(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}
 
 
 def _op(summary: str, security, responses: dict, **extra) -> dict:
@@ -88,8 +89,10 @@ PATHS: dict[str, dict] = {
                 "401": _json(_ERROR, "wrong username or password"),
             },
         },
-        "delete": {"summary": "Log out", "security": SESSION,
-                   "responses": {"204": {"description": "logged out"}}},
+        "delete": {"summary": "Log out (send JSON, as every change)", "security": SESSION,
+                   "requestBody": _body({}),
+                   "responses": {"204": {"description": "logged out"},
+                                 "415": _json(_ERROR, "the request was not JSON")}},
     },
     "/api/v1/agent/status": {
         "get": _op("The agent's state, offered call, current call and caller history", SESSION,
@@ -441,6 +444,24 @@ SCHEMAS["Bulletin"] = {
 }
 
 
+# What any request may get before its handler runs (hotline.app refuses these everywhere).
+COMMON_RESPONSES = {
+    "400": _json(_ERROR, "the request is malformed (a NUL character in it, or a body that is "
+                 "not what the operation takes)"),
+    "413": _json(_ERROR, "the request body is larger than the server accepts"),
+}
+
+
+def _with_common_responses(paths: dict[str, dict]) -> dict[str, dict]:
+    return {
+        path: {
+            method: {**operation, "responses": {**COMMON_RESPONSES, **operation["responses"]}}
+            for method, operation in operations.items()
+        }
+        for path, operations in paths.items()
+    }
+
+
 def document(extra_paths: dict[str, dict] | None = None) -> dict:
     """The OpenAPI 3.1 document; ``extra_paths`` lets other blueprints add their routes."""
     return {
@@ -452,7 +473,7 @@ def document(extra_paths: dict[str, dict] | None = None) -> dict:
             "read-only reports for third-party monitors (bearer tokens from "
             "`hotline token create`). Reports carry no personal data.",
         },
-        "paths": {**PATHS, **(extra_paths or {})},
+        "paths": _with_common_responses({**PATHS, **(extra_paths or {})}),
         "components": {
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},

@@ -47,8 +47,11 @@ class Settings:
     callback_days: int = 3
     supervisor_email: str | None = None
     api_rate_limit: int = 60
+    proxy_fix: int = 0
+    max_body_bytes: int = 1024 * 1024
     reference_cache_seconds: int = 30
     sqlite_synchronous: str = "normal"
+    twilio_api_base_url: str | None = None
 
     @property
     def uses_twilio(self) -> bool:
@@ -79,10 +82,15 @@ class Settings:
             callback_days=_whole(env, "HOTLINE_CALLBACK_DAYS", 3, 1, 60, "days"),
             supervisor_email=_email(env, "HOTLINE_SUPERVISOR_EMAIL"),
             api_rate_limit=_whole(env, "HOTLINE_API_RATE_LIMIT", 60, 1, 100000, "requests"),
+            proxy_fix=_whole(env, "HOTLINE_PROXY_FIX", 0, 0, 5, "trusted proxies"),
+            max_body_bytes=_whole(
+                env, "HOTLINE_MAX_BODY_BYTES", 1024 * 1024, 1024, 1024 * 1024 * 1024, "bytes"
+            ),
             reference_cache_seconds=_whole(
                 env, "HOTLINE_REFERENCE_CACHE_SECONDS", 30, 0, 3600, "seconds"
             ),
             sqlite_synchronous=_sqlite_synchronous(env),
+            twilio_api_base_url=_twilio_api_base_url(env),
             **_voice_client(env),
         )
 
@@ -148,6 +156,26 @@ def _public_url(env: Mapping[str, str]) -> str | None:
     return raw.rstrip("/")
 
 
+def _twilio_api_base_url(env: Mapping[str, str]) -> str | None:
+    """Where Twilio's REST API is reached instead of https://api.twilio.com (a simulator)."""
+    raw = _get(env, "TWILIO_API_BASE_URL")
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(
+            f"TWILIO_API_BASE_URL: {raw!r} must be an absolute http(s) URL "
+            "such as http://127.0.0.1:8099"
+        )
+    if parts.query or parts.fragment:
+        raise SettingsError(f"TWILIO_API_BASE_URL: {raw!r} must not have a query or fragment")
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise SettingsError(f"TWILIO_API_BASE_URL: {raw!r} has a malformed port") from None
+    return raw.rstrip("/")
+
+
 def _twilio_sid(env: Mapping[str, str]) -> str | None:
     raw = _get(env, "TWILIO_ACCOUNT_SID")
     if raw is None:
@@ -188,7 +216,7 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
     raw = _get(env, name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 86400:
+    if not _is_number(raw) or not 1 <= int(raw) <= 86400:
         raise SettingsError(f"{name}: {raw!r} is not a number of seconds between 1 and 86400")
     return int(raw)
 
@@ -197,9 +225,14 @@ def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int,
     raw = _get(env, name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not _is_number(raw) or not low <= int(raw) <= high:
         raise SettingsError(f"{name}: {raw!r} is not a number of {unit} between {low} and {high}")
     return int(raw)
+
+
+def _is_number(raw: str) -> bool:
+    """ASCII digits only ("²" and other Unicode digits pass str.isdigit but not int())."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 12
 
 
 def _email(env: Mapping[str, str], name: str) -> str | None:

@@ -200,7 +200,7 @@ def handle(session: orm.Session, inbound: Inbound) -> Message | None:
     if message is None:
         return None
     conversation = message.conversation
-    body = inbound.body.strip()
+    body = inbound.body[: messaging.MAX_BODY].strip()  # as recorded: what Twilio can carry
     if body:
         conversation.language, conversation.script = detect_language(body)
     command = normalise_command(body)

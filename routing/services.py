@@ -89,9 +89,11 @@ def record_arrival(
     values = {
         "call_sid": call_sid,
         "kind": "inbound",
-        "from_number": normalize_number(from_number) or from_number,
-        "to_number": normalize_number(to_number) or to_number,
-        "forwarded_from": normalize_number(forwarded_from) or None,
+        # Numbers are kept to their column's 32 characters: a SIP address or whatever else
+        # a carrier sends must not stop the call.
+        "from_number": (normalize_number(from_number) or from_number)[:32],
+        "to_number": (normalize_number(to_number) or to_number)[:32],
+        "forwarded_from": normalize_number(forwarded_from)[:32] or None,
         "entry": "legacy" if line else "main",
         "legacy_line_number": line.number if line else None,
         "category_hint_code": line.default_category_code if line else None,
@@ -115,38 +117,18 @@ _ARRIVALS = {
 }
 
 
-def start_call(
-    session: orm.Session,
-    *,
-    call_sid: str,
-    from_number: str,
-    to_number: str,
-    forwarded_from: str | None,
-    main_number: str | None = None,
-    plan: NumberPlan | None = None,
-    now: datetime | None = None,
-) -> tuple[Call, Line | None]:
-    """Record a new inbound call (or return the one already recorded for ``call_sid``), with
-    the legacy line it came in on. Anything but a legacy line is 12345 (``main_number``)."""
-    plan = plan or number_plan(session)
-    line = plan.line_for(to_number, forwarded_from)
-    created = record_arrival(
-        session,
-        call_sid=call_sid,
-        from_number=from_number,
-        to_number=to_number,
-        forwarded_from=forwarded_from,
-        line=line,
-        now=now,
-    )
-    call = get_call(session, call_sid)
-    if not created:
-        line = plan.line(call.legacy_line_number)
-    return call, line
-
-
 def get_call(session: orm.Session, call_sid: str) -> Call | None:
     return session.scalar(sa.select(Call).where(Call.call_sid == call_sid))
+
+
+def _lock_call(session: orm.Session, call_sid: str) -> Call | None:
+    """The call, locked: its end and a failed bridge (release_call) must not interleave."""
+    return session.scalar(
+        sa.select(Call)
+        .where(Call.call_sid == call_sid)
+        .with_for_update()
+        .execution_options(**FRESH)
+    )
 
 
 def menu_options(session: orm.Session, menu: str = "main") -> list[IvrOption]:
@@ -557,12 +539,19 @@ def decline_reservation(
 
 
 def release_call(session: orm.Session, call_id: int, now: datetime | None = None) -> None:
-    """Put a call back in its queue after bridging it failed, and free its agent."""
+    """Put a call back in its queue after bridging it failed, and free its agent.
+
+    A caller who hung up meanwhile (their end was recorded while the bridge was being
+    made) never reached the agent: the call is abandoned, not queued again.
+    """
     now = now or utcnow()
-    call = session.get(Call, call_id)
+    call = session.scalar(
+        sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
+    )
     if call.agent_id is not None:
         _set_state(session, _lock_agent(session, call.agent_id), "available", now)
-    call.status, call.agent_id, call.answered_at = "queued", None, None
+    status = "queued" if call.ended_at is None else "abandoned"
+    call.status, call.agent_id, call.answered_at = status, None, None
 
 
 def current_call(session: orm.Session, agent: Agent) -> Call | None:
@@ -640,7 +629,7 @@ def record_call_status(
     session: orm.Session, call_sid: str, status: str, now: datetime | None = None
 ) -> Call | None:
     """Apply Twilio's status callback; a call that ends while waiting is abandoned."""
-    call = get_call(session, call_sid)
+    call = _lock_call(session, call_sid)
     if call is None or not apply_event(session, call, "status", status, {"CallStatus": status}):
         return call
     if status in FINAL_STATUSES:
@@ -656,7 +645,7 @@ def record_queue_result(
     now: datetime | None = None,
 ) -> Call | None:
     """Apply the <Enqueue> action's result (bridged, hangup, leave, error…)."""
-    call = get_call(session, call_sid)
+    call = _lock_call(session, call_sid)
     payload = {"QueueResult": result, "QueueTime": queue_seconds}
     if call is None or not apply_event(session, call, "queue-result", result, payload):
         return call
@@ -681,6 +670,10 @@ def end_call(session: orm.Session, call: Call, now: datetime, failed: bool = Fal
             call.status = "failed"
         else:
             call.status = "abandoned" if call.status == "queued" else "completed"
+    elif failed and call.status == "abandoned":
+        # The status callback came before the <Enqueue> result: the queue failed the caller,
+        # who did not hang up on it.
+        call.status = "failed"
     elif call.status == "connected":
         call.status = "completed"
         if call.agent_id is not None:
@@ -797,6 +790,12 @@ def resolve_call(
 def finish_call(session: orm.Session, agent_id: int, now: datetime | None = None) -> Agent:
     """The agent ends their call from the console and enters wrap-up."""
     now = now or utcnow()
+    # The call first, then the agent, as the webhooks that end it lock them (the agent's
+    # hang-up posts /after-dial at the same moment): the other order deadlocks with them.
+    unlocked = session.get(Agent, agent_id)
+    seen = current_call(session, unlocked) if unlocked is not None else None
+    if seen is not None:
+        _lock_call(session, seen.call_sid)
     agent = _lock_agent(session, agent_id)
     call = current_call(session, agent)
     if call is not None and call.status == "connected":

@@ -34,11 +34,43 @@ class Gateway(Protocol):
         """Call ``to``; once answered the call fetches its TwiML from ``url``. Returns its sid."""
 
 
+def base_url_http_client(base_url: str):
+    """Twilio's HTTP client, sending every request to ``base_url`` instead of Twilio's hosts
+    (TWILIO_API_BASE_URL: a traffic simulator, or a test double of the REST API)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from twilio.http.http_client import TwilioHttpClient
+
+    base = urlsplit(base_url)
+
+    class BaseUrlHttpClient(TwilioHttpClient):
+        def request(self, method, url, *args, **kwargs):
+            parts = urlsplit(url)
+            url = urlunsplit(
+                (base.scheme, base.netloc, base.path.rstrip("/") + parts.path, parts.query, "")
+            )
+            return super().request(method, url, *args, **kwargs)
+
+    return BaseUrlHttpClient(timeout=10)
+
+
 class TwilioGateway:
-    def __init__(self, account_sid: str, auth_token: str, from_number: str, http_client=None):
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        http_client=None,
+        base_url: str | None = None,
+    ):
         from twilio.rest import Client
 
+        if http_client is None and base_url:
+            http_client = base_url_http_client(base_url)
         self.client = Client(account_sid, auth_token, http_client=http_client)
+        # Load the REST resources now: rq forks a process per job, and each would otherwise
+        # import them again (tens of milliseconds) before its first text or redirect.
+        _ = self.client.messages, self.client.calls
         self.from_number = from_number
 
     def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:

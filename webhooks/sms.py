@@ -53,6 +53,8 @@ def _handle_inbound():
     phone = normalize_number(request.form.get("From", ""))
     if not sid or len(sid) > 64 or not phone:
         abort(400, "MessageSid and From are required")
+    if len(phone) > 32:
+        abort(400, "From is not a phone number")
     body = request.form.get("Body", "")
     session = get_session()
     sms.handle(session, sms.Inbound(phone, body, sid))

@@ -69,6 +69,15 @@ def _known_call() -> Call:
     return call
 
 
+def _counts_a_try(session, call: Call, menu: str) -> bool:
+    """Whether a wrong choice in this request counts as one of the caller's tries: not when
+    it is Twilio's retry of a request already counted (the same I-Twilio-Idempotency-Token)."""
+    token = request.headers.get("I-Twilio-Idempotency-Token", "").strip()
+    if not token:
+        return True
+    return routing.apply_event(session, call, menu, token, {})
+
+
 @bp.post("")
 @twilio_signed
 def incoming():
@@ -114,9 +123,12 @@ def language_choice():
     call = _known_call()
     if call.status != "ivr":
         return _enqueue_response(call)
+    counted, attempts = _counts_a_try(session, call, "language"), call.menu_attempts
     if routing.choose_language(session, call, request.form.get("Digits")):
         session.commit()
         return _topic_menu(session, call)
+    if not counted:
+        call.menu_attempts = attempts
     if call.menu_attempts >= MENU_TRIES:
         call.menu_attempts = 0
         session.commit()
@@ -132,6 +144,7 @@ def menu_choice():
     call = _known_call()
     if call.status != "ivr":
         return _enqueue_response(call)
+    counted, attempts = _counts_a_try(session, call, "menu"), call.menu_attempts
     choice = routing.choose_topic(
         session,
         call,
@@ -139,6 +152,8 @@ def menu_choice():
         request.form.get("SpeechResult"),
         reference.cache().get("category_phrases", lambda: _category_phrases(session)),
     )
+    if not counted:
+        call.menu_attempts = attempts
     if choice is not None:
         _enqueue(session, call, choice.skill_code)
     elif call.menu_attempts >= MENU_TRIES:

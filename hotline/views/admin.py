@@ -9,7 +9,7 @@ from hotline import admin
 from hotline.auth import roles_required
 from hotline.database import get_session
 from hotline.i18n import t
-from hotline.views.common import current_actor, form_text
+from hotline.views.common import current_actor, form_text, is_whole
 from routing import services as routing
 from routing.models import Skill
 
@@ -34,7 +34,7 @@ def home():
 def update_option(option_id: int):
     session = get_session()
     priority = request.form.get("priority", "0").strip()
-    if not priority.isdigit():
+    if not is_whole(priority):
         abort(400, "priority must be a number")
     keywords = [k.strip() for k in form_text("keywords", 2000).replace("，", ",").split(",")]
     values = {

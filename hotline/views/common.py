@@ -69,4 +69,10 @@ def form_lines(name: str, limit: int = 20000) -> list[str]:
 def form_version() -> int | None:
     """The order's version the page was showing, when the form sends it."""
     raw = request.form.get("version", "").strip()
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if is_whole(raw) else None
+
+
+def is_whole(raw: str, digits: int = 9) -> bool:
+    """Whether ``raw`` is 1 to ``digits`` ASCII digits: a number int() takes and the database
+    stores (str.isdigit alone also takes "²", and any length)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= digits

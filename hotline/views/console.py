@@ -11,7 +11,13 @@ from hotline.calls import agent_became_free, agent_status, connect, router_setti
 from hotline.database import get_session
 from hotline.i18n import t
 from hotline.services import file_work_order
-from hotline.views.common import current_actor, form_text, leaf_categories, units_of_kind
+from hotline.views.common import (
+    current_actor,
+    form_text,
+    is_whole,
+    leaf_categories,
+    units_of_kind,
+)
 from knowledge_base.models import Article
 from routing import services as routing
 from routing.errors import RoutingError
@@ -143,7 +149,7 @@ def new_work_order():
             street_code=form_text("street", 32) or None,
             address=form_text("address", 200),
             urgent=True if request.form.get("urgent") else None,
-            call_id=int(call_id) if call_id.isdigit() else None,
+            call_id=int(call_id) if is_whole(call_id) else None,
             agent_id=agent.id if agent else None,
         )
         session.commit()

@@ -11,7 +11,14 @@ from hotline.database import get_session
 from hotline.db import utcnow
 from hotline.i18n import t
 from hotline.services import act_on_work_order
-from hotline.views.common import actions_for, current_actor, form_lines, form_text, form_version
+from hotline.views.common import (
+    actions_for,
+    current_actor,
+    form_lines,
+    form_text,
+    form_version,
+    is_whole,
+)
 from workorders import services as workorders
 from workorders.errors import Conflict, NotFound, WorkOrderError
 from workorders.models import Unit
@@ -111,7 +118,7 @@ def _params(action: str) -> dict:
         params["attachments"] = form_lines("attachments")
     if action == "request_extension":
         days = request.form.get("working_days", "").strip()
-        params["working_days"] = int(days) if days.isdigit() else 0
+        params["working_days"] = int(days) if is_whole(days) else 0
     return params
 
 

@@ -12,6 +12,7 @@ from hotline.auth import roles_required
 from hotline.database import get_session
 from hotline.db import utcnow
 from hotline.jobs import enqueue
+from hotline.views.common import is_whole
 from knowledge_base import reports
 from knowledge_base import services as kb
 from knowledge_base.errors import ArticleNotFound, KnowledgeBaseError
@@ -32,7 +33,7 @@ def search():
         return jsonify(error="q is required"), 400
     query = query[: kb.QUERY_LIMIT]
     limit = request.args.get("limit", "5")
-    if not limit.isdigit() or not 1 <= int(limit) <= RESULT_LIMIT:
+    if not is_whole(limit) or not 1 <= int(limit) <= RESULT_LIMIT:
         abort(400, f"limit must be between 1 and {RESULT_LIMIT}")
     filters = {name: request.args.get(name) or None for name in ("category", "unit", "lang")}
     session = get_session()
@@ -126,7 +127,7 @@ def _call_id() -> int | None:
     raw = request.form.get("call_id", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_whole(raw):
         abort(400, "call_id must be a number")
     return int(raw)
 
@@ -135,7 +136,7 @@ def _call_id() -> int | None:
 @roles_required("supervisor")
 def gaps():
     days = request.args.get("days", "30")
-    if not days.isdigit() or int(days) not in REPORT_DAYS:
+    if not is_whole(days) or int(days) not in REPORT_DAYS:
         abort(400, f"days must be one of {', '.join(map(str, REPORT_DAYS))}")
     session = get_session()
     now = utcnow()

@@ -19,6 +19,15 @@ from workorders.reports import GROUPINGS, order_figures
 
 bp = Blueprint("monitor_api", __name__, url_prefix="/api/v1/reports")
 MAX_CALL_DAYS = 366
+# Days a report may name: far enough from date.min and date.max that a period around them
+# (a month before, a day after, local time to UTC) is still a date.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _in_range(name: str, day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def _day(name: str) -> date | None:
@@ -26,9 +35,10 @@ def _day(name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         abort(400, f"{name} must be a date such as 2026-11-26")
+    return _in_range(name, day)
 
 
 def _period() -> tuple[date | None, date | None]:
@@ -112,6 +122,7 @@ def bulletin():
         month = date.fromisoformat(raw + "-01") if raw else last_complete_month(_today())
     except ValueError:
         abort(400, "month must look like 2026-10")
+    _in_range("month", month)
     report = monthly_bulletin(get_session(), month)
     rows = [row.as_dict() for row in report.rows]
     if fmt == "csv":

@@ -22,6 +22,7 @@ from hotline.db import utcnow
 from hotline.models import Open311Ticket
 from hotline.ratelimit import retry_after
 from hotline.tokens import verify_token
+from hotline.views.common import is_whole
 from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.errors import WorkOrderError
@@ -301,7 +302,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not is_whole(raw) or not low <= int(raw) <= high:
         abort(400, f"{name} must be a whole number from {low} to {high}")
     return int(raw)
 
@@ -314,6 +315,9 @@ def _moment(name: str) -> datetime | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         abort(400, f"{name} must be a W3C date-time such as 2026-11-26T09:00:00+08:00")
+    if not 1900 <= moment.year <= 2999:
+        # The 90-day window around it must still be dates, in UTC too.
+        abort(400, f"{name} must be between the years 1900 and 2999")
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
 
 

@@ -28,6 +28,8 @@ bp = Blueprint("reports", __name__)
 TABLE_GROUPINGS = tuple(g for g in GROUPINGS if g != "total")
 DAILY_UP_TO_DAYS = 62
 DEFAULT_DAYS = 30
+# Near date.min and date.max the periods' arithmetic and their UTC bounds are no dates.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def _today() -> date:
@@ -39,9 +41,16 @@ def _day(name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         abort(400, f"{name} must be a date such as 2026-11-26")
+    return _in_range(name, day)
+
+
+def _in_range(name: str, day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def _period() -> tuple[date, date]:
@@ -58,9 +67,10 @@ def _month() -> date:
     if not raw:
         return last_complete_month(_today())
     try:
-        return date.fromisoformat(raw + "-01")
+        month = date.fromisoformat(raw + "-01")
     except ValueError:
         abort(400, "month must look like 2026-10")
+    return _in_range("month", month)
 
 
 def _by() -> str:

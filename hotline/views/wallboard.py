@@ -70,10 +70,13 @@ def _moment(name: str, end: bool) -> datetime:
         day = datetime.now(LOCAL).date()
         return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=LOCAL)
     try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw)
-            return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=LOCAL)
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
         moment = datetime.fromisoformat(raw)
     except ValueError:
         abort(400, f"{name} must be a date (2026-11-26) or a date-time (2026-11-26T09:00+08:00)")
+    if not 1900 <= moment.year <= 2999:
+        # Near date.min or date.max, the local day's bounds in UTC are no dates at all.
+        abort(400, f"{name} must be between the years 1900 and 2999")
+    if day is not None:
+        return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=LOCAL)
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)

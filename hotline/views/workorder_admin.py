@@ -19,6 +19,7 @@ from hotline.views.common import (
     active_units,
     current_actor,
     form_text,
+    is_whole,
     leaf_categories,
     units_of_kind,
 )
@@ -57,7 +58,7 @@ def home():
 @roles_required("admin")
 def add_rule():
     position = form_text("position", 4) or "100"
-    if not position.isdigit():
+    if not is_whole(position):
         abort(400, "position must be a number")
     co_units = form_text("co_units", 400).replace("，", ",").split(",")
     return _change(

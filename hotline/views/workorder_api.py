@@ -20,7 +20,7 @@ from hotline.database import get_session
 from hotline.db import utcnow
 from hotline.services import act_on_work_order, file_work_order
 from hotline.tokens import verify_token
-from hotline.views.common import actions_for, current_actor, may_perform
+from hotline.views.common import actions_for, current_actor, is_whole, may_perform
 from routing import services as routing
 from workorders import services as workorders
 from workorders.errors import (
@@ -121,6 +121,8 @@ def _integer(body: dict, name: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         abort(400, f"{name} must be a whole number")
+    if not -(2**31) < value < 2**31:
+        abort(400, f"{name} is out of range")
     return value
 
 
@@ -130,7 +132,10 @@ def _number(body: dict, name: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         abort(400, f"{name} must be a number")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # a whole number beyond any float
+        abort(400, f"{name} is out of range")
 
 
 @bp.get("")
@@ -142,7 +147,7 @@ def list_orders():
         abort(400, f"status must be one of {', '.join(STATUSES)}")
     open_only = request.args.get("open", "") in ("1", "true", "yes")
     limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIST:
+    if not is_whole(limit) or not 1 <= int(limit) <= MAX_LIST:
         abort(400, f"limit must be between 1 and {MAX_LIST}")
     if caller.role == "department":
         orders = workorders.orders_for_unit(session, caller.actor.unit_code, open_only=open_only)
