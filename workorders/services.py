@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -523,6 +524,21 @@ def record_callback(
     return _saved(session, order)
 
 
+def _stale_is_conflict(function):
+    """A concurrent change found by any flush, also an autoflush before ``_saved``, is a
+    Conflict (409), not an error."""
+
+    @functools.wraps(function)
+    def checked(session: orm.Session, number: str, *args, **kwargs):
+        try:
+            return function(session, number, *args, **kwargs)
+        except StaleDataError:
+            raise Conflict(number) from None
+
+    return checked
+
+
+@_stale_is_conflict
 def record_satisfaction(
     session: orm.Session,
     number: str,
@@ -661,6 +677,7 @@ def add_attachments(
 # -- one entry for every action -----------------------------------------------------------
 
 
+@_stale_is_conflict
 def perform(
     session: orm.Session,
     number: str,
@@ -1043,7 +1060,9 @@ def _claim_notice(
 def _pending_extension(order: WorkOrder) -> ExtensionRequest:
     request = pending_extension(order)
     if request is None:
-        raise InvalidWorkOrder(f"work order {order.number} has no pending extension request")
+        # The order was read while extension_requested, its requests a moment later: someone
+        # decided the request in between.
+        raise Conflict(order.number)
     return request
 
 
