@@ -31,22 +31,31 @@ def show_sql(app, one) -> None:
     import sqlalchemy as sa
 
     engine = app.extensions["hotline.engine"]
+    autocommit = app.extensions["hotline.autocommit_engine"]
+    engines = {id(e.pool): e for e in (engine, autocommit)}  # SQLite: one pool for both
     seen: list[str] = []
+
+    def sent(conn) -> str:
+        # On an autocommit connection SQLAlchemy still reports BEGIN/COMMIT/ROLLBACK, but the
+        # driver sends nothing.
+        options = conn.get_execution_options()
+        quiet = conn.engine is autocommit.engine or options.get("isolation_level") == "AUTOCOMMIT"
+        return " (autocommit: nothing sent)" if quiet else ""
 
     def statement(_conn, _cursor, sql, _params, _context, _many):
         seen.append(" ".join(sql.split())[:150])
 
     def checkout(*_args):
-        seen.append("-- pool checkout" + (" (pre-ping: SELECT 1)" if engine.pool._pre_ping else ""))
+        seen.append("-- pool checkout")
 
-    def begin(_conn):
-        seen.append("-- BEGIN")
+    def begin(conn):
+        seen.append("-- BEGIN" + sent(conn))
 
-    def commit(_conn):
-        seen.append("-- COMMIT")
+    def commit(conn):
+        seen.append("-- COMMIT" + sent(conn))
 
-    def rollback(_conn):
-        seen.append("-- ROLLBACK")
+    def rollback(conn):
+        seen.append("-- ROLLBACK" + sent(conn))
 
     def savepoint(_conn, name):
         seen.append(f"-- SAVEPOINT {name}")
@@ -54,15 +63,17 @@ def show_sql(app, one) -> None:
     def release(_conn, name, _context):
         seen.append(f"-- RELEASE SAVEPOINT {name}")
 
-    hooks = [
-        (engine, "before_cursor_execute", statement),
-        (engine.pool, "checkout", checkout),
-        (engine, "begin", begin),
-        (engine, "commit", commit),
-        (engine, "rollback", rollback),
-        (engine, "savepoint", savepoint),
-        (engine, "release_savepoint", release),
-    ]
+    hooks = []
+    for each in engines.values():
+        hooks += [
+            (each, "before_cursor_execute", statement),
+            (each.pool, "checkout", checkout),
+            (each, "begin", begin),
+            (each, "commit", commit),
+            (each, "rollback", rollback),
+            (each, "savepoint", savepoint),
+            (each, "release_savepoint", release),
+        ]
     for target, name, function in hooks:
         sa.event.listen(target, name, function)
     try:
@@ -73,10 +84,8 @@ def show_sql(app, one) -> None:
     print(f"one POST {PATH} (new call to 12345), {engine.dialect.name}:")
     for line in seen:
         print("  " + line)
-    round_trips = sum(not line.startswith("-- pool") for line in seen) + sum(
-        "pre-ping" in line for line in seen
-    )
-    print(f"  = {round_trips} database round trips (statements, BEGIN/COMMIT/ROLLBACK, pings)")
+    round_trips = sum(not line.startswith("-- pool") and "nothing" not in line for line in seen)
+    print(f"  = {round_trips} database round trips (statements, BEGIN/COMMIT/ROLLBACK)")
 
 
 def package_of(filename: str, function: str) -> str:

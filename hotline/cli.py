@@ -172,7 +172,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     from redis.exceptions import RedisError
     from rq import Queue, Worker
 
-    from hotline.database import engine
+    from hotline.database import dispose_engines
     from hotline.jobs import QUEUES, start_relay
 
     url = current_app.config["REDIS_URL"]
@@ -183,13 +183,14 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
         connection.ping()
     except RedisError as exc:
         raise click.ClickException(f"Redis unreachable: {exc}") from None
-    # Each job runs in a forked child: it must not share the parent's pooled connections.
-    engine().dispose()
-    # Each job runs in a forked process: it starts with an empty pool of its own.
-    main_engine = engine()
-    os.register_at_fork(after_in_child=lambda: main_engine.dispose(close=False))
+    # Each job runs in a forked child: it must not share the parent's pooled connections,
+    # and starts with empty pools of its own.
+    app = current_app._get_current_object()
+    dispose_engines(app)
+    pools = (app.extensions["hotline.engine"], app.extensions["hotline.autocommit_engine"])
+    os.register_at_fork(after_in_child=lambda: [pool.dispose(close=False) for pool in pools])
     # Jobs that could not reach Redis (it was down) wait in the database: hand them over.
-    start_relay(current_app._get_current_object())
+    start_relay(app)
     names = queues or QUEUES
     Worker([Queue(name, connection=connection) for name in names], connection=connection).work(
         burst=burst, with_scheduler=True

@@ -28,6 +28,9 @@ def init_app(app: Flask) -> None:
     factory = db.session_factory(engine)
     attach_job_dispatch(factory)
     app.extensions["hotline.engine"] = engine
+    app.extensions["hotline.autocommit_engine"] = _autocommit_engine(
+        engine, app.config["DATABASE_URL"]
+    )
     app.extensions["hotline.sessions"] = factory
     app.teardown_appcontext(_close_session)
     app.cli.add_command(db_cli)
@@ -60,7 +63,22 @@ def engine() -> sa.Engine:
 
 def autocommit_connection() -> sa.Connection:
     """A pooled connection on which each statement commits by itself (no BEGIN/COMMIT)."""
-    return engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+    return current_app.extensions["hotline.autocommit_engine"].connect()
+
+
+def _autocommit_engine(main: sa.Engine, url: str) -> sa.Engine:
+    if main.dialect.name == "postgresql":
+        # A pool of its own whose connections stay in autocommit: switching a pooled
+        # connection there and back costs more than the statement itself.
+        return db.create_engine(url, isolation_level="AUTOCOMMIT")
+    # SQLite: our connections leave transactions to us anyway; skipping BEGIN is enough.
+    return main.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def dispose_engines(app: Flask) -> None:
+    """Close every pooled connection (before forking, and when an app is thrown away)."""
+    app.extensions["hotline.autocommit_engine"].dispose()
+    app.extensions["hotline.engine"].dispose()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -5,6 +5,7 @@ This module imports SQLAlchemy only, so that the domain packages may use it.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -69,7 +70,33 @@ def create_engine(url: str, sqlite_synchronous: str = "normal", **kwargs) -> sa.
         sa.event.listen(engine, "connect", _sqlite_on_connect(sqlite_synchronous))
         sa.event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    sa.event.listen(engine.pool, "checkin", _note_checkin)
+    sa.event.listen(engine.pool, "checkout", _ping_if_idle(engine.dialect))
+    return engine
+
+
+# A pooled connection idle this long is pinged before use (a database restart or a
+# firewall may have dropped it); one in steady use is not, which saves a round trip a request.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _note_checkin(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect):
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # new, or just used
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            # The pool then discards this connection and checks out (or opens) another.
+            raise sa.exc.DisconnectionError(f"a pooled connection was dropped: {exc}") from exc
+
+    return checkout
 
 
 def _sqlite_on_connect(synchronous: str):

@@ -28,7 +28,7 @@ os.environ["TWILIO_AUTH_TOKEN"] = TWILIO_TOKEN
 
 from hotline import db  # noqa: E402
 from hotline.app import create_app  # noqa: E402
-from hotline.database import upgrade  # noqa: E402
+from hotline.database import dispose_engines, upgrade  # noqa: E402
 from hotline.models import Base  # noqa: E402
 from hotline.seed import seed_reference  # noqa: E402
 
@@ -124,7 +124,7 @@ def app(database_url, tmp_path, request):
         with db.session_factory(engine)() as session:
             seed_reference(session)
             session.commit()
-    engine.dispose()
+    dispose_engines(app)
 
 
 def empty_transactional_tables(engine: sa.Engine) -> None:

@@ -19,6 +19,7 @@ from redis import Redis
 from rq import Queue, Worker
 
 from hotline.app import create_app
+from hotline.database import dispose_engines
 from hotline.jobs import QUEUES
 from webhooks.gateway import LocalGateway
 
@@ -43,7 +44,7 @@ def main() -> None:
     app.extensions["hotline.gateway"] = DyingGateway(outbox, marker)
     connection = Redis.from_url(app.config["REDIS_URL"])
     with app.app_context():
-        app.extensions["hotline.engine"].dispose()
+        dispose_engines(app)
         queues = [Queue(name, connection=connection) for name in QUEUES]
         Worker(queues, connection=connection).work(with_scheduler=True)
 

@@ -14,7 +14,9 @@ def public_url_of_request() -> str:
     path = request.full_path.rstrip("?")
     if public:
         return public + path
-    return request.url
+    # The query string as sent (still percent-encoded, as Twilio signed it); cheaper than
+    # request.url, which re-encodes the whole URL and decodes it into an IRI.
+    return f"{request.scheme}://{request.host}{request.root_path}{path}"
 
 
 def signature_is_valid() -> bool:

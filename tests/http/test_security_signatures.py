@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from hotline.app import create_app
+from hotline.database import dispose_engines
 from hotline.models import Base
 from hotline.settings import Settings, SettingsError
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, sign
@@ -150,7 +151,7 @@ def make_app(app, database_url, tmp_path):
 
     yield make
     for other in made:
-        other.extensions["hotline.engine"].dispose()
+        dispose_engines(other)
 
 
 PROXIED = {

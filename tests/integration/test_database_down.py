@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from hotline.app import create_app
+from hotline.database import dispose_engines
 from hotline.db import utcnow
 from routing.messaging import Message
 from routing.models import Call
@@ -127,3 +128,29 @@ def signed_post_with_header(client, path, params, value):
 def _no_spool_left(app):
     yield
     spool.spool_path(app).unlink(missing_ok=True)
+
+
+def test_a_dropped_pooled_connection_is_replaced_before_use(app, backend, observer, monkeypatch):
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's server-side connections")
+    from hotline import db
+
+    client = app.test_client()
+    observer.execute(sa.text("SELECT 1"))  # holds its own connection from now on
+    first = {"CallSid": CALL, "From": "+8613700137000", "To": "12345"}
+    assert b"<Gather" in signed_post(client, "/twilio/voice", first).data  # pool warmed
+    # The database restarts (or a firewall drops idle connections): every pooled one is dead.
+    dropped = observer.scalar(
+        sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    )
+    assert dropped >= 1
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    again = {"CallSid": LATE_CALL, "From": "+8613600136000", "To": "12345"}
+    answer = signed_post(client, "/twilio/voice", again)
+    assert b"<Gather" in answer.data, answer.data  # the menu, not the apology
+    assert spool.SPOOLED_HEADER not in answer.headers
+    observer.close()
+    dispose_engines(app)  # the other dead connections, before the fixtures clean up

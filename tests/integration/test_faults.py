@@ -20,6 +20,7 @@ from rq import Queue
 
 from hotline import jobs, tasks
 from hotline.app import create_app
+from hotline.database import dispose_engines
 from hotline.db import utcnow
 from routing import messaging
 from routing.messaging import Message
@@ -71,9 +72,8 @@ def cleanup(request):
     apps = []
     yield apps.append
     for app in apps:
-        engine = app.extensions["hotline.engine"]
-        empty_transactional_tables(engine)
-        engine.dispose()
+        empty_transactional_tables(app.extensions["hotline.engine"])
+        dispose_engines(app)
 
 
 @pytest.mark.redis

@@ -3,6 +3,7 @@
 import pytest
 
 from hotline.app import create_app
+from hotline.database import dispose_engines
 
 
 def make_app(database_url, redis_url, tmp_path):
@@ -15,7 +16,7 @@ def make_app(database_url, redis_url, tmp_path):
 def test_health_includes_redis_when_it_is_configured(database_url, redis_url, tmp_path):
     app = make_app(database_url, redis_url, tmp_path)
     response = app.test_client().get("/healthz")
-    app.extensions["hotline.engine"].dispose()
+    dispose_engines(app)
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
 
@@ -23,7 +24,7 @@ def test_health_includes_redis_when_it_is_configured(database_url, redis_url, tm
 def test_an_unreachable_redis_makes_the_service_unhealthy(database_url, tmp_path):
     app = make_app(database_url, "redis://127.0.0.1:1/0", tmp_path)
     response = app.test_client().get("/healthz")
-    app.extensions["hotline.engine"].dispose()
+    dispose_engines(app)
     assert response.status_code == 503
     body = response.get_json()
     assert body["database"] == "ok"
