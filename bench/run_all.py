@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.run_all [--skip-postgresql]
 
-Runs ``bench.acd``, then ``bench.voice_webhooks`` on SQLite and on PostgreSQL, each in its
+Runs ``bench.acd``, then ``bench.voice_webhooks`` on SQLite and on PostgreSQL, then
+``bench.typhoon`` on the embedded default and on gunicorn + PostgreSQL + rq, each in its
 own process (bounded by a timeout), prints their tables and a one-line verdict per run.
 Exit status 0 only when every target passed.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_SECONDS = 300
+TIMEOUTS = {"bench.typhoon": 900}  # two set-ups, each a simulated hour plus the drain
 
 
 def main(argv=None) -> int:
@@ -29,6 +31,9 @@ def main(argv=None) -> int:
     ]
     if not args.skip_postgresql:
         runs.append(["bench.voice_webhooks", "--database", "postgresql"])
+    runs.append(
+        ["bench.typhoon", "--setups", "embedded" if args.skip_postgresql else "embedded,gunicorn"]
+    )
     verdicts = []
     for run in runs:
         label = " ".join(run)
@@ -36,7 +41,9 @@ def main(argv=None) -> int:
         began = time.monotonic()
         try:
             code = subprocess.run(
-                [sys.executable, "-m", *run], cwd=ROOT, timeout=TIMEOUT_SECONDS
+                [sys.executable, "-m", *run],
+                cwd=ROOT,
+                timeout=TIMEOUTS.get(run[0], TIMEOUT_SECONDS),
             ).returncode
         except subprocess.TimeoutExpired:
             code = "timeout"

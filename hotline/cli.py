@@ -65,10 +65,11 @@ def _first_line(exc: BaseException) -> str:
 def register(app: Flask) -> None:
     from hotline.kb_cli import kb
     from hotline.reports_cli import reports
+    from hotline.simulator.cli import simulate
     from hotline.staffing_cli import staffing
     from hotline.workorders_cli import workorders
 
-    for command in (seed, serve, worker, token, user, staffing, kb, workorders, reports):
+    for command in (seed, serve, worker, token, user, staffing, kb, workorders, reports, simulate):
         app.cli.add_command(command)
 
 

@@ -1,0 +1,387 @@
+"""The simulator as the product's Twilio: signed webhooks out, the REST API in.
+
+The hotline under test is started with ``TWILIO_API_BASE_URL`` pointing here, so its
+gateway's REST requests (redirect a live call, place a callback, send a text) arrive at
+:class:`FakeTwilioApi`, a small threaded HTTP server. Webhooks go the other way through
+:meth:`Telephony.post`, signed as Twilio signs them (``X-Twilio-Signature``).
+"""
+
+from __future__ import annotations
+
+import base64
+import heapq
+import itertools
+import json
+import logging
+import re
+import secrets
+import socket
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from twilio.request_validator import RequestValidator
+
+log = logging.getLogger(__name__)
+CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(\w+)\.json$")
+CALLS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
+MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+
+
+def new_sid(prefix: str) -> str:
+    return prefix + secrets.token_hex(16)
+
+
+def phone_key(number: str) -> str:
+    """The same citizen whatever the format: the last 11 digits."""
+    digits = re.sub(r"\D", "", number or "")
+    return digits[-11:]
+
+
+class Scheduler:
+    """Runs functions after a delay (wall seconds) on a pool of threads."""
+
+    def __init__(self, workers: int = 16):
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._counter = itertools.count()
+        self._ready = threading.Condition()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sim-task")
+        self._stopped = False
+        self._thread = threading.Thread(target=self._loop, name="sim-scheduler", daemon=True)
+        self._thread.start()
+
+    def at(self, delay: float, function: Callable[[], None]) -> None:
+        with self._ready:
+            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._counter), function))
+            self._ready.notify()
+
+    def pending(self) -> int:
+        with self._ready:
+            return len(self._heap)
+
+    def _loop(self) -> None:
+        while True:
+            with self._ready:
+                while not self._stopped and (not self._heap or self._heap[0][0] > time.monotonic()):
+                    timeout = self._heap[0][0] - time.monotonic() if self._heap else None
+                    self._ready.wait(timeout)
+                if self._stopped:
+                    return
+                _, _, function = heapq.heappop(self._heap)
+            self._pool.submit(self._run, function)
+
+    @staticmethod
+    def _run(function: Callable[[], None]) -> None:
+        try:
+            function()
+        except Exception:
+            log.exception("simulator task failed")
+
+    def stop(self) -> None:
+        with self._ready:
+            self._stopped = True
+            self._ready.notify()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass
+class Latencies:
+    """Every webhook's latency and outcome, for the summary and the benchmarks."""
+
+    seconds: list[float] = field(default_factory=list)
+    by_status: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    by_path: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, path: str, status: int, seconds: float) -> None:
+        with self.lock:
+            self.seconds.append(seconds)
+            self.by_status[status] += 1
+            self.by_path[path].append(seconds)
+
+    def paths(self) -> dict[str, dict]:
+        """Count, p50 and p99 (ms) per path."""
+        with self.lock:
+            paths = {path: sorted(values) for path, values in self.by_path.items()}
+        return {
+            path: {
+                "count": len(values),
+                "p50_ms": round(values[len(values) // 2] * 1000, 1),
+                "p99_ms": round(
+                    values[min(len(values) - 1, round(0.99 * (len(values) - 1)))] * 1000, 1
+                ),
+            }
+            for path, values in sorted(paths.items())
+        }
+
+    def percentile(self, q: float) -> float | None:
+        with self.lock:
+            values = sorted(self.seconds)
+        if not values:
+            return None
+        return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+
+
+@dataclass
+class LiveCall:
+    """A call as Twilio sees it: who is on it and what the hotline asked of it."""
+
+    sid: str
+    citizen: str
+    direction: str = "inbound"
+    state: str = "ivr"  # ivr, queued, redirected, bridged, ended
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    redirect_url: str | None = None
+    redirected: threading.Event = field(default_factory=threading.Event)
+    agent_client: str | None = None
+    agent_hung_up: threading.Event = field(default_factory=threading.Event)
+    after_dial: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class SentText:
+    sid: str
+    to: str
+    body: str
+    status_callback: str | None
+
+
+class Telephony:
+    """Signed webhooks to the hotline, and what the hotline asked Twilio to do."""
+
+    def __init__(
+        self,
+        url: str,
+        account_sid: str,
+        auth_token: str,
+        main_number: str,
+        public_url: str | None = None,
+        scheduler: Scheduler | None = None,
+        timeout: float = 30.0,
+    ):
+        self.url = url.rstrip("/")
+        self.public_url = (public_url or url).rstrip("/")
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.main_number = main_number
+        self.validator = RequestValidator(auth_token)
+        self.scheduler = scheduler or Scheduler()
+        self.timeout = timeout
+        self.latencies = Latencies()
+        self.calls: dict[str, LiveCall] = {}
+        self.calls_lock = threading.Lock()
+        self.clients: dict[str, LiveCall] = {}
+        self.client_ready = threading.Condition()
+        self.texts: list[SentText] = []
+        self.texts_lock = threading.Lock()
+        self.inboxes: dict[str, list[Callable[[SentText], None]]] = defaultdict(list)
+        self.on_callback: Callable[[LiveCall, str], None] | None = None
+        self.on_text: Callable[[SentText], None] | None = None
+        self._local = threading.local()
+        self.rest_requests: dict[str, int] = defaultdict(int)
+
+    # --- webhooks out ---------------------------------------------------------------
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def post(self, target: str, params: dict[str, str]) -> tuple[int, str]:
+        """POST ``params`` to a path or absolute URL of the hotline, signed; (status, body)."""
+        if target.startswith(("http://", "https://")):
+            signed_url = target
+            path = target[len(self.public_url) :] if target.startswith(self.public_url) else None
+            if path is None:
+                parts = urlsplit(target)
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+        else:
+            path = target
+            signed_url = self.public_url + path
+        params = {"AccountSid": self.account_sid, "ApiVersion": "2010-04-01", **params}
+        signature = self.validator.compute_signature(signed_url, params)
+        label = re.sub(r"/\d+", "/<id>", urlsplit(path).path)
+        began = time.perf_counter()
+        for attempt in range(3):
+            try:
+                response = self._session().post(
+                    self.url + path,
+                    data=params,
+                    headers={"X-Twilio-Signature": signature},
+                    timeout=self.timeout,
+                )
+                break
+            except requests.RequestException as exc:
+                # Twilio retries a webhook that cannot be delivered (connection override).
+                if attempt == 2:
+                    self.latencies.add(label, 0, time.perf_counter() - began)
+                    log.warning("webhook %s failed: %s", path, exc)
+                    return 0, ""
+                time.sleep(0.2)
+        self.latencies.add(label, response.status_code, time.perf_counter() - began)
+        return response.status_code, response.text
+
+    # --- calls ----------------------------------------------------------------------
+
+    def open_call(self, citizen: str, direction: str = "inbound", sid: str | None = None):
+        call = LiveCall(sid or new_sid("CA"), citizen, direction)
+        with self.calls_lock:
+            self.calls[call.sid] = call
+        return call
+
+    def dialled_client(self, call: LiveCall, client: str) -> None:
+        """The bridge TwiML dialled an agent's browser client: their phone rings."""
+        with self.client_ready:
+            call.agent_client = client
+            self.clients[client] = call
+            self.client_ready.notify_all()
+
+    def wait_for_client(self, client: str, timeout: float) -> LiveCall | None:
+        """The call that is ringing (or ringed) the agent's client, once it is there."""
+        deadline = time.monotonic() + timeout
+        with self.client_ready:
+            while True:
+                call = self.clients.get(client)
+                if call is not None and call.state == "bridged":
+                    return call
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self.client_ready.wait(remaining)
+
+    def hang_up_agent(self, client: str) -> LiveCall | None:
+        with self.client_ready:
+            call = self.clients.pop(client, None)
+        if call is not None:
+            call.agent_hung_up.set()
+        return call
+
+    def redirect(self, sid: str, url: str) -> bool:
+        """Calls(sid).update(url=…): False when the call is no longer live (Twilio's 404)."""
+        with self.calls_lock:
+            call = self.calls.get(sid)
+        if call is None:
+            return False
+        with call.lock:
+            if call.state != "queued":
+                return False
+            call.state = "redirected"
+            call.redirect_url = url
+        call.redirected.set()
+        return True
+
+    def place_call(self, to: str, url: str) -> str:
+        """Calls.create(to, url): the citizen's phone rings; they answer a moment later."""
+        call = self.open_call(to, direction="outbound-api")
+        if self.on_callback is not None:
+            self.on_callback(call, url)
+        return call.sid
+
+    # --- texts ----------------------------------------------------------------------
+
+    def send_text(self, to: str, body: str, status_callback: str | None) -> str:
+        text = SentText(new_sid("SM"), to, body, status_callback)
+        with self.texts_lock:
+            self.texts.append(text)
+        if self.on_text is not None:
+            self.on_text(text)
+        return text.sid
+
+    def texts_to(self, number: str) -> list[SentText]:
+        key = phone_key(number)
+        with self.texts_lock:
+            return [t for t in self.texts if phone_key(t.to) == key]
+
+
+class FakeTwilioApi:
+    """The few REST endpoints the gateway uses, on a local port, checked with Basic auth."""
+
+    def __init__(self, telephony: Telephony, host: str, port: int):
+        self.telephony = telephony
+        handler = _handler_for(telephony)
+        self.server = ThreadingHTTPServer((host, port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="fake-twilio", daemon=True
+        )
+
+    def __enter__(self) -> FakeTwilioApi:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _handler_for(telephony: Telephony):
+    expected = (
+        "Basic "
+        + base64.b64encode(f"{telephony.account_sid}:{telephony.auth_token}".encode()).decode()
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            super().setup()
+            # Headers and body are separate writes: without this, Nagle's algorithm and the
+            # client's delayed ACK hold each answer back some 40 ms.
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, fmt, *args):  # quiet: the summary counts requests
+            pass
+
+        def _answer(self, status: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, code: int, message: str) -> None:
+            self._answer(status, {"code": code, "message": message, "status": status})
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            if self.headers.get("Authorization") != expected:
+                self._error(401, 20003, "Authenticate")
+                return
+            path = urlsplit(self.path).path
+            if match := CALL_PATH.match(path):
+                telephony.rest_requests["calls.update"] += 1
+                sid, url = match.group(2), form.get("Url", "")
+                if not url:
+                    self._error(400, 21205, "Url is required")
+                elif telephony.redirect(sid, url):
+                    self._answer(200, {"sid": sid, "status": "in-progress"})
+                else:
+                    self._error(404, 20404, f"Call {sid} is not in-progress")
+            elif CALLS_PATH.match(path):
+                telephony.rest_requests["calls.create"] += 1
+                if not form.get("To") or not form.get("Url"):
+                    self._error(400, 21201, "To and Url are required")
+                    return
+                sid = telephony.place_call(form["To"], form["Url"])
+                self._answer(201, {"sid": sid, "status": "queued", "to": form["To"]})
+            elif MESSAGES_PATH.match(path):
+                telephony.rest_requests["messages.create"] += 1
+                if not form.get("To") or "Body" not in form:
+                    self._error(400, 21604, "To and Body are required")
+                    return
+                sid = telephony.send_text(form["To"], form["Body"], form.get("StatusCallback"))
+                self._answer(201, {"sid": sid, "status": "queued", "to": form["To"]})
+            else:
+                self._error(404, 20404, "The requested resource was not found")
+
+    return Handler
