@@ -8,10 +8,41 @@ import io
 from collections import defaultdict
 from datetime import date, datetime, time
 
-from flask import Response
+from flask import Response, abort, request
 from sqlalchemy import orm
 
 from routing.metrics import LOCAL, CallFigures, call_records, summarize
+
+# Report periods are whole days in these years; outside them a date is a mistake (and year 1
+# or 9999 would overflow the date arithmetic of a period).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def day_in_range(name: str, day: date) -> date:
+    """``day`` if reports can cover it; else a 400 naming the parameter."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+def moment_in_range(name: str, moment: datetime) -> datetime:
+    """``moment`` if its year is one reports can cover; else a 400 naming the parameter."""
+    if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
+        abort(400, f"{name} must be between the years {FIRST_DAY.year} and {LAST_DAY.year}")
+    return moment
+
+
+def query_day(name: str) -> date | None:
+    """The date in query parameter ``name`` (ISO), None when absent; else a 400."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"{name} must be a date such as 2026-11-26")
+    return day_in_range(name, day)
+
 
 # (figure, definition) as written on the report pages, in the PDF and in the README.
 DEFINITIONS: list[tuple[str, str]] = [

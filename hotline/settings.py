@@ -142,37 +142,28 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
 
 
 def _public_url(env: Mapping[str, str]) -> str | None:
-    raw = _get(env, "HOTLINE_PUBLIC_URL")
-    if raw is None:
-        return None
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(
-            f"HOTLINE_PUBLIC_URL: {raw!r} must be an absolute http(s) URL "
-            "such as https://hotline.example.gov"
-        )
-    if parts.query or parts.fragment:
-        raise SettingsError(f"HOTLINE_PUBLIC_URL: {raw!r} must not have a query or fragment")
-    return raw.rstrip("/")
+    return _base_url(env, "HOTLINE_PUBLIC_URL", "https://hotline.example.gov")
 
 
 def _twilio_api_base_url(env: Mapping[str, str]) -> str | None:
     """Where Twilio's REST API is reached instead of https://api.twilio.com (a simulator)."""
-    raw = _get(env, "TWILIO_API_BASE_URL")
+    return _base_url(env, "TWILIO_API_BASE_URL", "http://127.0.0.1:8099")
+
+
+def _base_url(env: Mapping[str, str], name: str, example: str) -> str | None:
+    """An absolute http(s) URL without query or fragment, kept without a trailing slash."""
+    raw = _get(env, name)
     if raw is None:
         return None
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(
-            f"TWILIO_API_BASE_URL: {raw!r} must be an absolute http(s) URL "
-            "such as http://127.0.0.1:8099"
-        )
+        raise SettingsError(f"{name}: {raw!r} must be an absolute http(s) URL such as {example}")
     if parts.query or parts.fragment:
-        raise SettingsError(f"TWILIO_API_BASE_URL: {raw!r} must not have a query or fragment")
+        raise SettingsError(f"{name}: {raw!r} must not have a query or fragment")
     try:
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:
-        raise SettingsError(f"TWILIO_API_BASE_URL: {raw!r} has a malformed port") from None
+        raise SettingsError(f"{name}: {raw!r} has a malformed port") from None
     return raw.rstrip("/")
 
 

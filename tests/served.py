@@ -51,18 +51,50 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
+def wait_until_healthy(
+    url: str,
+    server: subprocess.Popen,
+    log: Path,
+    name: str = "hotline serve",
+    timeout: float = START_TIMEOUT,
+) -> None:
+    """Until /healthz answers 200; workers booting on a busy machine may be slow to."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"hotline serve exited with {server.returncode}:\n{log.read_text()}")
+            pytest.fail(f"{name} exited with {server.returncode}:\n{log.read_text()}")
         try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused while starting, or slow to answer
             pass
         time.sleep(0.1)
-    pytest.fail(f"hotline serve did not answer /healthz within {START_TIMEOUT:.0f} s")
+    pytest.fail(f"{name} did not answer /healthz within {timeout:.0f} s:\n{log.read_text()}")
+
+
+@contextmanager
+def serving(env: dict[str, str], directory: Path):
+    """`hotline serve` on a free loopback port with ``env``; yields its URL, stops it after."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = directory / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [HOTLINE, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_healthy(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 @contextmanager
@@ -76,26 +108,8 @@ def served_product(backend: str, directory: Path, seed_args=("--demo",)):
         seeded = hotline("seed", *seed_args, env=env)
         assert seeded.returncode == 0, seeded.stderr
 
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log = directory / "serve.log"
-        with log.open("w") as output:
-            server = subprocess.Popen(
-                [HOTLINE, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_until_healthy(url, server, log)
+        with serving(env, directory) as url:
             yield Served(url, env, seeded.stdout)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
     finally:
         drop()
 

@@ -15,6 +15,7 @@ from hotline.db import utcnow
 from routing import services as routing
 from routing.ivr import Phrase
 from routing.models import Agent, Call
+from routing.numberplan import Line, NumberPlan
 from webhooks import spool, twiml
 from webhooks.signature import twilio_signed
 from workorders.models import Category
@@ -41,18 +42,28 @@ def database_trouble(exc):
 def fallback():
     """The number's fallback URL: Twilio posts here when the voice URL failed. The caller
     hears the apology; the call is recorded (or kept and replayed if the database failed)."""
+    _record_arrival()
+    return twiml.twiml(twiml.apology())
+
+
+def _record_arrival() -> tuple[bool, Line | None, NumberPlan]:
+    """Record the call this request announces: (whether this delivery recorded it, the legacy
+    line it came in on, the number plan used). One statement in its own (autocommit)
+    transaction, so the call is on record before the caller hears anything."""
+    to_number, forwarded_from = request.form.get("To", ""), request.form.get("ForwardedFrom")
     with autocommit_connection() as connection:
         plan = reference.cache().get("number_plan", lambda: routing.number_plan(connection))
-        routing.record_arrival(
+        line = plan.line_for(to_number, forwarded_from)
+        created = routing.record_arrival(
             connection,
             call_sid=_call_sid(),
             from_number=request.form.get("From", ""),
-            to_number=request.form.get("To", ""),
-            forwarded_from=request.form.get("ForwardedFrom"),
-            line=plan.line_for(request.form.get("To"), request.form.get("ForwardedFrom")),
+            to_number=to_number,
+            forwarded_from=forwarded_from,
+            line=line,
             now=spool.received_at(),
         )
-    return twiml.twiml(twiml.apology())
+    return created, line, plan
 
 
 def _call_sid() -> str:
@@ -82,26 +93,10 @@ def _counts_a_try(session, call: Call, menu: str) -> bool:
 @twilio_signed
 def incoming():
     session = get_session()
-    call_sid = _call_sid()
-    to_number = request.form.get("To", "")
-    forwarded_from = request.form.get("ForwardedFrom")
-    # One statement in its own (autocommit) transaction: the call is on record before the
-    # caller hears anything, at the cost of a single round trip.
-    with autocommit_connection() as connection:
-        plan = reference.cache().get("number_plan", lambda: routing.number_plan(connection))
-        line = plan.line_for(to_number, forwarded_from)
-        created = routing.record_arrival(
-            connection,
-            call_sid=call_sid,
-            from_number=request.form.get("From", ""),
-            to_number=to_number,
-            forwarded_from=forwarded_from,
-            line=line,
-            now=spool.received_at(),
-        )
+    created, line, plan = _record_arrival()
     if created and line is None:
         return _language_menu(session)  # the common case: a new call to 12345
-    call = routing.get_call(session, call_sid)
+    call = routing.get_call(session, _call_sid())
     if not created:  # a repeated delivery: answer as the first one did
         line = plan.line(call.legacy_line_number)
     if line is not None:

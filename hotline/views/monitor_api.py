@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from hotline.auth import token_required
 from hotline.database import get_session
 from hotline.db import utcnow
-from hotline.report_data import TREND_GROUPINGS, call_trend, csv_response
+from hotline.report_data import TREND_GROUPINGS, call_trend, csv_response, day_in_range, query_day
 from routing.metrics import LOCAL
 from workorders import rollups
 from workorders.bulletin import last_complete_month, monthly_bulletin
@@ -19,30 +19,10 @@ from workorders.reports import GROUPINGS, order_figures
 
 bp = Blueprint("monitor_api", __name__, url_prefix="/api/v1/reports")
 MAX_CALL_DAYS = 366
-# Days a report may name: far enough from date.min and date.max that a period around them
-# (a month before, a day after, local time to UTC) is still a date.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
-
-
-def _in_range(name: str, day: date) -> date:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        abort(400, f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
-    return day
-
-
-def _day(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        abort(400, f"{name} must be a date such as 2026-11-26")
-    return _in_range(name, day)
 
 
 def _period() -> tuple[date | None, date | None]:
-    start, end = _day("start"), _day("end")
+    start, end = query_day("start"), query_day("end")
     if start and end and end <= start:
         abort(400, "end must be after start")
     return start, end
@@ -122,7 +102,7 @@ def bulletin():
         month = date.fromisoformat(raw + "-01") if raw else last_complete_month(_today())
     except ValueError:
         abort(400, "month must look like 2026-10")
-    _in_range("month", month)
+    day_in_range("month", month)
     report = monthly_bulletin(get_session(), month)
     rows = [row.as_dict() for row in report.rows]
     if fmt == "csv":
@@ -142,8 +122,8 @@ def bulletin():
 def calls_by_period():
     """Call figures per local day or month: ?start=…&end=… (end excluded), by=day|month."""
     fmt = _format()
-    end = _day("end") or _today() + timedelta(days=1)
-    start = _day("start") or end - timedelta(days=30)
+    end = query_day("end") or _today() + timedelta(days=1)
+    start = query_day("start") or end - timedelta(days=30)
     if end <= start:
         abort(400, "end must be after start")
     if (end - start).days > MAX_CALL_DAYS:

@@ -21,6 +21,7 @@ from hotline.database import get_session
 from hotline.db import utcnow
 from hotline.models import Open311Ticket
 from hotline.ratelimit import retry_after
+from hotline.report_data import moment_in_range
 from hotline.tokens import verify_token
 from hotline.views.common import is_whole
 from workorders import services as workorders
@@ -315,9 +316,7 @@ def _moment(name: str) -> datetime | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         abort(400, f"{name} must be a W3C date-time such as 2026-11-26T09:00:00+08:00")
-    if not 1900 <= moment.year <= 2999:
-        # The 90-day window around it must still be dates, in UTC too.
-        abort(400, f"{name} must be between the years 1900 and 2999")
+    moment_in_range(name, moment)  # the 90-day window around it must still be dates
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
 
 

@@ -13,7 +13,14 @@ from hotline.auth import roles_required
 from hotline.bulletin_pdf import bulletin_pdf
 from hotline.database import get_session
 from hotline.db import utcnow
-from hotline.report_data import DEFINITIONS, call_trend, csv_response, local_midnight
+from hotline.report_data import (
+    DEFINITIONS,
+    call_trend,
+    csv_response,
+    day_in_range,
+    local_midnight,
+    query_day,
+)
 from routing.metrics import LOCAL, call_totals
 from workorders import rollups
 from workorders.bulletin import (
@@ -28,35 +35,16 @@ bp = Blueprint("reports", __name__)
 TABLE_GROUPINGS = tuple(g for g in GROUPINGS if g != "total")
 DAILY_UP_TO_DAYS = 62
 DEFAULT_DAYS = 30
-# Near date.min and date.max the periods' arithmetic and their UTC bounds are no dates.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def _today() -> date:
     return utcnow().astimezone(LOCAL).date()
 
 
-def _day(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        abort(400, f"{name} must be a date such as 2026-11-26")
-    return _in_range(name, day)
-
-
-def _in_range(name: str, day: date) -> date:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        abort(400, f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
-    return day
-
-
 def _period() -> tuple[date, date]:
     """[start, end) in local days; the last 30 days (today included) unless given."""
-    end = _day("end") or _today() + timedelta(days=1)
-    start = _day("start") or end - timedelta(days=DEFAULT_DAYS)
+    end = query_day("end") or _today() + timedelta(days=1)
+    start = query_day("start") or end - timedelta(days=DEFAULT_DAYS)
     if end <= start:
         abort(400, "end must be after start")
     return start, end
@@ -70,7 +58,7 @@ def _month() -> date:
         month = date.fromisoformat(raw + "-01")
     except ValueError:
         abort(400, "month must look like 2026-10")
-    return _in_range("month", month)
+    return day_in_range("month", month)
 
 
 def _by() -> str:

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from hotline.auth import roles_required, token_required
 from hotline.calls import keep_queues_moving, router_settings
 from hotline.database import get_session
+from hotline.report_data import moment_in_range
 from hotline.wallboard import wallboard
 from routing.metrics import GROUPINGS, LOCAL, call_report
 
@@ -74,9 +75,7 @@ def _moment(name: str, end: bool) -> datetime:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         abort(400, f"{name} must be a date (2026-11-26) or a date-time (2026-11-26T09:00+08:00)")
-    if not 1900 <= moment.year <= 2999:
-        # Near date.min or date.max, the local day's bounds in UTC are no dates at all.
-        abort(400, f"{name} must be between the years 1900 and 2999")
+    moment_in_range(name, moment)  # the local day's bounds in UTC must still be dates
     if day is not None:
         return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=LOCAL)
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)

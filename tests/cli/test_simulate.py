@@ -9,14 +9,13 @@ server's own call and work-order reports equal to the simulator's counts.
 from __future__ import annotations
 
 import json
-import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import BACKENDS, make_database
-from tests.served import HOTLINE, free_port, hotline, hotline_env, wait_until_healthy
+from tests.served import free_port, hotline, hotline_env, serving
 
 pytestmark = pytest.mark.slow
 
@@ -40,26 +39,8 @@ def served_with_simulated_twilio(backend: str, directory: Path):
         for args in (("db", "upgrade"), ("seed", "--demo")):
             result = hotline(*args, env=env)
             assert result.returncode == 0, result.stderr
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log = directory / "serve.log"
-        with log.open("w") as output:
-            server = subprocess.Popen(
-                [HOTLINE, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_until_healthy(url, server, log)
+        with serving(env, directory) as url:
             yield url, env
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
     finally:
         drop()
 

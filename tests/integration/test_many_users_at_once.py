@@ -44,7 +44,7 @@ from hotline.tokens import create_token
 from routing.models import Agent, AgentStateChange, Call, CallEvent
 from tests.conftest import TWILIO_TOKEN
 from tests.factories import PASSWORD, make_agent, make_user
-from tests.served import free_port, hotline_env
+from tests.served import free_port, hotline_env, wait_until_healthy
 from workorders import services as workorders
 from workorders.models import WorkOrder, WorkOrderEvent
 from workorders.states import TRANSITIONS, replay
@@ -440,7 +440,7 @@ def gunicorn(database_url: str, directory: Path):
             start_new_session=True,
         )
     try:
-        wait_until_healthy(url, server, log)
+        wait_until_healthy(url, server, log, "gunicorn", START_TIMEOUT)
         yield url, directory / "instance" / "outbox.jsonl", log
     finally:
         if server.poll() is None:
@@ -450,23 +450,6 @@ def gunicorn(database_url: str, directory: Path):
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    """Until /healthz answers: workers booting on a busy machine may take a while."""
-    give_up = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < give_up:
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    pytest.fail(
-        f"gunicorn did not answer /healthz within {START_TIMEOUT:.0f} s:\n{log.read_text()}"
-    )
 
 
 def watch(database_url: str, stop: threading.Event, seen: Counter, errors: list[str]) -> None:
