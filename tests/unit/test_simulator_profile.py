@@ -101,3 +101,28 @@ def test_erlang_a_without_hang_ups_is_erlang_c():
 def test_erlang_a_overloaded_answers_about_the_agents_capacity():
     _, abandoning = erlang_a(3, 30 / 240, 240, 10)
     assert 1 - abandoning == pytest.approx(3 / 30, abs=0.02)
+
+
+def test_the_progress_line_shows_clock_share_and_what_is_in_flight(capsys):
+    from types import SimpleNamespace as NS
+
+    from hotline.simulator.run import Progress
+
+    counts = {"calls": 7, "texts": 2, "work_orders": 3, "work_orders_closed": 1}
+    sim = NS(
+        ledger=NS(summary_counts=lambda: counts),
+        seats=[NS(state="on_call"), NS(state="wrap_up"), NS(state="available")],
+        roster=NS(wanted=lambda: 3),
+        telephony=NS(latencies=NS(seconds=[0.01] * 40)),
+    )
+    progress = Progress(sim, total=10, enabled=True)
+    progress.tty = False
+    progress.arrived = 5
+    progress.show(13 * 3600 + 30 * 60)
+    line = capsys.readouterr().err
+    assert line.startswith("[" + "#" * 12 + " " * 12 + "]  50% 13:30 calls 7 texts 2")
+    assert "orders 3 (1 closed) agents 2/3 busy  webhooks 40" in line
+    progress.show(14 * 3600)  # within 10 s of the last line: nothing more
+    assert capsys.readouterr().err == ""
+    Progress(sim, total=10, enabled=False).show(0)
+    assert capsys.readouterr().err == ""
