@@ -146,8 +146,8 @@ def main(argv=None) -> int:
 
         from hotline import db
         from hotline.app import create_app
-        from hotline.database import upgrade
-        from hotline.seed import seed_reference
+        from hotline.infra.database import upgrade
+        from hotline.seed.reference import seed_reference
 
         app = create_app()
         url = app.config["DATABASE_URL"]

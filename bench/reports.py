@@ -38,8 +38,8 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from hotline import db
-from hotline.database import upgrade
-from hotline.seed import seed_reference
+from hotline.infra.database import upgrade
+from hotline.seed.reference import seed_reference
 from workorders import rollups
 from workorders.bulletin import monthly_bulletin, ranks
 from workorders.calendar import LOCAL

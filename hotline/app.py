@@ -14,14 +14,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from hotline import auth, database, i18n, reference, rollups
-from hotline import services as hotline_services
 from hotline.db import utcnow
-from hotline.jobs import InProcessRunner, RqRunner
+from hotline.infra import database, reference, rollups
+from hotline.infra.gateway import LocalGateway, TwilioGateway
+from hotline.infra.jobs import InProcessRunner, RqRunner
+from hotline.services import workorders as hotline_services
 from hotline.settings import Settings
 from hotline.views import (
     admin,
     agent_api,
+    auth,
     console,
     conversations,
     department,
@@ -35,8 +37,8 @@ from hotline.views import (
     workorder_admin,
     workorder_api,
 )
+from hotline.views.render import i18n
 from webhooks import sms, voice
-from webhooks.gateway import LocalGateway, TwilioGateway
 from workorders.calendar import LOCAL
 
 csrf = CSRFProtect()

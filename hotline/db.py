@@ -1,4 +1,5 @@
-"""Database foundations shared by every package: the declarative base, column types, engines.
+"""Foundations shared by every package: the declarative base, column types, engines, the time
+zone of the hotline's calendar and screens.
 
 This module imports SQLAlchemy only, so that the domain packages may use it.
 """
@@ -10,6 +11,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+
+# The hotline's own time zone: working days, deadlines and every time shown.
+TIMEZONE = "Asia/Shanghai"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-import hotline.jobs
+import hotline.infra.jobs
 import knowledge_base.models
 import routing.messaging
 import routing.models
@@ -20,7 +20,7 @@ TOKEN_ROLES = ("monitor", "open311", "department")
 __all__ = ["ROLES", "TOKEN_ROLES", "ApiToken", "AuditEvent", "Base", "User"]
 # Imported for their side effect of registering tables on Base.metadata.
 _MODEL_MODULES = (
-    hotline.jobs,
+    hotline.infra.jobs,
     knowledge_base.models,
     routing.messaging,
     routing.models,
@@ -98,8 +98,6 @@ class Open311Ticket(Base):
     __tablename__ = "open311_tickets"
 
     token: orm.Mapped[str] = orm.mapped_column(sa.String(40), primary_key=True)
-    work_order_id: orm.Mapped[int] = orm.mapped_column(
-        sa.ForeignKey("work_orders.id"), unique=True
-    )
+    work_order_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("work_orders.id"), unique=True)
     api_token_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("api_tokens.id"), index=True)
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)

@@ -18,7 +18,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_INSTANCE_PATH = Path.cwd() / "instance"
-TIMEZONE = "Asia/Shanghai"
 
 
 class SettingsError(ValueError):

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hotline.settings import TIMEZONE
+from hotline.db import TIMEZONE
 from knowledge_base.errors import InvalidArticle
 from knowledge_base.models import LANGUAGES
 

@@ -57,7 +57,7 @@ class Message(Base):
     error: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     attempts: orm.Mapped[int] = orm.mapped_column(default=0)
     # Who last claimed this outbound text for sending (status "sending"), and when; see
-    # hotline.tasks.send_text.
+    # hotline.tasks.workorders.send_text.
     claimed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     agent_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("agents.id"))

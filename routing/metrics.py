@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from hotline.settings import TIMEZONE
+from hotline.db import TIMEZONE
 from routing.models import AgentStateChange, Call
 
 LOCAL = ZoneInfo(TIMEZONE)

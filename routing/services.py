@@ -60,7 +60,7 @@ class RouterSettings:
 
 def number_plan(db: orm.Session | sa.Connection) -> NumberPlan:
     """The number plan as the database holds it (callers may keep it a while: see
-    ``hotline.reference``)."""
+    ``hotline.infra.reference``)."""
     columns = (
         LegacyLine.number,
         LegacyLine.name,

@@ -28,9 +28,9 @@ os.environ["TWILIO_AUTH_TOKEN"] = TWILIO_TOKEN
 
 from hotline import db  # noqa: E402
 from hotline.app import create_app  # noqa: E402
-from hotline.database import dispose_engines, upgrade  # noqa: E402
+from hotline.infra.database import dispose_engines, upgrade  # noqa: E402
 from hotline.models import Base  # noqa: E402
-from hotline.seed import seed_reference  # noqa: E402
+from hotline.seed.reference import seed_reference  # noqa: E402
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 POSTGRES_ADMIN_URL = os.environ.get(

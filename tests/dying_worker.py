@@ -19,9 +19,9 @@ from redis import Redis
 from rq import Queue, Worker
 
 from hotline.app import create_app
-from hotline.database import dispose_engines
-from hotline.jobs import QUEUES
-from webhooks.gateway import LocalGateway
+from hotline.infra.database import dispose_engines
+from hotline.infra.gateway import LocalGateway
+from hotline.infra.jobs import QUEUES
 
 
 class DyingGateway(LocalGateway):

@@ -1,4 +1,4 @@
-"""SMS webhooks: inbound texts and delivery statuses. HTTP only; hotline.sms decides."""
+"""SMS webhooks: inbound texts and delivery statuses. HTTP only; hotline.services.texts decides."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import sms
-from hotline.database import get_session
+from hotline.infra.database import get_session
+from hotline.services import texts as sms
 from routing import messaging
 from routing.numberplan import normalize_number
 from webhooks import spool

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import reference
-from hotline.calls import keep_queues_moving, router_settings
-from hotline.database import autocommit_connection, get_session
 from hotline.db import utcnow
+from hotline.infra import reference
+from hotline.infra.database import autocommit_connection, get_session
+from hotline.services.calls import keep_queues_moving, router_settings
 from routing import services as routing
 from routing.ivr import Phrase
 from routing.models import Agent, Call

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hotline.settings import TIMEZONE
+from hotline.db import TIMEZONE
 
 LOCAL = ZoneInfo(TIMEZONE)
 END_OF_DAY = time(23, 59, 59)

@@ -231,9 +231,7 @@ class ExtensionRequest(Base):
     previous_deadline: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     new_deadline: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
 
-    __table_args__ = (
-        sa.CheckConstraint(sa.column("state").in_(EXTENSION_STATES), name="state"),
-    )
+    __table_args__ = (sa.CheckConstraint(sa.column("state").in_(EXTENSION_STATES), name="state"),)
 
 
 NOTICE_KINDS = ("assigned", "urged", "reply_due", "sign_overdue", "reply_overdue", "survey")
@@ -327,6 +325,7 @@ class RollupRefresh(Base):
     name: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
     last_event_id: orm.Mapped[int] = orm.mapped_column(default=0)
     refreshed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+
 
 # The reports ask which orders were ever returned or reopened (workorders.rollups).
 sa.Index(

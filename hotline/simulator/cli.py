@@ -92,7 +92,7 @@ def simulate(
     as_json,
     no_progress,
 ) -> None:
-    from hotline.database import get_session
+    from hotline.infra.database import get_session
     from hotline.simulator import provision as provisioning
     from hotline.simulator.run import Options, Simulation
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from hotline import admin
-from hotline.auth import roles_required
-from hotline.database import get_session
-from hotline.i18n import t
+from hotline.infra.database import get_session
+from hotline.services import admin
+from hotline.views.auth import roles_required
 from hotline.views.common import current_actor, form_text, is_whole
+from hotline.views.render.i18n import t
 from routing import services as routing
 from routing.models import Skill
 

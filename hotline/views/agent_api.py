@@ -12,20 +12,20 @@ from flask_login import current_user, login_user, logout_user
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
-from hotline.auth import LoginUser, authenticate, roles_required
-from hotline.calls import (
+from hotline.infra.database import get_session
+from hotline.infra.gateway import GatewayError
+from hotline.services.calls import (
     agent_became_free,
     agent_status,
     connect,
     keep_queues_moving,
     router_settings,
 )
-from hotline.database import get_session
-from hotline.services import file_work_order
+from hotline.services.workorders import file_work_order
+from hotline.views.auth import LoginUser, authenticate, roles_required
 from hotline.views.common import current_actor
 from routing import services as routing
 from routing.errors import AgentNotReady, CallUnavailable, NotEligible, RoutingError
-from webhooks.gateway import GatewayError
 from workorders.errors import WorkOrderError
 
 bp = Blueprint("agent_api", __name__, url_prefix="/api/v1")

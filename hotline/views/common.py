@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort, request
 from flask_login import current_user
 
-from hotline.database import get_session
+from hotline.infra.database import get_session
 from workorders.models import Category, Unit, WorkOrder
 from workorders.services import Actor
 from workorders.states import PERFORMERS, allowed_actions

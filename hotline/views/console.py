@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from hotline.auth import roles_required
-from hotline.calls import agent_became_free, agent_status, connect, router_settings
-from hotline.database import get_session
-from hotline.i18n import t
-from hotline.services import file_work_order
+from hotline.infra.database import get_session
+from hotline.infra.gateway import GatewayError
+from hotline.services.calls import agent_became_free, agent_status, connect, router_settings
+from hotline.services.workorders import file_work_order
+from hotline.views.auth import roles_required
 from hotline.views.common import (
     current_actor,
     form_text,
@@ -18,11 +18,11 @@ from hotline.views.common import (
     leaf_categories,
     units_of_kind,
 )
+from hotline.views.render.i18n import t
 from knowledge_base.models import Article
 from routing import services as routing
 from routing.errors import RoutingError
 from routing.models import Skill
-from webhooks.gateway import GatewayError
 from workorders.errors import WorkOrderError
 from workorders.services import get_work_order
 

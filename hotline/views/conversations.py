@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 
-from hotline import sms
-from hotline.auth import roles_required
-from hotline.database import get_session
-from hotline.i18n import t
+from hotline.infra.database import get_session
+from hotline.services import texts as sms
+from hotline.views.auth import roles_required
 from hotline.views.common import form_text
 from hotline.views.console import current_agent
+from hotline.views.render.i18n import t
 from routing import messaging
 from routing.messaging import Conversation
 

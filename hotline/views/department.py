@@ -6,11 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from hotline.auth import roles_required
-from hotline.database import get_session
 from hotline.db import utcnow
-from hotline.i18n import t
-from hotline.services import act_on_work_order
+from hotline.infra.database import get_session
+from hotline.services.workorders import act_on_work_order
+from hotline.views.auth import roles_required
 from hotline.views.common import (
     actions_for,
     current_actor,
@@ -19,6 +18,7 @@ from hotline.views.common import (
     form_version,
     is_whole,
 )
+from hotline.views.render.i18n import t
 from workorders import services as workorders
 from workorders.errors import Conflict, NotFound, WorkOrderError
 from workorders.models import Unit

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
-from hotline.database import engine
-from hotline.openapi import document
+from hotline.infra.database import engine
+from hotline.views.render.openapi import document
 
 bp = Blueprint("health", __name__)
 

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_login import current_user
 
-from hotline.auth import roles_required
-from hotline.database import get_session
 from hotline.db import utcnow
-from hotline.jobs import enqueue
+from hotline.infra.database import get_session
+from hotline.infra.jobs import enqueue
+from hotline.views.auth import roles_required
 from hotline.views.common import is_whole
 from knowledge_base import reports
 from knowledge_base import services as kb

@@ -8,10 +8,16 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from hotline.auth import token_required
-from hotline.database import get_session
 from hotline.db import utcnow
-from hotline.report_data import TREND_GROUPINGS, call_trend, csv_response, day_in_range, query_day
+from hotline.infra.database import get_session
+from hotline.services.reports import (
+    TREND_GROUPINGS,
+    call_trend,
+    csv_response,
+    day_in_range,
+    query_day,
+)
+from hotline.views.auth import token_required
 from routing.metrics import LOCAL
 from workorders import rollups
 from workorders.bulletin import last_complete_month, monthly_bulletin

@@ -16,14 +16,14 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from hotline import open311
-from hotline.database import get_session
 from hotline.db import utcnow
+from hotline.infra.database import get_session
+from hotline.infra.ratelimit import retry_after
+from hotline.infra.tokens import verify_token
 from hotline.models import Open311Ticket
-from hotline.ratelimit import retry_after
-from hotline.report_data import moment_in_range
-from hotline.tokens import verify_token
+from hotline.services.reports import moment_in_range
 from hotline.views.common import is_whole
+from workorders import open311
 from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.errors import WorkOrderError

@@ -7,13 +7,10 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from hotline import charts
-from hotline.agent_figures import STAR_RULE, agent_figures, service_stars
-from hotline.auth import roles_required
-from hotline.bulletin_pdf import bulletin_pdf
-from hotline.database import get_session
 from hotline.db import utcnow
-from hotline.report_data import (
+from hotline.infra.database import get_session
+from hotline.services.agent_figures import STAR_RULE, agent_figures, service_stars
+from hotline.services.reports import (
     DEFINITIONS,
     call_trend,
     csv_response,
@@ -21,6 +18,9 @@ from hotline.report_data import (
     local_midnight,
     query_day,
 )
+from hotline.views.auth import roles_required
+from hotline.views.render import charts
+from hotline.views.render.pdf import bulletin_pdf
 from routing.metrics import LOCAL, call_totals
 from workorders import rollups
 from workorders.bulletin import (

@@ -6,11 +6,11 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
-from hotline.auth import roles_required, token_required
-from hotline.calls import keep_queues_moving, router_settings
-from hotline.database import get_session
-from hotline.report_data import moment_in_range
-from hotline.wallboard import wallboard
+from hotline.infra.database import get_session
+from hotline.services.calls import keep_queues_moving, router_settings
+from hotline.services.reports import moment_in_range
+from hotline.services.wallboard import wallboard
+from hotline.views.auth import roles_required, token_required
 from routing.metrics import GROUPINGS, LOCAL, call_report
 
 bp = Blueprint("wallboard", __name__)

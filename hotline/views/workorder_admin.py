@@ -10,11 +10,10 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from hotline import admin
-from hotline.auth import roles_required
-from hotline.database import get_session
 from hotline.db import utcnow
-from hotline.i18n import t
+from hotline.infra.database import get_session
+from hotline.services import admin
+from hotline.views.auth import roles_required
 from hotline.views.common import (
     active_units,
     current_actor,
@@ -23,6 +22,7 @@ from hotline.views.common import (
     leaf_categories,
     units_of_kind,
 )
+from hotline.views.render.i18n import t
 from workorders import rules
 from workorders.calendar import LOCAL
 from workorders.errors import InvalidRule

@@ -16,10 +16,10 @@ from flask import Blueprint, abort, jsonify, make_response, request
 from flask_login import current_user
 from sqlalchemy import orm
 
-from hotline.database import get_session
 from hotline.db import utcnow
-from hotline.services import act_on_work_order, file_work_order
-from hotline.tokens import verify_token
+from hotline.infra.database import get_session
+from hotline.infra.tokens import verify_token
+from hotline.services.workorders import act_on_work_order, file_work_order
 from hotline.views.common import actions_for, current_actor, is_whole, may_perform
 from routing import services as routing
 from workorders import services as workorders

@@ -7,12 +7,12 @@ ghost that every agent is offered in turn (found by the traffic simulator).
 
 import pytest
 
-from hotline import database
+from hotline.infra import database
+from hotline.infra.gateway import GatewayError
 from routing import services as routing
 from tests.factories import make_agent
 from tests.http.test_agent_api import api_login, set_state
 from tests.voice_flow import Caller
-from webhooks.gateway import GatewayError
 
 
 @pytest.mark.parametrize("first", ["queue-result", "status"])

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hotline.tokens import create_token
+from hotline.infra.tokens import create_token
 from tests.factories import PASSWORD, make_agent, make_user
 from tests.voice_flow import Caller
 from workorders import services as workorders

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotline.calls import connect
-from hotline.database import get_session
+from hotline.infra.database import get_session
+from hotline.services.calls import connect
 from routing import services as routing
 from routing.messaging import Message
 from routing.models import Agent, Call

@@ -108,7 +108,7 @@ def test_an_answer_is_texted_to_the_caller_once(client, observer, gateway):
     texted = observer.scalar(sa.select(Feedback).where(Feedback.kind == "texted"))
     assert texted.sent_at is not None and texted.call_id == call.id
 
-    from hotline.kb_tasks import text_kb_answer
+    from hotline.tasks.kb import text_kb_answer
 
     with client.application.app_context():
         text_kb_answer(texted.id)

@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 import pytest
 import sqlalchemy as sa
 
-from hotline import ratelimit
 from hotline.db import utcnow
+from hotline.infra import ratelimit
 from hotline.models import Open311Ticket
 from tests.http.test_report_api import issue_token
 from workorders.models import WorkOrder

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hotline import ratelimit
+from hotline.infra import ratelimit
 from routing.models import Call
 from tests.report_fixtures import CITIZEN_NAME, CITIZEN_PHONE, committed_history  # noqa: F401
 

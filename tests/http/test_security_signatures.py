@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from hotline.app import create_app
-from hotline.database import dispose_engines
+from hotline.infra.database import dispose_engines
 from hotline.models import Base
 from hotline.settings import Settings, SettingsError
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, sign

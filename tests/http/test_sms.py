@@ -117,7 +117,7 @@ def test_stop_is_honoured_until_the_citizen_texts_again(client, observer, gatewa
     conversation = observer.scalar(sa.select(Conversation))
     assert conversation.opted_out_at is not None
     count = len(sent_to(gateway))
-    from hotline import sms
+    from hotline.services import texts as sms
 
     assert sms.reply(observer, conversation, "还在吗") == []  # nothing goes out
     text(client, "你好")

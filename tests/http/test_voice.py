@@ -107,13 +107,13 @@ def test_a_call_forwarded_from_a_legacy_line_counts_as_that_line(client, observe
 
 
 def test_an_answered_call_is_reserved_bridged_rated_and_closed(client, observer, gateway):
-    from hotline.calls import connect
+    from hotline.services.calls import connect
 
     user, agent = make_agent(observer, skills={"housing": 1})
     agent_id = agent.id
     observer.commit()
     with client.application.app_context():
-        from hotline.database import get_session
+        from hotline.infra.database import get_session
         from routing import services as routing
 
         session = get_session()
@@ -126,7 +126,7 @@ def test_an_answered_call_is_reserved_bridged_rated_and_closed(client, observer,
     call = caller.call
     assert call.reserved_agent_id == agent_id  # the router reserved the only agent
     with client.application.test_request_context():
-        from hotline.database import get_session
+        from hotline.infra.database import get_session
 
         session = get_session()
         connect(session, session.get(Agent, agent_id), call.id)

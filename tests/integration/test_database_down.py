@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from hotline.app import create_app
-from hotline.database import dispose_engines
 from hotline.db import utcnow
+from hotline.infra.database import dispose_engines
 from routing.messaging import Message
 from routing.models import Call
 from tests.conftest import PUBLIC_URL, signed_post

@@ -18,15 +18,16 @@ import sqlalchemy as sa
 from redis import Redis
 from rq import Queue
 
-from hotline import jobs, tasks
 from hotline.app import create_app
-from hotline.database import dispose_engines
 from hotline.db import utcnow
+from hotline.infra import jobs
+from hotline.infra.database import dispose_engines
+from hotline.infra.gateway import GatewayError, LocalGateway
+from hotline.tasks import workorders as tasks
 from routing import messaging
 from routing.messaging import Message
 from routing.models import Call
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, empty_transactional_tables, signed_post
-from webhooks.gateway import GatewayError, LocalGateway
 
 HOTLINE = Path(sys.executable).parent / "hotline"
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,8 +245,8 @@ def test_a_claimed_text_is_reconciled_with_the_provider_before_it_is_sent_again(
 
 
 def test_the_monitor_rate_limit_counts_in_the_database_while_redis_is_down(app, session):
-    from hotline import ratelimit
-    from hotline.tokens import create_token
+    from hotline.infra import ratelimit
+    from hotline.infra.tokens import create_token
 
     app.config["REDIS_URL"] = NOWHERE
     app.config["API_RATE_LIMIT"] = 2

@@ -4,7 +4,7 @@ import pytest
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from webhooks.gateway import GatewayError, LocalGateway, TwilioGateway
+from hotline.infra.gateway import GatewayError, LocalGateway, TwilioGateway
 
 SID = "AC" + "a" * 32
 

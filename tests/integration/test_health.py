@@ -3,7 +3,7 @@
 import pytest
 
 from hotline.app import create_app
-from hotline.database import dispose_engines
+from hotline.infra.database import dispose_engines
 
 
 def make_app(database_url, redis_url, tmp_path):

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from redis import Redis
 from rq import Queue
 
-from hotline import jobs
 from hotline.app import create_app
+from hotline.infra import jobs
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, empty_transactional_tables
 from workorders import services
 from workorders.models import WorkOrder
@@ -98,7 +98,7 @@ def test_a_real_rq_worker_runs_the_job_exactly_once(database_url, redis_url, tmp
                 assert stored.notified_at is not None
 
             # The same job delivered again (a retry) sends nothing more.
-            queue.enqueue_call("hotline.tasks.notify_work_order_filed", args=(order.id,))
+            queue.enqueue_call("hotline.tasks.workorders.notify_work_order_filed", args=(order.id,))
             again = subprocess.run(
                 [str(HOTLINE), "worker", "--burst"],
                 env=env,

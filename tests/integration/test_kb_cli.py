@@ -4,7 +4,7 @@ import json
 
 from click.testing import CliRunner
 
-from hotline.kb_cli import kb
+from hotline.cli.kb import kb
 from knowledge_base.models import Article
 
 GOOD = {

@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
 from hotline import db
-from hotline.tokens import create_token
+from hotline.infra.tokens import create_token
 from routing.models import Agent, AgentStateChange, Call, CallEvent
 from tests.conftest import TWILIO_TOKEN
 from tests.factories import PASSWORD, make_agent, make_user

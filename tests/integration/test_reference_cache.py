@@ -3,8 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from hotline import reference
-from hotline.database import autocommit_connection
+from hotline.infra import reference
+from hotline.infra.database import autocommit_connection
 from routing.models import Call, LegacyLine
 from tests.voice_flow import Caller
 

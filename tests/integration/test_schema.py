@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from hotline import db
-from hotline.database import schema_revisions
+from hotline.infra.database import schema_revisions
 from hotline.models import Base
 
 

@@ -5,8 +5,8 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from hotline import seed
 from hotline.models import User
+from hotline.seed import reference as seed
 from knowledge_base.models import Article
 from routing.models import Agent, Call, IvrOption, LegacyLine, Skill
 from workorders.models import CalendarDay, Category, Unit, WorkOrder

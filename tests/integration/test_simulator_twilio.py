@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
+from hotline.infra.gateway import GatewayError, TwilioGateway
 from hotline.simulator.twilio_api import FakeTwilioApi, Scheduler, Telephony
-from webhooks.gateway import GatewayError, TwilioGateway
 
 SID = "AC" + "a" * 32
 TOKEN = "b" * 32

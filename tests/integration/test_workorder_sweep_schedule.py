@@ -31,7 +31,7 @@ def test_the_sweep_schedules_itself_once_however_often_it_is_started(
         (job_id,) = registry.get_job_ids()
         assert job_id.startswith("workorders-sweep-300-")
         job = Queue("workorders", connection=connection).fetch_job(job_id)
-        assert (job.func_name, job.args) == ("hotline.tasks.sweep_work_orders", (300,))
+        assert (job.func_name, job.args) == ("hotline.tasks.workorders.sweep_work_orders", (300,))
     finally:
         connection.flushdb()
         connection.close()

@@ -7,9 +7,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from hotline import charts, open311
-from hotline.agent_figures import AgentFigures, StarRule, service_stars
+from hotline.services.agent_figures import AgentFigures, StarRule, service_stars
 from hotline.settings import Settings, SettingsError
+from hotline.views.render import charts
+from workorders import open311
 from workorders.bulletin import build_rows, last_complete_month, next_month, previous_month, ranks
 from workorders.reports import OrderFigures
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from hotline.staffing_cli import DEFAULT_CALLS_PER_DAY, staffing
+from hotline.cli.staffing import DEFAULT_CALLS_PER_DAY, staffing
 from routing.staffing import agents_needed
 
 

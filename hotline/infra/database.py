@@ -5,20 +5,18 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-import click
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
-from flask.cli import with_appcontext
 from sqlalchemy import orm
 
 from hotline import db
-from hotline.jobs import attach_job_dispatch
+from hotline.infra.jobs import attach_job_dispatch
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parents[1] / "migrations"
 
 
 def init_app(app: Flask) -> None:
@@ -33,7 +31,6 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["hotline.sessions"] = factory
     app.teardown_appcontext(_close_session)
-    app.cli.add_command(db_cli)
 
 
 def get_session() -> orm.Session:
@@ -107,25 +104,3 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), revision)
-
-
-@click.group("db", help="Database schema commands.")
-def db_cli() -> None:
-    pass
-
-
-@db_cli.command("upgrade", help="Create or upgrade the schema to the newest migration.")
-@click.argument("revision", default="head")
-@with_appcontext
-def upgrade_command(revision: str) -> None:
-    url = current_app.config["DATABASE_URL"]
-    try:
-        upgrade(url, revision)
-    except sa.exc.OperationalError as exc:
-        raise click.ClickException(f"database unreachable: {_first_line(exc)}") from None
-    click.echo(f"database {sa.engine.make_url(url).render_as_string()} is at {revision}")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

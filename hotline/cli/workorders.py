@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from hotline.cli import database_errors
+from hotline.cli.common import database_errors
 
 
 @click.group(help="Work orders: deadlines, reminders and escalation.")
@@ -29,9 +29,9 @@ def workorders() -> None:
 @database_errors
 @with_appcontext
 def sweep(every: int | None) -> None:
-    from hotline.database import get_session
-    from hotline.services import sweep_work_orders
-    from hotline.tasks import schedule_sweep
+    from hotline.infra.database import get_session
+    from hotline.services.workorders import sweep_work_orders
+    from hotline.tasks.workorders import schedule_sweep
 
     if every and not current_app.config["REDIS_URL"]:
         raise click.ClickException(

@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import event, orm
 
-from hotline.database import new_session
-from hotline.jobs import enqueue
+from hotline.infra.database import new_session
+from hotline.infra.jobs import enqueue
 from workorders import rollups
 from workorders.models import WorkOrder, WorkOrderEvent
 

@@ -19,9 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from hotline.auth import hash_password
 from hotline.db import utcnow
 from hotline.models import User
+from hotline.views.auth import hash_password
 from knowledge_base.errors import InvalidArticle
 from knowledge_base.services import import_article
 from routing import services as routing
@@ -29,7 +29,7 @@ from routing.models import Call, IvrOption, LegacyLine, Skill
 from workorders import services as workorders
 from workorders.models import UNIT_KINDS, CalendarDay, Category, Unit, WorkOrder
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 REFERENCE_FILE = DATA / "reference.json"
 KB_FILE = DATA / "kb_articles.jsonl"
 

@@ -38,15 +38,19 @@ QUEUES = ("calls", "messages", "workorders", "reports")
 # Seconds before each retry: quick at first, then backing off.
 BACKOFF = [5, 30, 120, 600, 1800]
 JOBS: dict[str, JobSpec] = {
-    "notify_work_order_filed": JobSpec("hotline.tasks.notify_work_order_filed", "messages"),
-    "send_text": JobSpec("hotline.tasks.send_text", "messages", retries=5),
-    "text_kb_answer": JobSpec("hotline.kb_tasks.text_kb_answer", "messages"),
-    "send_work_order_notice": JobSpec(
-        "hotline.tasks.send_work_order_notice", "workorders", retries=5
+    "notify_work_order_filed": JobSpec(
+        "hotline.tasks.workorders.notify_work_order_filed", "messages"
     ),
-    "sweep_work_orders": JobSpec("hotline.tasks.sweep_work_orders", "workorders", timeout=300),
+    "send_text": JobSpec("hotline.tasks.workorders.send_text", "messages", retries=5),
+    "text_kb_answer": JobSpec("hotline.tasks.kb.text_kb_answer", "messages"),
+    "send_work_order_notice": JobSpec(
+        "hotline.tasks.workorders.send_work_order_notice", "workorders", retries=5
+    ),
+    "sweep_work_orders": JobSpec(
+        "hotline.tasks.workorders.sweep_work_orders", "workorders", timeout=300
+    ),
     "refresh_report_rollups": JobSpec(
-        "hotline.rollups.refresh_report_rollups", "reports", timeout=900, retries=1
+        "hotline.infra.rollups.refresh_report_rollups", "reports", timeout=900, retries=1
     ),
 }
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from hotline.database import new_session
 from hotline.db import utcnow
+from hotline.infra.database import new_session
 from knowledge_base.models import Article, Feedback
 from routing.models import Call
 

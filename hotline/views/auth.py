@@ -19,11 +19,11 @@ from flask import (
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hotline.database import get_session
-from hotline.i18n import t
+from hotline.infra.database import get_session
+from hotline.infra.ratelimit import retry_after
+from hotline.infra.tokens import verify_token
 from hotline.models import User
-from hotline.ratelimit import retry_after
-from hotline.tokens import verify_token
+from hotline.views.render.i18n import t
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

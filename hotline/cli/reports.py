@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import click
 from flask.cli import with_appcontext
 
-from hotline.cli import database_errors
+from hotline.cli.common import database_errors
 
 
 @click.group(help="Report roll-ups.")
@@ -27,8 +27,8 @@ def reports() -> None:
 @database_errors
 @with_appcontext
 def rollup(days: int | None, first, last) -> None:
-    from hotline.database import get_session
     from hotline.db import utcnow
+    from hotline.infra.database import get_session
     from workorders import rollups
     from workorders.calendar import LOCAL
 

@@ -13,7 +13,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from hotline.cli import database_errors
+from hotline.cli.common import database_errors
 
 # Columns of the CSV format; list columns hold values separated by "|" (or a JSON array).
 CSV_COLUMNS = (
@@ -50,8 +50,8 @@ def kb() -> None:
 @database_errors
 @with_appcontext
 def import_command(path: Path, file_format: str, actor: str) -> None:
-    from hotline import seed as loaders
-    from hotline.database import get_session
+    from hotline.infra.database import get_session
+    from hotline.seed import reference as loaders
 
     if file_format == "auto":
         file_format = "csv" if path.suffix.lower() == ".csv" else "jsonl"
@@ -73,7 +73,7 @@ def import_command(path: Path, file_format: str, actor: str) -> None:
 
 def read_csv(path: Path) -> list[tuple[int, Any]]:
     """(line number, record) pairs from a CSV file with a header row of CSV_COLUMNS."""
-    from hotline.seed import SeedError
+    from hotline.seed.reference import SeedError
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -119,7 +119,7 @@ def _csv_record(row: dict[str, Any]) -> dict[str, Any]:
 @database_errors
 @with_appcontext
 def export_command(output: Path | None, file_format: str, everything: bool) -> None:
-    from hotline.database import get_session
+    from hotline.infra.database import get_session
     from knowledge_base.models import Article
 
     session = get_session()
@@ -181,7 +181,7 @@ def export_record(article, with_status: bool = False) -> dict[str, Any]:
 @database_errors
 @with_appcontext
 def search_command(query: str, limit: int, category, unit, lang, as_json: bool) -> None:
-    from hotline.database import get_session
+    from hotline.infra.database import get_session
     from knowledge_base import services
 
     filters = {"category": category, "unit": unit, "lang": lang}
@@ -266,7 +266,7 @@ def synonyms() -> None:
 @database_errors
 @with_appcontext
 def synonyms_list() -> None:
-    from hotline.database import get_session
+    from hotline.infra.database import get_session
     from knowledge_base import services
 
     for group in services.synonym_groups(get_session()):
@@ -278,7 +278,7 @@ def synonyms_list() -> None:
 @database_errors
 @with_appcontext
 def synonyms_add(words: tuple[str, ...]) -> None:
-    from hotline.database import get_session
+    from hotline.infra.database import get_session
     from knowledge_base import services
     from knowledge_base.errors import KnowledgeBaseError
 
@@ -296,7 +296,7 @@ def synonyms_add(words: tuple[str, ...]) -> None:
 @database_errors
 @with_appcontext
 def synonyms_remove(name: str) -> None:
-    from hotline.database import get_session
+    from hotline.infra.database import get_session
     from knowledge_base import services
     from knowledge_base.errors import KnowledgeBaseError
 

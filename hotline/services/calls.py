@@ -11,10 +11,10 @@ from flask import current_app, request, url_for
 from sqlalchemy import orm
 
 from hotline.db import utcnow
+from hotline.infra.gateway import GatewayError
 from routing import services as routing
 from routing.metrics import LOCAL
 from routing.models import Agent, Call, LegacyLine, Skill
-from webhooks.gateway import GatewayError
 from workorders.services import orders_for_phone
 
 log = logging.getLogger(__name__)

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from hotline import jobs, services
-from hotline.database import new_session
 from hotline.db import utcnow
-from hotline.outbox import record_email
+from hotline.infra import jobs
+from hotline.infra.database import new_session
+from hotline.infra.gateway import GatewayError
+from hotline.infra.mail import record_email
+from hotline.services import workorders as services
 from routing.messaging import Message
-from webhooks.gateway import GatewayError
 from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.models import Unit, WorkOrder, WorkOrderNotice

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import event, orm
 
-from hotline import jobs
+from hotline.infra import jobs
 from routing import services as routing
 from routing.models import Call
 from workorders import services as workorders

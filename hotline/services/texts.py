@@ -11,8 +11,8 @@ from difflib import SequenceMatcher
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from hotline import jobs
 from hotline.db import utcnow
+from hotline.infra import jobs
 from knowledge_base import services as kb
 from knowledge_base.models import Article
 from routing import messaging

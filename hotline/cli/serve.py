@@ -1,0 +1,88 @@
+"""`hotline serve` and `hotline worker`: the processes of a deployment."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from hotline.cli.common import database_errors
+
+
+@click.command(help="Serve the web console and the webhooks (waitress).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@database_errors
+@with_appcontext
+def serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from hotline.infra.database import engine, schema_revisions
+    from hotline.infra.jobs import start_relay
+
+    _check_port(host, port)
+    with engine().connect() as connection:
+        current, needed = schema_revisions(connection)
+    if current != needed:
+        raise click.ClickException(
+            f"database schema is at {current or 'nothing'}, this code needs {needed}; "
+            "run `hotline db upgrade`"
+        )
+    app = current_app._get_current_object()
+    start_relay(app)  # jobs left in the outbox (one that failed in-process) are retried
+    click.echo(f"serving the 12345 hotline on http://{host}:{port} (Ctrl-C stops)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
+
+
+def _check_port(host: str, port: int) -> None:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise click.ClickException(f"cannot resolve host {host!r}") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {exc.strerror.lower()}"
+            ) from None
+
+
+@click.command(help="Run an rq worker on the hotline's named queues.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queue", "queues", multiple=True, help="Queues to listen on (default: all).")
+@with_appcontext
+def worker(burst: bool, queues: tuple[str, ...]) -> None:
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue, Worker
+
+    from hotline.infra.database import dispose_engines
+    from hotline.infra.jobs import QUEUES, start_relay
+
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        raise click.ClickException("HOTLINE_REDIS_URL is not set; without it jobs run in-process")
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise click.ClickException(f"Redis unreachable: {exc}") from None
+    # Each job runs in a forked child: it must not share the parent's pooled connections,
+    # and starts with empty pools of its own.
+    app = current_app._get_current_object()
+    dispose_engines(app)
+    pools = (app.extensions["hotline.engine"], app.extensions["hotline.autocommit_engine"])
+    os.register_at_fork(after_in_child=lambda: [pool.dispose(close=False) for pool in pools])
+    # Jobs that could not reach Redis (it was down) wait in the database: hand them over.
+    start_relay(app)
+    names = queues or QUEUES
+    Worker([Queue(name, connection=connection) for name in names], connection=connection).work(
+        burst=burst, with_scheduler=True
+    )
