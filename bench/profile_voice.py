@@ -24,14 +24,15 @@ import time
 from pathlib import Path
 
 from bench.voice_webhooks import PATH, TWILIO_TOKEN, Database, Signer
+from hotline.infra import context
 
 
 def show_sql(app, one) -> None:
     """Print the statements and connection checkouts of one request."""
     import sqlalchemy as sa
 
-    engine = app.extensions["hotline.engine"]
-    autocommit = app.extensions["hotline.autocommit_engine"]
+    engine = context.engine(app)
+    autocommit = context.autocommit_engine(app)
     engines = {id(e.pool): e for e in (engine, autocommit)}  # SQLite: one pool for both
     seen: list[str] = []
 
@@ -150,7 +151,7 @@ def main(argv=None) -> int:
         from hotline.seed.reference import seed_reference
 
         app = create_app()
-        url = app.config["DATABASE_URL"]
+        url = context.settings(app).database_url
         upgrade(url)
         engine = db.create_engine(url)
         with db.session_factory(engine)() as session:
@@ -203,7 +204,7 @@ def main(argv=None) -> int:
         return 0
     finally:
         with contextlib.suppress(Exception):
-            app.extensions["hotline.engine"].dispose()
+            context.engine(app).dispose()
         if database is not None:
             with contextlib.suppress(Exception):
                 database.drop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, jsonify, render_template, request
@@ -15,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from hotline.db import utcnow
-from hotline.infra import database, reference, rollups
+from hotline.infra import context, database, reference, rollups
 from hotline.infra.gateway import LocalGateway, TwilioGateway
 from hotline.infra.jobs import InProcessRunner, RqRunner
 from hotline.services import workorders as hotline_services
@@ -63,46 +62,32 @@ class CookieSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, flask_config: Mapping[str, Any] | None = None
+) -> Flask:
+    """The application on ``settings`` (default: read from the environment, once).
+
+    ``flask_config`` is Flask's own configuration (``TESTING``, ``SERVER_NAME``…); every
+    setting of the hotline is in ``settings``, which tests vary with
+    ``dataclasses.replace``.
+    """
+    settings = settings if settings is not None else Settings.from_env()
     app = Flask(__name__)
     app.session_interface = CookieSessions()
     app.url_map.converters["int"] = RowId
-    settings = Settings.from_env()
     app.config.from_mapping(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url,
         SECRET_KEY=settings.secret_key,
-        PUBLIC_URL=settings.public_url,
-        TWILIO_ACCOUNT_SID=settings.twilio_account_sid,
-        TWILIO_AUTH_TOKEN=settings.twilio_auth_token,
-        MAIN_NUMBER=settings.main_number,
-        RESERVATION_SECONDS=settings.reservation_seconds,
-        SHORT_ABANDON_SECONDS=settings.short_abandon_seconds,
-        SERVICE_LEVEL_SECONDS=settings.service_level_seconds,
-        CALLBACK_OFFER_SECONDS=settings.callback_offer_seconds,
-        TWILIO_API_KEY=settings.twilio_api_key,
-        TWILIO_API_SECRET=settings.twilio_api_secret,
-        TWILIO_TWIML_APP_SID=settings.twilio_twiml_app_sid,
-        URGENT_REPLY_HOURS=settings.urgent_reply_hours,
-        REMINDER_HOURS=settings.reminder_hours,
-        CALLBACK_DAYS=settings.callback_days,
-        SUPERVISOR_EMAIL=settings.supervisor_email,
-        API_RATE_LIMIT=settings.api_rate_limit,
-        REFERENCE_CACHE_SECONDS=settings.reference_cache_seconds,
-        SQLITE_SYNCHRONOUS=settings.sqlite_synchronous,
-        TWILIO_API_BASE_URL=settings.twilio_api_base_url,
-        INSTANCE_PATH=str(settings.instance_path),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
-        PROXY_FIX=settings.proxy_fix,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
     )
-    if test_config:
-        app.config.from_mapping(test_config)
-    if app.config["PROXY_FIX"]:
+    if flask_config:
+        app.config.from_mapping(flask_config)
+    context.provide(app, context.SETTINGS, settings)
+    if settings.proxy_fix:
         # Behind N trusted proxies: the scheme, host, port and client address are theirs.
-        hops = app.config["PROXY_FIX"]
+        hops = settings.proxy_fix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     # Before CSRF's check, which reads the form.
     app.before_request(_refuse_oversize_bodies)
@@ -111,13 +96,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     reference.init_app(app)
     rollups.init_app(app)
-    hotline_services.attach_notice_dispatch(app.extensions["hotline.sessions"])
+    hotline_services.attach_notice_dispatch(context.sessions(app))
     i18n.init_app(app)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
-    app.extensions["hotline.gateway"] = _gateway(app)
-    app.extensions["hotline.jobs"] = (
-        RqRunner(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else InProcessRunner()
+    context.provide(app, context.GATEWAY, _gateway(settings))
+    context.provide(
+        app,
+        context.JOBS,
+        RqRunner(settings.redis_url) if settings.redis_url else InProcessRunner(),
     )
 
     csrf.exempt(voice.bp)
@@ -155,15 +142,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _gateway(app: Flask):
-    if app.config["TWILIO_ACCOUNT_SID"]:
+def _gateway(settings: Settings):
+    if settings.twilio_account_sid:
         return TwilioGateway(
-            app.config["TWILIO_ACCOUNT_SID"],
-            app.config["TWILIO_AUTH_TOKEN"],
-            app.config["MAIN_NUMBER"],
-            base_url=app.config.get("TWILIO_API_BASE_URL"),
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.main_number,
+            base_url=settings.twilio_api_base_url,
         )
-    return LocalGateway(Path(app.config["INSTANCE_PATH"]) / "outbox.jsonl")
+    return LocalGateway(settings.instance_path / "outbox.jsonl")
 
 
 def _refuse_oversize_bodies():

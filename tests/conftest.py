@@ -6,6 +6,7 @@ developer's machine skip those tests; under CI=true a missing service fails them
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -28,9 +29,11 @@ os.environ["TWILIO_AUTH_TOKEN"] = TWILIO_TOKEN
 
 from hotline import db  # noqa: E402
 from hotline.app import create_app  # noqa: E402
+from hotline.infra import context  # noqa: E402
 from hotline.infra.database import dispose_engines, upgrade  # noqa: E402
 from hotline.models import Base  # noqa: E402
 from hotline.seed.reference import seed_reference  # noqa: E402
+from hotline.settings import Settings  # noqa: E402
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -105,20 +108,31 @@ def backend(database_url) -> str:
     return sa.engine.make_url(database_url).get_backend_name()
 
 
+def app_with(database_url: str, instance: Path | str, **changes):
+    """The application on ``database_url`` with its instance folder at ``instance`` and the
+    settings ``changes`` (field names of :class:`Settings`); no Redis, no public URL unless
+    given."""
+    settings = dataclasses.replace(
+        Settings.from_env(),
+        database_url=database_url,
+        instance_path=Path(instance),
+        redis_url=changes.pop("redis_url", None),
+        public_url=changes.pop("public_url", None),
+        **changes,
+    )
+    return create_app(settings, {"TESTING": True})
+
+
+def override(app, **changes):
+    """Run ``app`` on its settings with ``changes`` from now on (e.g. a lower rate limit)."""
+    return context.replace_settings(app, **changes)
+
+
 @pytest.fixture
 def app(database_url, tmp_path, request):
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(tmp_path),
-            "DATABASE_URL": database_url,
-            "REDIS_URL": None,
-            "PUBLIC_URL": PUBLIC_URL,
-            "SERVER_NAME": None,
-        }
-    )
+    app = app_with(database_url, tmp_path, public_url=PUBLIC_URL)
     yield app
-    engine = app.extensions["hotline.engine"]
+    engine = context.engine(app)
     empty_transactional_tables(engine)
     if request.node.get_closest_marker("changes_reference_data"):
         with db.session_factory(engine)() as session:
@@ -142,7 +156,7 @@ def empty_transactional_tables(engine: sa.Engine) -> None:
 def session(app):
     """A transactional session, for tests that call services directly."""
     with app.app_context():
-        factory = app.extensions["hotline.sessions"]
+        factory = context.sessions(app)
         with factory() as session:
             yield session
 
@@ -152,7 +166,7 @@ def observer(app):
     """An autocommit session for tests that drive the app over HTTP: it arranges rows that
     are visible at once and reads current state, without holding a transaction (and, on
     SQLite, the write lock) open between requests."""
-    engine = app.extensions["hotline.engine"].execution_options(isolation_level="AUTOCOMMIT")
+    engine = context.engine(app).execution_options(isolation_level="AUTOCOMMIT")
     with db.session_factory(engine)() as session:
         yield session
 
@@ -160,7 +174,7 @@ def observer(app):
 @pytest.fixture
 def gateway(app):
     """The local gateway: what would have been sent to Twilio."""
-    return app.extensions["hotline.gateway"]
+    return context.gateway(app)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from redis import Redis
 from rq import Queue, Worker
 
 from hotline.app import create_app
+from hotline.infra import context
 from hotline.infra.database import dispose_engines
 from hotline.infra.gateway import LocalGateway
 from hotline.infra.jobs import QUEUES
@@ -40,9 +41,9 @@ class DyingGateway(LocalGateway):
 def main() -> None:
     marker = Path(sys.argv[1])
     app = create_app()
-    outbox = Path(app.config["INSTANCE_PATH"]) / "outbox.jsonl"
-    app.extensions["hotline.gateway"] = DyingGateway(outbox, marker)
-    connection = Redis.from_url(app.config["REDIS_URL"])
+    outbox = context.settings(app).instance_path / "outbox.jsonl"
+    context.provide(app, context.GATEWAY, DyingGateway(outbox, marker))
+    connection = Redis.from_url(context.settings(app).redis_url)
     with app.app_context():
         dispose_engines(app)
         queues = [Queue(name, connection=connection) for name in QUEUES]

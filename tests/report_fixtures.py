@@ -29,6 +29,7 @@ from datetime import datetime
 
 import pytest
 
+from hotline.infra import context
 from workorders import services
 from workorders.calendar import LOCAL
 
@@ -130,7 +131,7 @@ def build_history(session) -> dict[str, object]:
 @pytest.fixture(name="history")
 def committed_history(app):
     """The history, committed through the app: the commit refreshes the roll-ups."""
-    with app.app_context(), app.extensions["hotline.sessions"]() as session:
+    with app.app_context(), context.sessions(app)() as session:
         orders = build_history(session)
         session.commit()
     return orders

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, current_app, request
+from flask import abort, request
 from twilio.request_validator import RequestValidator, compare
+
+from hotline.infra import context
 
 
 def public_url_of_request() -> str:
     """The URL Twilio called: HOTLINE_PUBLIC_URL + path and query when set (behind a proxy)."""
-    public = current_app.config.get("PUBLIC_URL")
+    public = context.settings().public_url
     path = request.full_path.rstrip("?")
     if public:
         return public + path
@@ -23,7 +25,7 @@ def signature_is_valid() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    validator = RequestValidator(context.settings().twilio_auth_token)
     # Every value of every parameter is signed: one added twice makes another request.
     url, params = public_url_of_request(), request.form
     # The URL as we rebuilt it is what Twilio signs: one HMAC. Otherwise let the library

@@ -20,6 +20,7 @@ from flask import Flask, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from hotline.db import utcnow
+from hotline.infra import context
 from webhooks.signature import public_url_of_request
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ SPOOLED_ENDPOINTS = {
 
 
 def spool_path(app: Flask) -> Path:
-    return Path(app.config["INSTANCE_PATH"]) / SPOOL_FILE
+    return context.settings(app).instance_path / SPOOL_FILE
 
 
 def keep_if_fact() -> bool:

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.db import utcnow
-from hotline.infra import reference
+from hotline.infra import context, reference
 from hotline.infra.database import autocommit_connection, get_session
-from hotline.services.calls import keep_queues_moving, router_settings
+from hotline.services.calls import keep_queues_moving
 from routing import services as routing
 from routing.ivr import Phrase
 from routing.models import Agent, Call
@@ -179,7 +179,7 @@ def wait():
     else:
         twiml.say(response, twiml.prompt("next", language), language)
     waited = _seconds_waited(call)
-    if call.wait_choice is None and waited >= router_settings().offer_choices_after_seconds:
+    if call.wait_choice is None and waited >= context.router_settings().offer_choices_after_seconds:
         gather = response.gather(
             num_digits=1, action=url_for("voice.wait_choice"), method="POST", timeout=5
         )
@@ -310,7 +310,7 @@ def _enqueue(session, call: Call, skill_code: str) -> None:
     routing.enqueue_call(session, call, skill_code)
     session.commit()
     rules = reference.cache().get("skill_rules", lambda: routing.skill_rules(session))
-    routing.route_call(session, call.id, router_settings(), rules=rules)
+    routing.route_call(session, call.id, context.router_settings(), rules=rules)
     session.commit()
 
 

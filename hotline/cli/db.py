@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import with_appcontext
 
 from hotline.cli.common import first_line
+from hotline.infra import context
 from hotline.infra.database import upgrade
 
 
@@ -20,7 +20,7 @@ def db_cli() -> None:
 @click.argument("revision", default="head")
 @with_appcontext
 def upgrade_command(revision: str) -> None:
-    url = current_app.config["DATABASE_URL"]
+    url = context.settings().database_url
     try:
         upgrade(url, revision)
     except sa.exc.OperationalError as exc:

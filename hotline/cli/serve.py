@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from hotline.cli.common import database_errors
+from hotline.infra import context
 
 
 @click.command(help="Serve the web console and the webhooks (waitress).")
@@ -66,7 +67,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     from hotline.infra.database import dispose_engines
     from hotline.infra.jobs import QUEUES, start_relay
 
-    url = current_app.config["REDIS_URL"]
+    url = context.settings().redis_url
     if not url:
         raise click.ClickException("HOTLINE_REDIS_URL is not set; without it jobs run in-process")
     connection = Redis.from_url(url)
@@ -78,7 +79,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     # and starts with empty pools of its own.
     app = current_app._get_current_object()
     dispose_engines(app)
-    pools = (app.extensions["hotline.engine"], app.extensions["hotline.autocommit_engine"])
+    pools = (context.engine(app), context.autocommit_engine(app))
     os.register_at_fork(after_in_child=lambda: [pool.dispose(close=False) for pool in pools])
     # Jobs that could not reach Redis (it was down) wait in the database: hand them over.
     start_relay(app)

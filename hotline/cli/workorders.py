@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from hotline.cli.common import database_errors
+from hotline.infra import context
 
 
 @click.group(help="Work orders: deadlines, reminders and escalation.")
@@ -33,7 +33,7 @@ def sweep(every: int | None) -> None:
     from hotline.services.workorders import sweep_work_orders
     from hotline.tasks.workorders import schedule_sweep
 
-    if every and not current_app.config["REDIS_URL"]:
+    if every and not context.settings().redis_url:
         raise click.ClickException(
             "--every needs HOTLINE_REDIS_URL and `hotline worker`; without Redis, run "
             "`hotline workorders sweep` from cron"

@@ -10,40 +10,40 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, current_app, g
+from flask import Flask, g
 from sqlalchemy import orm
 
 from hotline import db
+from hotline.infra import context
 from hotline.infra.jobs import attach_job_dispatch
 
 MIGRATIONS = Path(__file__).parents[1] / "migrations"
 
 
 def init_app(app: Flask) -> None:
-    engine = db.create_engine(
-        app.config["DATABASE_URL"], sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"]
-    )
+    settings = context.settings(app)
+    engine = db.create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     factory = db.session_factory(engine)
     attach_job_dispatch(factory)
-    app.extensions["hotline.engine"] = engine
-    app.extensions["hotline.autocommit_engine"] = _autocommit_engine(
-        engine, app.config["DATABASE_URL"]
+    context.provide(app, context.ENGINE, engine)
+    context.provide(
+        app, context.AUTOCOMMIT_ENGINE, _autocommit_engine(engine, settings.database_url)
     )
-    app.extensions["hotline.sessions"] = factory
+    context.provide(app, context.SESSIONS, factory)
     app.teardown_appcontext(_close_session)
 
 
 def get_session() -> orm.Session:
     """The session of the current request (or CLI command), opened on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["hotline.sessions"]()
+        g.db_session = context.sessions()()
     return g.db_session
 
 
 @contextmanager
 def new_session():
     """A session of its own (for jobs and the gateway), committed when the block succeeds."""
-    session = current_app.extensions["hotline.sessions"]()
+    session = context.sessions()()
     try:
         yield session
         session.commit()
@@ -55,12 +55,12 @@ def new_session():
 
 
 def engine() -> sa.Engine:
-    return current_app.extensions["hotline.engine"]
+    return context.engine()
 
 
 def autocommit_connection() -> sa.Connection:
     """A pooled connection on which each statement commits by itself (no BEGIN/COMMIT)."""
-    return current_app.extensions["hotline.autocommit_engine"].connect()
+    return context.autocommit_engine().connect()
 
 
 def _autocommit_engine(main: sa.Engine, url: str) -> sa.Engine:
@@ -74,8 +74,8 @@ def _autocommit_engine(main: sa.Engine, url: str) -> sa.Engine:
 
 def dispose_engines(app: Flask) -> None:
     """Close every pooled connection (before forking, and when an app is thrown away)."""
-    app.extensions["hotline.autocommit_engine"].dispose()
-    app.extensions["hotline.engine"].dispose()
+    context.autocommit_engine(app).dispose()
+    context.engine(app).dispose()
 
 
 def _close_session(_exc: BaseException | None) -> None:

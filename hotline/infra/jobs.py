@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, orm
 
 from hotline.db import Base, UTCDateTime, utcnow
+from hotline.infra import context
 
 log = logging.getLogger(__name__)
 
@@ -249,9 +250,8 @@ def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
     from hotline.db import create_engine, session_factory
     from webhooks import spool
 
-    engine = create_engine(
-        app.config["DATABASE_URL"], sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"]
-    )
+    settings = context.settings(app)
+    engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     factory = session_factory(engine)
     stop = threading.Event()
 
@@ -278,6 +278,4 @@ def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
 
 
 def _current_runner():
-    from flask import current_app
-
-    return current_app.extensions["hotline.jobs"]
+    return context.jobs_runner()

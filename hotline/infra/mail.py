@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from pathlib import Path
-
-from flask import current_app
 
 from hotline.db import utcnow
+from hotline.infra import context
 
 
 def record_email(to: str, subject: str, body: str) -> str:
@@ -29,7 +27,7 @@ def record_email(to: str, subject: str, body: str) -> str:
         },
         ensure_ascii=False,
     )
-    path = Path(current_app.config["INSTANCE_PATH"]) / "outbox.jsonl"
+    path = context.settings().instance_path / "outbox.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     # One write() of one line with O_APPEND, like the local gateway: writers never interleave.
     with path.open("a", encoding="utf-8") as outbox:

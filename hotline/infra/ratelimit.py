@@ -8,10 +8,10 @@ import math
 import time
 
 import sqlalchemy as sa
-from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import orm
 
+from hotline.infra import context
 from hotline.models import ApiRateWindow, ApiToken
 
 log = logging.getLogger(__name__)
@@ -22,10 +22,10 @@ clock = time.time
 
 def retry_after(session: orm.Session, token: ApiToken) -> int | None:
     """Count one request of the token; the seconds to wait when it is over its limit."""
-    limit = current_app.config.get("API_RATE_LIMIT", 60)
+    limit = context.settings().api_rate_limit
     now = clock()
     window = int(now // WINDOW_SECONDS)
-    redis_url = current_app.config.get("REDIS_URL")
+    redis_url = context.settings().redis_url
     count = None
     if redis_url:
         try:
@@ -65,7 +65,7 @@ def _count_in_database(session: orm.Session, token_id: int, window: int) -> int:
 def _count_in_redis(url: str, token_key: str, window: int) -> int:
     from redis import Redis
 
-    clients = current_app.extensions.setdefault("hotline.ratelimit_redis", {})
+    clients = context.ratelimit_clients()
     client = clients.get(url) or clients.setdefault(
         url, Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
     )

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy import orm
 
+from hotline.infra import context
 from routing.models import IvrOption, LegacyLine, Skill
 from workorders.models import Category
 
@@ -54,11 +54,12 @@ class ReferenceCache:
 
 
 def cache() -> ReferenceCache:
-    return current_app.extensions["hotline.reference"]
+    return context.reference_cache()
 
 
 def init_app(app) -> None:
-    app.extensions["hotline.reference"] = ReferenceCache(app.config["REFERENCE_CACHE_SECONDS"])
+    cache = ReferenceCache(context.settings(app).reference_cache_seconds)
+    context.provide(app, context.REFERENCE, cache)
 
 
 def changed() -> None:

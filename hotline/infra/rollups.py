@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import event, orm
 
+from hotline.infra import context
 from hotline.infra.database import new_session
 from hotline.infra.jobs import enqueue
 from workorders import rollups
@@ -26,7 +27,7 @@ def refresh_report_rollups() -> None:
 
 
 def init_app(app: Flask) -> None:
-    event.listen(app.extensions["hotline.sessions"], "after_flush", _after_flush)
+    event.listen(context.sessions(app), "after_flush", _after_flush)
 
 
 def _after_flush(session: orm.Session, _context) -> None:

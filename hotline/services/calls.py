@@ -7,10 +7,11 @@ from collections import Counter
 from datetime import datetime, time
 
 import sqlalchemy as sa
-from flask import current_app, request, url_for
+from flask import url_for
 from sqlalchemy import orm
 
 from hotline.db import utcnow
+from hotline.infra import context
 from hotline.infra.gateway import GatewayError
 from routing import services as routing
 from routing.metrics import LOCAL
@@ -18,22 +19,6 @@ from routing.models import Agent, Call, LegacyLine, Skill
 from workorders.services import orders_for_phone
 
 log = logging.getLogger(__name__)
-
-
-def router_settings() -> routing.RouterSettings:
-    config = current_app.config
-    return routing.RouterSettings(
-        reservation_seconds=config["RESERVATION_SECONDS"],
-        short_abandon_seconds=config["SHORT_ABANDON_SECONDS"],
-        offer_choices_after_seconds=config["CALLBACK_OFFER_SECONDS"],
-        service_level_seconds=config["SERVICE_LEVEL_SECONDS"],
-    )
-
-
-def public_url(path: str) -> str:
-    """An absolute URL Twilio can reach: HOTLINE_PUBLIC_URL, else this request's host."""
-    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
-    return base + path
 
 
 def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
@@ -45,8 +30,8 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
     """
     call = routing.accept_reservation(session, agent.id, call_id)
     session.commit()
-    bridge = public_url(url_for("voice.bridge", call_id=call.id))
-    gateway = current_app.extensions["hotline.gateway"]
+    bridge = context.public_url(url_for("voice.bridge", call_id=call.id))
+    gateway = context.gateway()
     try:
         if call.kind == "callback":
             routing.dialled_back(session, call, gateway.place_call(call.from_number, bridge))
@@ -63,14 +48,14 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
 
 def agent_became_free(session: orm.Session, agent_id: int) -> Call | None:
     """Offer the agent the best waiting call, now that they can take one."""
-    call = routing.offer_work(session, agent_id, router_settings())
+    call = routing.offer_work(session, agent_id, context.router_settings())
     session.commit()
     return call
 
 
 def keep_queues_moving(session: orm.Session) -> None:
     """Expire unanswered reservations and overflow waiting calls; cheap when nothing waits."""
-    routing.tick(session, router_settings())
+    routing.tick(session, context.router_settings())
     session.commit()
 
 

@@ -5,25 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import event, orm
 
-from hotline.infra import jobs
+from hotline.infra import context, jobs
 from routing import services as routing
 from routing.models import Call
 from workorders import services as workorders
-from workorders.deadlines import DEFAULT_POLICY, DeadlinePolicy
 from workorders.models import WorkOrder
-
-
-def deadline_policy() -> DeadlinePolicy:
-    """The work-order timing rules from the application's settings."""
-    config = current_app.config
-    return DeadlinePolicy(
-        urgent_reply_hours=config.get("URGENT_REPLY_HOURS", DEFAULT_POLICY.urgent_reply_hours),
-        reminder_hours=config.get("REMINDER_HOURS", DEFAULT_POLICY.reminder_hours),
-        callback_days=config.get("CALLBACK_DAYS", DEFAULT_POLICY.callback_days),
-    )
 
 
 def attach_notice_dispatch(factory: orm.sessionmaker) -> None:
@@ -81,7 +69,7 @@ def file_work_order(
         recording_url=call.recording_url if call is not None else None,
         attachments=attachments,
         external_ref=external_ref,
-        policy=deadline_policy(),
+        policy=context.deadline_policy(),
     )
     if call is not None:
         routing.resolve_call(session, call.id, agent_id, "work_order")
@@ -132,18 +120,22 @@ def act_on_work_order(
     **params,
 ) -> WorkOrder:
     """Apply one action (see workorders.services.perform) with the hotline's timing rules."""
-    return workorders.perform(session, number, action, actor, policy=deadline_policy(), **params)
+    return workorders.perform(
+        session, number, action, actor, policy=context.deadline_policy(), **params
+    )
 
 
 def record_satisfaction(
     session: orm.Session, number: str, answer: str, actor: workorders.Actor
 ) -> WorkOrder:
     """The citizen's answer to the satisfaction text (1, 2 or 3); 3 reopens the order."""
-    return workorders.record_satisfaction(session, number, answer, actor, policy=deadline_policy())
+    return workorders.record_satisfaction(
+        session, number, answer, actor, policy=context.deadline_policy()
+    )
 
 
 def sweep_work_orders(session: orm.Session, now: datetime | None = None) -> workorders.SweepResult:
     """Reminders, escalations and no-response closures; committed, notices sent by jobs."""
-    result = workorders.sweep(session, now=now, policy=deadline_policy())
+    result = workorders.sweep(session, now=now, policy=context.deadline_policy())
     session.commit()
     return result

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import click
 import requests
-from flask import current_app
 from flask.cli import with_appcontext
 
+from hotline.infra import context
 from hotline.simulator.profile import PRESETS
 
 
@@ -96,9 +96,9 @@ def simulate(
     from hotline.simulator import provision as provisioning
     from hotline.simulator.run import Options, Simulation
 
-    config = current_app.config
-    base = config.get("TWILIO_API_BASE_URL")
-    if not config.get("TWILIO_ACCOUNT_SID") or not base:
+    config = context.settings()
+    base = config.twilio_api_base_url
+    if not config.twilio_account_sid or not base:
         raise click.ClickException(
             "the simulator is the hotline's Twilio: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN "
             "and TWILIO_API_BASE_URL (a local address it listens on) for it and for the server"
@@ -106,12 +106,12 @@ def simulate(
     listen = urlsplit(base)
     options = Options(
         url=url,
-        account_sid=config["TWILIO_ACCOUNT_SID"],
-        auth_token=config["TWILIO_AUTH_TOKEN"],
-        main_number=config["MAIN_NUMBER"],
+        account_sid=config.twilio_account_sid,
+        auth_token=config.twilio_auth_token,
+        main_number=config.main_number,
         listen_host=listen.hostname,
         listen_port=listen.port or (443 if listen.scheme == "https" else 80),
-        public_url=config.get("PUBLIC_URL"),
+        public_url=config.public_url,
         hours=hours,
         scale=scale,
         preset=preset,
@@ -129,7 +129,7 @@ def simulate(
     simulation = Simulation(options, provisioned)
     try:
         outcome = simulation.run()
-        summary = simulation.account(outcome, current_app.extensions["hotline.sessions"])
+        summary = simulation.account(outcome, context.sessions())
     except requests.RequestException as exc:
         raise click.ClickException(f"the hotline at {url} did not answer: {exc}") from None
     finally:

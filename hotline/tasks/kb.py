@@ -3,9 +3,8 @@ run again."""
 
 from __future__ import annotations
 
-from flask import current_app
-
 from hotline.db import utcnow
+from hotline.infra import context
 from hotline.infra.database import new_session
 from knowledge_base.models import Article, Feedback
 from routing.models import Call
@@ -24,7 +23,7 @@ def text_kb_answer(feedback_id: int) -> None:
         call = session.get(Call, sent.call_id) if sent.call_id else None
         if article is None or call is None or not call.from_number:
             return
-        current_app.extensions["hotline.gateway"].send_sms(call.from_number, sms_body(article))
+        context.gateway().send_sms(call.from_number, sms_body(article))
         sent.sent_at = utcnow()
 
 

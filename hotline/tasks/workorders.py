@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from hotline.db import utcnow
-from hotline.infra import jobs
+from hotline.infra import context, jobs
 from hotline.infra.database import new_session
 from hotline.infra.gateway import GatewayError
 from hotline.infra.mail import record_email
@@ -35,7 +34,7 @@ def notify_work_order_filed(order_id: int) -> None:
             f"【12345】您反映的问题已受理，工单号 {order.number}，"
             f"承办期限 {deadline}。回复“查询 {order.number}”可查进度。"
         )
-        current_app.extensions["hotline.gateway"].send_sms(order.citizen_phone, body)
+        context.gateway().send_sms(order.citizen_phone, body)
         # A statement, not an ORM change: bookkeeping must not bump the order's version,
         # which would make the page someone has open look stale.
         session.execute(
@@ -67,7 +66,7 @@ def send_text(message_id: int) -> None:
     retry asks the gateway whether the text went out and records it instead of sending it
     again.
     """
-    gateway = current_app.extensions["hotline.gateway"]
+    gateway = context.gateway()
     now = utcnow()
     with new_session() as session:
         message = session.get(Message, message_id, with_for_update=True)
@@ -95,7 +94,7 @@ def send_text(message_id: int) -> None:
         message.status, message.claimed_at, message.claimed_by = "sending", now, attempt
         message.attempts += 1
         phone, body = conversation.phone, message.body
-    public = current_app.config.get("PUBLIC_URL")
+    public = context.settings().public_url
     callback = f"{public}/twilio/sms/status" if public else None
     try:
         sid = gateway.send_sms(phone, body, status_callback=callback)
@@ -175,7 +174,7 @@ def _still_relevant(notice: WorkOrderNotice, order: WorkOrder) -> bool:
 
 def _send_survey(session, order: WorkOrder) -> str:
     body = SURVEY.format(number=order.number, reply=_shorten(order.reply_text, 60))
-    current_app.extensions["hotline.gateway"].send_sms(order.citizen_phone, body)
+    context.gateway().send_sms(order.citizen_phone, body)
     workorders.start_callback(
         session, order.number, workorders.SYSTEM, "satisfaction survey texted to the citizen"
     )
@@ -192,12 +191,12 @@ def _tell_unit(session, notice: WorkOrderNotice, order: WorkOrder) -> str:
     unit = session.get(Unit, notice.unit_code) if notice.unit_code else None
     channel = "none"
     if unit is not None and unit.contact_phone:
-        current_app.extensions["hotline.gateway"].send_sms(unit.contact_phone, body)
+        context.gateway().send_sms(unit.contact_phone, body)
         channel = "sms"
     elif unit is not None and unit.contact_email:
         record_email(unit.contact_email, f"12345 工单 {order.number}", body)
         channel = "email"
-    supervisors = current_app.config.get("SUPERVISOR_EMAIL")
+    supervisors = context.settings().supervisor_email
     if notice.kind in ("sign_overdue", "reply_overdue") and supervisors:
         record_email(supervisors, f"12345 超期工单 {order.number}（{order.unit_code}）", body)
     return channel
@@ -222,7 +221,7 @@ def schedule_sweep(every: int, now: datetime | None = None) -> str:
     slot = int(now.timestamp()) // every + 1
     job_id = SWEEP_JOB.format(every=every, slot=slot)
     spec = jobs.JOBS["sweep_work_orders"]
-    connection = current_app.extensions["hotline.jobs"].connection
+    connection = context.jobs_runner().connection
     Queue(spec.queue, connection=connection).enqueue_at(
         datetime.fromtimestamp(slot * every, UTC),
         spec.function,

@@ -7,11 +7,12 @@ API's CSRF protection (the cookie is also SameSite=Lax).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user, login_user, logout_user
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
+from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.infra.gateway import GatewayError
 from hotline.services.calls import (
@@ -19,7 +20,6 @@ from hotline.services.calls import (
     agent_status,
     connect,
     keep_queues_moving,
-    router_settings,
 )
 from hotline.services.workorders import file_work_order
 from hotline.views.auth import LoginUser, authenticate, roles_required
@@ -129,7 +129,7 @@ def accept(call_id: int):
 def decline(call_id: int):
     session = get_session()
     agent = _agent()
-    routing.decline_reservation(session, agent.id, call_id, router_settings())
+    routing.decline_reservation(session, agent.id, call_id, context.router_settings())
     session.commit()
     return jsonify(agent_status(session, agent))
 
@@ -194,21 +194,21 @@ def finish():
 @roles_required("agent", "supervisor")
 def voice_token():
     """A Twilio Voice access token for the agent's browser client (VoiceGrant)."""
-    config = current_app.config
-    if not (config.get("TWILIO_API_KEY") and config.get("TWILIO_ACCOUNT_SID")):
+    config = context.settings()
+    if not (config.twilio_api_key and config.twilio_account_sid and config.twilio_api_secret):
         return jsonify(
             error="the browser voice client is not configured "
             "(TWILIO_API_KEY, TWILIO_API_SECRET, TWILIO_TWIML_APP_SID)"
         ), 503
     agent = _agent()
     token = AccessToken(
-        config["TWILIO_ACCOUNT_SID"],
-        config["TWILIO_API_KEY"],
-        config["TWILIO_API_SECRET"],
+        config.twilio_account_sid,
+        config.twilio_api_key,
+        config.twilio_api_secret,
         identity=agent.client_name,
         ttl=VOICE_TOKEN_TTL,
     )
     token.add_grant(
-        VoiceGrant(outgoing_application_sid=config.get("TWILIO_TWIML_APP_SID"), incoming_allow=True)
+        VoiceGrant(outgoing_application_sid=config.twilio_twiml_app_sid, incoming_allow=True)
     )
     return jsonify(token=token.to_jwt(), identity=agent.client_name, ttl=VOICE_TOKEN_TTL)

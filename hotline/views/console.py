@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.infra.gateway import GatewayError
-from hotline.services.calls import agent_became_free, agent_status, connect, router_settings
+from hotline.services.calls import agent_became_free, agent_status, connect
 from hotline.services.workorders import file_work_order
 from hotline.views.auth import roles_required
 from hotline.views.common import (
@@ -104,7 +105,7 @@ def accept(call_id: int):
 def decline(call_id: int):
     return _act(
         lambda session, agent: routing.decline_reservation(
-            session, agent.id, call_id, router_settings()
+            session, agent.id, call_id, context.router_settings()
         )
     )
 

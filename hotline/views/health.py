@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
+from hotline.infra import context
 from hotline.infra.database import engine
 from hotline.views.render.openapi import document
 
@@ -13,14 +14,15 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/api/v1/openapi.json")
 def openapi():
-    return jsonify(document(current_app.extensions.get("hotline.openapi_paths")))
+    return jsonify(document(context.part(context.OPENAPI_PATHS)))
 
 
 @bp.get("/healthz")
 def healthz():
     checks = {"database": _check_database()}
-    if current_app.config.get("REDIS_URL"):
-        checks["redis"] = _check_redis(current_app.config["REDIS_URL"])
+    redis_url = context.settings().redis_url
+    if redis_url:
+        checks["redis"] = _check_redis(redis_url)
     healthy = all(value == "ok" for value in checks.values())
     return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503
 

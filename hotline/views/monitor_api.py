@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 
 from hotline.db import utcnow
+from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services.reports import (
     TREND_GROUPINGS,
@@ -137,14 +138,14 @@ def calls_by_period():
     by = request.args.get("by", "day")
     if by not in TREND_GROUPINGS:
         abort(400, "by must be day or month")
-    config = current_app.config
+    config = context.settings()
     figures = call_trend(
         get_session(),
         start,
         end,
         by,
-        config["SHORT_ABANDON_SECONDS"],
-        config["SERVICE_LEVEL_SECONDS"],
+        config.short_abandon_seconds,
+        config.service_level_seconds,
     )
     rows = [row.as_dict() for row in figures]
     if fmt == "csv":

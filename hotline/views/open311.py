@@ -13,10 +13,11 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from werkzeug.exceptions import HTTPException
 
 from hotline.db import utcnow
+from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.infra.ratelimit import retry_after
 from hotline.infra.tokens import verify_token
@@ -65,7 +66,7 @@ def _http_error(exc: HTTPException):
 
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt: str):
-    base = current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
+    base = context.settings().public_url or request.url_root.rstrip("/")
     return _respond(
         fmt,
         "discovery",

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from hotline.db import utcnow
+from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services.agent_figures import STAR_RULE, agent_figures, service_stars
 from hotline.services.reports import (
@@ -74,8 +75,8 @@ def home():
     session = get_session()
     start, end = _period()
     by = _by()
-    config = current_app.config
-    short, target = config["SHORT_ABANDON_SECONDS"], config["SERVICE_LEVEL_SECONDS"]
+    config = context.settings()
+    short, target = config.short_abandon_seconds, config.service_level_seconds
     trend_by = "day" if (end - start).days <= DAILY_UP_TO_DAYS else "month"
     trend = order_figures(session, trend_by, start, end)
     calls_trend = call_trend(session, start, end, trend_by, short, target)

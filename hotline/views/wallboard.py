@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 
+from hotline.infra import context
 from hotline.infra.database import get_session
-from hotline.services.calls import keep_queues_moving, router_settings
+from hotline.services.calls import keep_queues_moving
 from hotline.services.reports import moment_in_range
 from hotline.services.wallboard import wallboard
 from hotline.views.auth import roles_required, token_required
@@ -27,7 +28,7 @@ def page():
 def data():
     session = get_session()
     keep_queues_moving(session)
-    return jsonify(wallboard(session, router_settings()))
+    return jsonify(wallboard(session, context.router_settings()))
 
 
 @bp.get("/api/v1/reports/calls")
@@ -43,22 +44,22 @@ def calls_report():
     by = request.args.get("by", "total")
     if by not in GROUPINGS:
         abort(400, f"by must be one of {', '.join(GROUPINGS)}")
-    config = current_app.config
+    config = context.settings()
     rows = call_report(
         get_session(),
         start,
         end,
         by,
-        config["SHORT_ABANDON_SECONDS"],
-        config["SERVICE_LEVEL_SECONDS"],
+        config.short_abandon_seconds,
+        config.service_level_seconds,
     )
     return jsonify(
         {
             "from": start.isoformat(),
             "to": end.isoformat(),
             "by": by,
-            "service_level_seconds": config["SERVICE_LEVEL_SECONDS"],
-            "short_abandon_seconds": config["SHORT_ABANDON_SECONDS"],
+            "service_level_seconds": config.service_level_seconds,
+            "short_abandon_seconds": config.short_abandon_seconds,
             "rows": [row.as_dict() for row in rows],
         }
     )

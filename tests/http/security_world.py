@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from knowledge_base.services import upsert_article
 from routing.messaging import Conversation
 from routing.models import Call, IvrOption
-from tests.conftest import PUBLIC_URL, csrf_token, login, sign
+from tests.conftest import PUBLIC_URL, csrf_token, login, override, sign
 from tests.factories import PASSWORD, make_agent, make_user
 from workorders import rules
 from workorders.models import CalendarDay
@@ -87,11 +87,12 @@ def open_order(client, category: str, **extra) -> str:
 def arrange(app, observer) -> World:
     world = World()
     # The browser voice client configured, so that its token is a question of who asks.
-    app.config.update(
-        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
-        TWILIO_API_KEY="SK" + "0" * 32,
-        TWILIO_API_SECRET="not-a-real-secret-but-long-enough-for-hs256",
-        TWILIO_TWIML_APP_SID="AP" + "0" * 32,
+    override(
+        app,
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_api_key="SK" + "0" * 32,
+        twilio_api_secret="not-a-real-secret-but-long-enough-for-hs256",
+        twilio_twiml_app_sid="AP" + "0" * 32,
     )
     world.users["agent"], _ = make_agent(observer)
     world.users["supervisor"], _ = make_agent(observer, role="supervisor")

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import jwt
 
-from hotline.app import create_app
+from hotline.infra import context
 from routing.models import Agent, Call
-from tests.conftest import PUBLIC_URL, empty_transactional_tables
+from tests.conftest import PUBLIC_URL, app_with, empty_transactional_tables
 from tests.factories import PASSWORD, make_agent
 from tests.voice_flow import Caller
 
@@ -162,19 +162,17 @@ def test_accepting_a_callback_task_calls_the_citizen_back(client, observer, gate
 
 
 def test_the_voice_token_carries_the_agent_identity_and_a_voice_grant(database_url, tmp_path):
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path),
-            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-            "TWILIO_API_KEY": "SK" + "2" * 32,
-            "TWILIO_API_SECRET": SECRET,
-            "TWILIO_TWIML_APP_SID": "AP" + "3" * 32,
-        }
+    app = app_with(
+        database_url,
+        tmp_path,
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_api_key="SK" + "2" * 32,
+        twilio_api_secret=SECRET,
+        twilio_twiml_app_sid="AP" + "3" * 32,
     )
     try:
         with app.app_context():
-            session = app.extensions["hotline.sessions"]()
+            session = context.sessions(app)()
             user, _ = make_agent(session)
             session.commit()
             username = user.username
@@ -189,7 +187,7 @@ def test_the_voice_token_carries_the_agent_identity_and_a_voice_grant(database_u
         assert voice["outgoing"]["application_sid"] == "AP" + "3" * 32
         assert claims["iss"] == "SK" + "2" * 32
     finally:
-        engine = app.extensions["hotline.engine"]
+        engine = context.engine(app)
         empty_transactional_tables(engine)
         engine.dispose()
 

@@ -7,7 +7,7 @@ ghost that every agent is offered in turn (found by the traffic simulator).
 
 import pytest
 
-from hotline.infra import database
+from hotline.infra import context, database
 from hotline.infra.gateway import GatewayError
 from routing import services as routing
 from tests.factories import make_agent
@@ -34,7 +34,7 @@ def test_a_hangup_during_the_bridge_abandons_the_call(client, observer, app, fir
                 routing.record_call_status(session, call_sid, "completed")
         raise GatewayError(f"Twilio could not redirect call {call_sid}: not in-progress")
 
-    app.extensions["hotline.gateway"].redirect_call = caller_gone
+    context.gateway(app).redirect_call = caller_gone
     accepted = client.post(f"/api/v1/agent/reservations/{offered['id']}/accept", json={})
     assert accepted.status_code == 502
 

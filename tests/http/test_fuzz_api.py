@@ -27,7 +27,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from hotline.infra import context
 from hotline.infra.tokens import create_token
+from tests.conftest import override
 from tests.factories import PASSWORD, make_agent, make_user
 from tests.voice_flow import Caller
 from workorders import services as workorders
@@ -67,14 +69,15 @@ def world(app, observer):
     """Logins and tokens of every kind, and a call and a work order for the paths to name."""
     # Every figure, not the 429 of a token over its limit; the browser voice client configured
     # (its 503 says only that it is not).
-    app.config.update(
-        API_RATE_LIMIT=1_000_000,
-        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
-        TWILIO_API_KEY="SK" + "0" * 32,
-        TWILIO_API_SECRET="s" * 32,
-        TWILIO_TWIML_APP_SID="AP" + "0" * 32,
+    override(
+        app,
+        api_rate_limit=1_000_000,
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_api_key="SK" + "0" * 32,
+        twilio_api_secret="s" * 32,
+        twilio_twiml_app_sid="AP" + "0" * 32,
     )
-    with app.app_context(), app.extensions["hotline.sessions"]() as arrange:
+    with app.app_context(), context.sessions(app)() as arrange:
         dispatcher, _ = make_agent(arrange, role="supervisor")
         agent, _ = make_agent(arrange)
         make_user(arrange, "department", "GZ-RSJ", username="fuzz-dept")

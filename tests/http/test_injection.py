@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from hotline.app import csrf
 from hotline.models import Base
-from tests.conftest import PUBLIC_URL, sign
+from tests.conftest import PUBLIC_URL, override, sign
 from tests.http.security_world import CATEGORY_A, Principal, arrange
 from tests.http.test_authorization_matrix import body_of, expected_for, path_of, routes
 
@@ -104,7 +104,7 @@ def rows_in(response) -> int | None:
 
 @pytest.fixture
 def world(app, observer):
-    app.config["API_RATE_LIMIT"] = 100_000  # hundreds of requests from one token here
+    override(app, api_rate_limit=100_000)  # hundreds of requests from one token here
     return arrange(app, observer)
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from hotline.db import utcnow
 from hotline.infra import ratelimit
 from hotline.models import Open311Ticket
+from tests.conftest import override
 from tests.http.test_report_api import issue_token
 from workorders.models import WorkOrder
 
@@ -231,7 +232,7 @@ def test_a_revoked_key_is_refused(app, client):
 
 
 def test_posting_is_rate_limited_per_key(app, client, monkeypatch, key):
-    app.config["API_RATE_LIMIT"] = 2
+    override(app, api_rate_limit=2)
     monkeypatch.setattr(ratelimit, "clock", lambda: 1_800_000_030.0)
     assert [file_request(client, key).status_code for _ in range(2)] == [201, 201]
     refused = file_request(client, key, "xml")

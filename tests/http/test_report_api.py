@@ -9,6 +9,7 @@ import pytest
 
 from hotline.infra import ratelimit
 from routing.models import Call
+from tests.conftest import override
 from tests.report_fixtures import CITIZEN_NAME, CITIZEN_PHONE, committed_history  # noqa: F401
 
 OCTOBER = "start=2026-10-01&end=2026-11-01"
@@ -134,7 +135,7 @@ def test_a_token_opens_the_reports_until_it_is_revoked(app, client):
 
 
 def limited(app, monkeypatch, limit=3):
-    app.config["API_RATE_LIMIT"] = limit
+    override(app, api_rate_limit=limit)
     clock = {"now": 1_800_000_000.0 + 5}  # 5 s into a minute
     monkeypatch.setattr(ratelimit, "clock", lambda: clock["now"])
     return clock
@@ -161,5 +162,5 @@ def test_the_rate_limit_answers_429_then_recovers(app, client, monkeypatch):
 @pytest.mark.redis
 def test_the_rate_limit_counts_in_redis_when_configured(app, client, monkeypatch, redis_url):
     clock = limited(app, monkeypatch)
-    app.config["REDIS_URL"] = redis_url
+    override(app, redis_url=redis_url)
     check_limit(app, client, clock)

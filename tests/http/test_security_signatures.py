@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from hotline.app import create_app
 from hotline.infra.database import dispose_engines
 from hotline.models import Base
 from hotline.settings import Settings, SettingsError
-from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, sign
+from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, app_with, sign
 
 OTHER_TOKEN = "fedcba9876543210fedcba9876543210"
 CALL_SID = "CA" + "5" * 32
@@ -136,16 +135,7 @@ def make_app(app, database_url, tmp_path):
     made = []
 
     def make(**config):
-        other = create_app(
-            {
-                "TESTING": True,
-                "INSTANCE_PATH": str(tmp_path),
-                "DATABASE_URL": database_url,
-                "REDIS_URL": None,
-                "SERVER_NAME": None,
-                **config,
-            }
-        )
+        other = app_with(database_url, tmp_path, **config)
         made.append(other)
         return other.test_client()
 
@@ -174,14 +164,14 @@ def post_through_proxy(client, signed_url: str, headers: dict):
 
 
 def test_with_a_public_url_the_signature_is_checked_against_it(make_app):
-    client = make_app(PUBLIC_URL=PUBLIC_URL, PROXY_FIX=0)
+    client = make_app(public_url=PUBLIC_URL, proxy_fix=0)
     assert post_through_proxy(client, PUBLIC_URL + STATUS, {}).status_code == 200
     # What the app itself sees is not what Twilio called.
     assert post_through_proxy(client, "http://10.0.0.5:8000" + STATUS, {}).status_code == 403
 
 
 def test_with_a_public_url_forwarded_headers_change_nothing(make_app):
-    client = make_app(PUBLIC_URL=PUBLIC_URL, PROXY_FIX=1)
+    client = make_app(public_url=PUBLIC_URL, proxy_fix=1)
     spoofed = {**PROXIED, "X-Forwarded-Host": "evil.example"}
     assert post_through_proxy(client, PUBLIC_URL + STATUS, spoofed).status_code == 200
     response = post_through_proxy(client, "https://evil.example" + STATUS, spoofed)
@@ -189,7 +179,7 @@ def test_with_a_public_url_forwarded_headers_change_nothing(make_app):
 
 
 def test_behind_a_trusted_proxy_the_forwarded_url_is_rebuilt(make_app):
-    client = make_app(PUBLIC_URL=None, PROXY_FIX=1)
+    client = make_app(public_url=None, proxy_fix=1)
     assert post_through_proxy(client, PUBLIC_URL + STATUS, PROXIED).status_code == 200
     # Without the proxy's word, the app's own URL is what Twilio would have called.
     assert post_through_proxy(client, PUBLIC_URL + STATUS, {}).status_code == 403
@@ -197,7 +187,7 @@ def test_behind_a_trusted_proxy_the_forwarded_url_is_rebuilt(make_app):
 
 
 def test_only_the_hops_of_trusted_proxies_are_believed(make_app):
-    client = make_app(PUBLIC_URL=None, PROXY_FIX=1)
+    client = make_app(public_url=None, proxy_fix=1)
     # A client sent its own X-Forwarded-Host; the one proxy appended the real one.
     chained = {**PROXIED, "X-Forwarded-Host": "evil.example, hotline.example.gov"}
     assert post_through_proxy(client, PUBLIC_URL + STATUS, chained).status_code == 200
@@ -206,13 +196,13 @@ def test_only_the_hops_of_trusted_proxies_are_believed(make_app):
 
 
 def test_without_proxy_fix_forwarded_headers_are_ignored(make_app):
-    client = make_app(PUBLIC_URL=None, PROXY_FIX=0)
+    client = make_app(public_url=None, proxy_fix=0)
     assert post_through_proxy(client, PUBLIC_URL + STATUS, PROXIED).status_code == 403
     assert post_through_proxy(client, "http://10.0.0.5:8000" + STATUS, PROXIED).status_code == 200
 
 
 def test_proxy_fix_also_tells_the_client_address_and_scheme(make_app):
-    client = make_app(PUBLIC_URL=None, PROXY_FIX=1)
+    client = make_app(public_url=None, proxy_fix=1)
     # The Open311 discovery names the URL the world uses.
     response = client.get(
         "/open311/v2/discovery.json", base_url="http://10.0.0.5:8000", headers=PROXIED

@@ -20,12 +20,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services.calls import connect
 from routing import services as routing
 from routing.messaging import Conversation, Message
 from routing.models import Agent, Call, CallEvent
-from tests.conftest import PUBLIC_URL, empty_transactional_tables, sign
+from tests.conftest import PUBLIC_URL, empty_transactional_tables, override, sign
 from tests.factories import make_agent
 from workorders.models import WorkOrder, WorkOrderEvent
 
@@ -302,9 +303,9 @@ def as_delivered(draw, steps: list[Step]) -> list[tuple[Step, str]]:
 
 
 def play(app, client, observer, scenario: str, deliveries: list[tuple[Step, str]]) -> Run:
-    engine = app.extensions["hotline.engine"]
+    engine = context.engine(app)
     empty_transactional_tables(engine)
-    app.extensions["hotline.gateway"].path.unlink(missing_ok=True)
+    context.gateway(app).path.unlink(missing_ok=True)
     observer.expunge_all()
     run = Run(app, client, observer)
     agent_ready, _ = SCENARIOS[scenario]
@@ -379,7 +380,7 @@ def test_duplicates_and_late_callbacks_leave_the_state_of_a_clean_delivery(
     scenario, app, client, observer, backend, record_property
 ):
     # The choices after a long wait are offered at once, so that the scenarios may take them.
-    app.config["CALLBACK_OFFER_SECONDS"] = 0
+    override(app, callback_offer_seconds=0)
     _, steps = SCENARIOS[scenario]
     play(app, client, observer, scenario, in_order(steps))
     clean = state(observer)

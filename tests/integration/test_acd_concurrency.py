@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from hotline.db import utcnow
+from hotline.infra import context
 from routing import services as routing
 from routing.errors import RoutingError
 from routing.models import Agent, Call
@@ -37,7 +38,7 @@ def waiting_calls(session, count):
 
 def run_in_threads(app, work_items, work):
     """Each thread takes items from a shared list and handles each in its own transaction."""
-    factory = app.extensions["hotline.sessions"]
+    factory = context.sessions(app)
     lock, barrier, errors = threading.Lock(), threading.Barrier(THREADS), []
 
     def worker():
@@ -85,7 +86,7 @@ def test_concurrent_routing_of_calls_never_double_books(app, session):
 
     run_in_threads(app, list(call_ids), lambda s, call_id: routing.route_call(s, call_id, SETTINGS))
     # Workers that found every agent locked skipped; a final pass reserves what is left.
-    with app.extensions["hotline.sessions"]() as final:
+    with context.sessions(app)() as final:
         routing.dispatch_waiting(final, SETTINGS)
         final.commit()
     assert_consistent(session, 12)
@@ -128,12 +129,12 @@ def test_a_reservation_is_accepted_once_even_when_clicked_twice_at_once(app, ses
     routing.set_agent_state(session, agent.id, "available")
     (call_id,) = waiting_calls(session, 1)
     session.commit()
-    with app.extensions["hotline.sessions"]() as setup:
+    with context.sessions(app)() as setup:
         routing.route_call(setup, call_id, SETTINGS)
         setup.commit()
 
     accepted = []
-    factory, barrier = app.extensions["hotline.sessions"], threading.Barrier(2)
+    factory, barrier = context.sessions(app), threading.Barrier(2)
 
     def click():
         barrier.wait()

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from hotline.app import create_app
 from hotline.db import utcnow
+from hotline.infra import context
 from hotline.infra.database import dispose_engines
 from routing.messaging import Message
 from routing.models import Call
-from tests.conftest import PUBLIC_URL, signed_post
+from tests.conftest import PUBLIC_URL, app_with, signed_post
 from webhooks import spool
 
 CALL = "CA" + "e" * 32
@@ -27,21 +27,13 @@ def unreachable(backend: str, tmp_path) -> str:
 
 
 def app_on(database_url, instance):
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(instance),
-            "PUBLIC_URL": PUBLIC_URL,
-            "REDIS_URL": None,
-        }
-    )
+    return app_with(database_url, instance, public_url=PUBLIC_URL)
 
 
 def test_with_the_database_down_callers_hear_an_apology_and_nothing_is_lost(
     app, backend, observer, tmp_path
 ):
-    down = app_on(unreachable(backend, tmp_path), app.config["INSTANCE_PATH"])
+    down = app_on(unreachable(backend, tmp_path), context.settings(app).instance_path)
     client = down.test_client()
     arrived = {"CallSid": CALL, "From": "+8613700137000", "To": "12345"}
 
@@ -93,7 +85,7 @@ def test_with_the_database_down_callers_hear_an_apology_and_nothing_is_lost(
 
 
 def test_a_replay_while_the_database_is_still_down_keeps_the_requests(app, backend, tmp_path):
-    down = app_on(unreachable(backend, tmp_path), app.config["INSTANCE_PATH"])
+    down = app_on(unreachable(backend, tmp_path), context.settings(app).instance_path)
     arrived = {"CallSid": CALL, "From": "+8613700137000", "To": "12345"}
     signed_post(down.test_client(), "/twilio/voice", arrived)
     assert spool.replay(down) == (0, 1)  # tried, kept again

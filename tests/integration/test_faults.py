@@ -18,16 +18,22 @@ import sqlalchemy as sa
 from redis import Redis
 from rq import Queue
 
-from hotline.app import create_app
 from hotline.db import utcnow
-from hotline.infra import jobs
+from hotline.infra import context, jobs
 from hotline.infra.database import dispose_engines
 from hotline.infra.gateway import GatewayError, LocalGateway
 from hotline.tasks import workorders as tasks
 from routing import messaging
 from routing.messaging import Message
 from routing.models import Call
-from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, empty_transactional_tables, signed_post
+from tests.conftest import (
+    PUBLIC_URL,
+    TWILIO_TOKEN,
+    app_with,
+    empty_transactional_tables,
+    override,
+    signed_post,
+)
 
 HOTLINE = Path(sys.executable).parent / "hotline"
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,15 +42,7 @@ PHONE = "13800138000"
 
 
 def make_app(database_url, redis_url, tmp_path):
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "INSTANCE_PATH": str(tmp_path),
-            "PUBLIC_URL": PUBLIC_URL,
-        }
-    )
+    return app_with(database_url, tmp_path, redis_url=redis_url, public_url=PUBLIC_URL)
 
 
 def worker_env(database_url, redis_url, tmp_path) -> dict:
@@ -60,7 +58,7 @@ def worker_env(database_url, redis_url, tmp_path) -> dict:
 
 
 def outbox_rows(app) -> list[jobs.OutboxJob]:
-    with app.extensions["hotline.sessions"]() as session:
+    with context.sessions(app)() as session:
         return session.scalars(sa.select(jobs.OutboxJob)).all()
 
 
@@ -73,7 +71,7 @@ def cleanup(request):
     apps = []
     yield apps.append
     for app in apps:
-        empty_transactional_tables(app.extensions["hotline.engine"])
+        empty_transactional_tables(context.engine(app))
         dispose_engines(app)
 
 
@@ -93,7 +91,7 @@ def test_with_redis_down_calls_and_texts_are_answered_and_jobs_go_out_once_it_is
     signed_post(client, "/twilio/voice/language", {**call, "Digits": "1"})
     queued = signed_post(client, "/twilio/voice/menu", {**call, "Digits": "1"})
     assert queued.status_code == 200 and b"<Enqueue" in queued.data
-    with app.extensions["hotline.sessions"]() as session:
+    with context.sessions(app)() as session:
         status = session.scalar(sa.select(Call.status).where(Call.call_sid == call["CallSid"]))
     assert status == "queued"
 
@@ -103,11 +101,11 @@ def test_with_redis_down_calls_and_texts_are_answered_and_jobs_go_out_once_it_is
     assert reply.status_code == 200, reply.data
     waiting = outbox_rows(app)
     assert waiting and {job.name for job in waiting} >= {"send_text"}
-    gateway = app.extensions["hotline.gateway"]
+    gateway = context.gateway(app)
     assert texts_to(gateway) == []
 
     # They are due at once, and while Redis stays down the relay keeps them.
-    factory = app.extensions["hotline.sessions"]
+    factory = context.sessions(app)
     with app.app_context():
         assert jobs.relay(factory) == (0, len(waiting))
     assert len(outbox_rows(app)) == len(waiting)
@@ -141,7 +139,7 @@ def test_a_worker_killed_right_after_sending_does_not_send_the_text_twice(
 ):
     app = make_app(database_url, redis_url, tmp_path)
     cleanup(app)
-    factory = app.extensions["hotline.sessions"]
+    factory = context.sessions(app)
     with app.app_context(), factory() as session:
         conversation = messaging.conversation_for(session, PHONE)
         message = messaging.queue_reply(session, conversation, "您的工单已受理。")
@@ -173,7 +171,7 @@ def test_a_worker_killed_right_after_sending_does_not_send_the_text_twice(
     with factory() as session:
         message = session.get(Message, message_id)
         assert (message.status, message.attempts) == ("sent", 1), output
-    (sent,) = texts_to(app.extensions["hotline.gateway"])  # exactly once
+    (sent,) = texts_to(context.gateway(app))  # exactly once
     assert sent["sid"] == message.sid == marker.read_text()
 
 
@@ -187,7 +185,7 @@ class BrokenGateway(LocalGateway):
 def test_an_in_process_job_that_fails_is_retried_from_the_outbox_then_given_up(
     app, session, gateway
 ):
-    app.extensions["hotline.gateway"] = BrokenGateway(gateway.path)
+    context.provide(app, context.GATEWAY, BrokenGateway(gateway.path))
     conversation = messaging.conversation_for(session, PHONE)
     message = messaging.queue_reply(session, conversation, "请稍候。")
     jobs.enqueue(session, "send_text", message.id)
@@ -195,7 +193,7 @@ def test_an_in_process_job_that_fails_is_retried_from_the_outbox_then_given_up(
     (job,) = outbox_rows(app)
     assert (job.name, job.args, job.attempts, job.failed_at) == ("send_text", [message.id], 0, None)
 
-    factory = app.extensions["hotline.sessions"]
+    factory = context.sessions(app)
     now = job.next_attempt_at
     retries = jobs.JOBS["send_text"].retries
     for attempt in range(1, retries + 1):
@@ -211,7 +209,7 @@ def test_an_in_process_job_that_fails_is_retried_from_the_outbox_then_given_up(
     assert jobs.relay(factory, now=now + timedelta(days=1)) == (0, 0)
 
     # Twilio works again: the same job, handed over afresh, sends the text once.
-    app.extensions["hotline.gateway"] = gateway
+    context.provide(app, context.GATEWAY, gateway)
     tasks.send_text(message.id)
     tasks.send_text(message.id)
     assert [r["body"] for r in texts_to(gateway)] == ["请稍候。"]
@@ -248,8 +246,8 @@ def test_the_monitor_rate_limit_counts_in_the_database_while_redis_is_down(app, 
     from hotline.infra import ratelimit
     from hotline.infra.tokens import create_token
 
-    app.config["REDIS_URL"] = NOWHERE
-    app.config["API_RATE_LIMIT"] = 2
+    override(app, redis_url=NOWHERE)
+    override(app, api_rate_limit=2)
     token, _secret = create_token(session, role="monitor", name="auditor")
     session.commit()
     with app.test_request_context():

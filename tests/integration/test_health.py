@@ -2,14 +2,12 @@
 
 import pytest
 
-from hotline.app import create_app
 from hotline.infra.database import dispose_engines
+from tests.conftest import app_with
 
 
 def make_app(database_url, redis_url, tmp_path):
-    return create_app(
-        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "INSTANCE_PATH": str(tmp_path)}
-    )
+    return app_with(database_url, tmp_path, redis_url=redis_url)
 
 
 @pytest.mark.redis

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from redis import Redis
 from rq import Queue
 
-from hotline.app import create_app
-from hotline.infra import jobs
-from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, empty_transactional_tables
+from hotline.infra import context, jobs
+from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, app_with, empty_transactional_tables
 from workorders import services
 from workorders.models import WorkOrder
 
@@ -56,23 +55,16 @@ def test_an_unknown_job_is_refused_at_once(session):
 @pytest.mark.redis
 @pytest.mark.slow
 def test_a_real_rq_worker_runs_the_job_exactly_once(database_url, redis_url, tmp_path):
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "INSTANCE_PATH": str(tmp_path),
-            "PUBLIC_URL": PUBLIC_URL,
-        }
-    )
+    app = app_with(database_url, tmp_path, redis_url=redis_url, public_url=PUBLIC_URL)
     connection = Redis.from_url(redis_url)
     try:
         with app.app_context():
-            with app.extensions["hotline.sessions"]() as session:
+            with context.sessions(app)() as session:
                 order = file_order(session)
                 session.commit()
             queue = Queue("messages", connection=connection)
             assert queue.count == 1  # queued on Redis, not run in this process
-            gateway = app.extensions["hotline.gateway"]
+            gateway = context.gateway(app)
             assert gateway.sent() == []
 
             env = {
@@ -93,7 +85,7 @@ def test_a_real_rq_worker_runs_the_job_exactly_once(database_url, redis_url, tmp
             assert queue.count == 0
             (sms,) = gateway.sent()
             assert order.number in sms["body"]
-            with app.extensions["hotline.sessions"]() as session:
+            with context.sessions(app)() as session:
                 stored = session.scalar(sa.select(WorkOrder).where(WorkOrder.id == order.id))
                 assert stored.notified_at is not None
 
@@ -111,7 +103,7 @@ def test_a_real_rq_worker_runs_the_job_exactly_once(database_url, redis_url, tmp
     finally:
         connection.flushdb()
         connection.close()
-        engine = app.extensions["hotline.engine"]
+        engine = context.engine(app)
         empty_transactional_tables(engine)
         engine.dispose()
 

@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
 from hotline import db
+from hotline.infra import context
 from hotline.infra.tokens import create_token
 from routing.models import Agent, AgentStateChange, Call, CallEvent
 from tests.conftest import TWILIO_TOKEN
@@ -475,7 +476,7 @@ def test_many_agents_callers_and_departments_at_once(app, backend, database_url,
         pytest.skip("SQLite runs one writer at a time: there is nothing to race")
     began = time.monotonic()
     phases: dict[str, float] = {}
-    factory = app.extensions["hotline.sessions"]
+    factory = context.sessions(app)
     with app.app_context(), factory() as session:
         seats = []
         for _ in range(AGENTS):

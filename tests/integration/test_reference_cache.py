@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from hotline.infra import reference
+from hotline.infra import context, reference
 from hotline.infra.database import autocommit_connection
 from routing.models import Call, LegacyLine
 from tests.voice_flow import Caller
@@ -54,13 +54,13 @@ def test_another_process_change_is_seen_once_the_copy_expires(app, client, obser
     with app.app_context(), autocommit_connection() as connection:
         set_line_skill(connection, other)
     assert skill_of_new_call(client, observer, "CA" + "6" * 32) == first  # still the copy
-    clock = reference.time.monotonic() + app.config["REFERENCE_CACHE_SECONDS"] + 1
+    clock = reference.time.monotonic() + context.settings(app).reference_cache_seconds + 1
     monkeypatch.setattr(reference.time, "monotonic", lambda: clock)
     assert skill_of_new_call(client, observer, "CA" + "7" * 32) == other
 
 
 def test_a_zero_lifetime_reads_the_database_every_time(app, client, observer):
-    app.extensions["hotline.reference"] = reference.ReferenceCache(0)
+    context.provide(app, context.REFERENCE, reference.ReferenceCache(0))
     first = skill_of_new_call(client, observer, "CA" + "8" * 32)
     other = "housing" if first != "housing" else "transport"
     with app.app_context(), autocommit_connection() as connection:
@@ -71,7 +71,7 @@ def test_a_zero_lifetime_reads_the_database_every_time(app, client, observer):
 def test_sqlite_connections_keep_their_own_transactions_after_autocommit_use(app, backend):
     if backend != "sqlite":
         pytest.skip("SQLite's transaction handling")
-    engine = app.extensions["hotline.engine"]
+    engine = context.engine(app)
     with app.app_context():
         for _ in range(3):  # the pool hands the same connection back
             with autocommit_connection() as connection:

@@ -5,6 +5,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from hotline.infra import context
 from workorders import services
 from workorders.errors import Conflict
 from workorders.models import WorkOrder, WorkOrderEvent
@@ -16,7 +17,7 @@ PEOPLE = 6
 def test_of_simultaneous_actions_on_one_order_exactly_one_wins(app, backend):
     if backend != "postgresql":
         pytest.skip("SQLite runs one writer at a time: there is nothing to race")
-    factory = app.extensions["hotline.sessions"]
+    factory = context.sessions(app)
     with app.app_context(), factory() as session:
         opened = services.open_work_order(
             session,

@@ -5,22 +5,15 @@ from redis import Redis
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
-from hotline.app import create_app
-from tests.conftest import PUBLIC_URL, empty_transactional_tables
+from hotline.infra import context
+from tests.conftest import PUBLIC_URL, app_with, empty_transactional_tables
 
 
 @pytest.mark.redis
 def test_the_sweep_schedules_itself_once_however_often_it_is_started(
     database_url, redis_url, tmp_path
 ):
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "INSTANCE_PATH": str(tmp_path),
-            "PUBLIC_URL": PUBLIC_URL,
-        }
-    )
+    app = app_with(database_url, tmp_path, redis_url=redis_url, public_url=PUBLIC_URL)
     connection = Redis.from_url(redis_url)
     try:
         for _ in range(2):
@@ -35,6 +28,6 @@ def test_the_sweep_schedules_itself_once_however_often_it_is_started(
     finally:
         connection.flushdb()
         connection.close()
-        engine = app.extensions["hotline.engine"]
+        engine = context.engine(app)
         empty_transactional_tables(engine)
         engine.dispose()
