@@ -1,0 +1,94 @@
+"""Who sees what: a unit's staff see and act on the orders of their unit and the units below."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from workorders.errors import NotFound, NotResponsible
+from workorders.models import Unit, WorkOrder, WorkOrderCoUnit
+from workorders.services.trail import Actor
+
+
+def get_work_order(session: orm.Session, number: str) -> WorkOrder:
+    order = session.scalar(sa.select(WorkOrder).where(WorkOrder.number == number))
+    if order is None:
+        raise NotFound(f"no work order {number}")
+    return order
+
+
+def unit_subtree(session: orm.Session, unit_code: str) -> set[str]:
+    """The unit and every unit below it (a district and its streets)."""
+    rows = session.execute(sa.select(Unit.code, Unit.parent_code)).all()
+    children: dict[str | None, list[str]] = {}
+    for code, parent in rows:
+        children.setdefault(parent, []).append(code)
+    found, stack = set(), [unit_code]
+    while stack:
+        code = stack.pop()
+        if code not in found:
+            found.add(code)
+            stack.extend(children.get(code, []))
+    return found
+
+
+def orders_for_unit(
+    session: orm.Session, unit_code: str, *, open_only: bool = False
+) -> list[WorkOrder]:
+    """The orders a unit's staff may see (its own, its co-units', those of units below it),
+    the most pressing deadline first."""
+    codes = unit_subtree(session, unit_code)
+    co = sa.select(WorkOrderCoUnit.work_order_id).where(WorkOrderCoUnit.unit_code.in_(codes))
+    query = sa.select(WorkOrder).where(sa.or_(WorkOrder.unit_code.in_(codes), WorkOrder.id.in_(co)))
+    if open_only:
+        query = query.where(WorkOrder.status.not_in(("closed", "cancelled", "merged")))
+    query = query.options(orm.selectinload(WorkOrder.co_units))
+    orders = list(session.scalars(query.order_by(WorkOrder.reply_deadline, WorkOrder.id)))
+    return sorted(orders, key=_deadline_order)
+
+
+def unit_role(
+    session: orm.Session,
+    order: WorkOrder,
+    unit_code: str | None,
+    *,
+    subtree: set[str] | None = None,
+) -> str | None:
+    """ "lead" when ``unit_code`` (or a unit above it) handles the order, "co" when it
+    assists, else None. ``subtree`` saves reloading the units for a list of orders."""
+    if unit_code is None:
+        return None
+    codes = subtree if subtree is not None else unit_subtree(session, unit_code)
+    if order.unit_code in codes:
+        return "lead"
+    if any(code in codes for code in order.co_unit_codes):
+        return "co"
+    return None
+
+
+def get_work_order_for_unit(session: orm.Session, number: str, unit_code: str | None) -> WorkOrder:
+    """The order, if ``unit_code`` (or a unit above it) leads or assists; else NotFound."""
+    order = get_work_order(session, number)
+    if unit_role(session, order, unit_code) is None:
+        # Same message as a missing order, so guessing numbers reveals nothing.
+        raise NotFound(f"no work order {number}")
+    return order
+
+
+def order_for_lead_unit(session: orm.Session, number: str, actor: Actor) -> WorkOrder:
+    """The order, if the actor's unit leads it; a co-unit may see it but not act on it."""
+    order = get_work_order(session, number)
+    role = unit_role(session, order, actor.unit_code)
+    if role is None:
+        raise NotFound(f"no work order {number}")
+    if role != "lead":
+        raise NotResponsible(
+            f"{actor.unit_code} assists with work order {number} (协办); only its lead unit "
+            f"{order.unit_code} can do this"
+        )
+    return order
+
+
+def _deadline_order(order: WorkOrder):
+    deadline = order.active_deadline or order.reply_deadline
+    return (deadline is None, deadline.timestamp() if deadline else 0, order.id)
