@@ -1,0 +1,93 @@
+"""Agents and their states: each change of state closes one spell of the agent's history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from hotline.db import utcnow
+from routing import acd
+from routing.errors import AgentNotReady
+from routing.models import Agent, AgentSkill, AgentStateChange, Call
+from routing.services.locks import lock_agent
+
+MANUAL_STATES = ("available", "break", "offline")
+
+
+def agent_for_user(session: orm.Session, user_id: int) -> Agent | None:
+    return session.scalar(sa.select(Agent).where(Agent.user_id == user_id))
+
+
+def create_agent(
+    session: orm.Session,
+    *,
+    user_id: int,
+    name: str,
+    client_name: str,
+    skills: dict[str, int],
+    languages: str = "zh",
+) -> Agent:
+    agent = Agent(user_id=user_id, name=name, client_name=client_name, languages=languages)
+    agent.skills = [AgentSkill(skill_code=code, level=level) for code, level in skills.items()]
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def set_state(
+    session: orm.Session, agent: Agent, state: str, now: datetime, reason: str = ""
+) -> None:
+    """Change the agent's state and keep its history (one row per spell)."""
+    if agent.state == state and agent.state_reason == reason:
+        return
+    session.execute(
+        sa.update(AgentStateChange)
+        .where(AgentStateChange.agent_id == agent.id, AgentStateChange.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    session.add(AgentStateChange(agent_id=agent.id, state=state, reason=reason, started_at=now))
+    agent.state, agent.state_since, agent.state_reason = state, now, reason
+
+
+def set_agent_state(
+    session: orm.Session, agent_id: int, state: str, now: datetime | None = None
+) -> Agent:
+    """Change an agent's state by their own choice (available, break, offline)."""
+    now = now or utcnow()
+    if state not in MANUAL_STATES:
+        raise AgentNotReady(f"an agent cannot choose the state {state!r}")
+    agent = lock_agent(session, agent_id)
+    if agent.state in ("reserved", "on_call"):
+        raise AgentNotReady("finish the current call first")
+    if agent.state == "wrap_up":
+        _end_wrap_up(session, agent, now)
+    set_state(session, agent, state, now)
+    return agent
+
+
+def ready(session: orm.Session, agent_id: int, now: datetime | None = None) -> Agent:
+    """End wrap-up (or a break) and take calls again."""
+    return set_agent_state(session, agent_id, "available", now)
+
+
+def _end_wrap_up(session: orm.Session, agent: Agent, now: datetime) -> None:
+    last = session.scalar(
+        sa.select(Call)
+        .where(Call.agent_id == agent.id, Call.answered_at.is_not(None))
+        .order_by(Call.answered_at.desc())
+        .limit(1)
+    )
+    if last is not None and last.wrap_up_seconds is None:
+        last.wrap_up_seconds = max(0, round((now - agent.state_since).total_seconds()))
+
+
+def agent_view(agent: Agent) -> acd.AgentView:
+    return acd.AgentView(
+        id=agent.id,
+        state=agent.state,
+        state_since=agent.state_since,
+        skills={s.skill_code: s.level for s in agent.skills},
+        languages=frozenset(agent.languages.split(",")),
+    )
