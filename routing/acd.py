@@ -190,3 +190,23 @@ def expected_wait_seconds(position: int, handle_seconds: float, agents: int) -> 
     if position <= 0:
         return 0
     return round(position * handle_seconds / max(agents, 1))
+
+
+# Agents at work: free for a call, or busy with one they will finish.
+SERVING_STATES = frozenset({"available", "reserved", "on_call", "wrap_up"})
+
+
+def serving_agents(
+    call: CallView,
+    agents: Iterable[AgentView],
+    now: datetime,
+    rules: Mapping[str, SkillRule] | None = None,
+) -> int:
+    """How many agents at work (not on a break, not offline) could take the call, as far as
+    it has overflowed by ``now``: those its expected wait is shared among."""
+    scope = reach(call, now, rules or {})
+    return sum(
+        1
+        for agent in agents
+        if agent.state in SERVING_STATES and match_level(agent, call, scope) is not None
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import orm
 from hotline.db import utcnow
 from routing import acd
 from routing.errors import AgentNotReady, CallUnavailable
-from routing.models import Agent, AgentSkill, Call, Skill
+from routing.models import Agent, Call, Skill
 from routing.services.agents import agent_view, set_state
 from routing.services.entry import GENERAL_SKILL
 from routing.services.locks import FRESH, lock_agent
@@ -315,15 +315,20 @@ def queue_position(session: orm.Session, call: Call) -> int:
 
 
 def expected_wait(session: orm.Session, call: Call, now: datetime | None = None) -> int:
-    """Seconds this caller should still expect to wait, from recent handle times."""
+    """Seconds this caller should still expect to wait: the calls ahead at recent handle
+    times, shared among the agents at work who could take this very call."""
+    now = now or utcnow()
     position = queue_position(session, call)
-    staffed = session.scalar(
-        sa.select(sa.func.count(sa.distinct(Agent.id)))
-        .join(AgentSkill, AgentSkill.agent_id == Agent.id)
-        .where(AgentSkill.skill_code == call.skill_code, Agent.state != "offline")
+    at_work = session.scalars(
+        sa.select(Agent)
+        .where(Agent.state.in_(acd.SERVING_STATES))
+        .options(orm.selectinload(Agent.skills))
+    ).all()
+    serving = acd.serving_agents(
+        call_view(call), map(agent_view, at_work), now, skill_rules(session)
     )
     return acd.expected_wait_seconds(
-        position, average_handle_seconds(session, call.skill_code), staffed or 0
+        position, average_handle_seconds(session, call.skill_code), serving
     )
 
 
