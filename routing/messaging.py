@@ -177,7 +177,10 @@ def take_over(session: orm.Session, conversation_id: int, agent_id: int) -> Conv
 
 
 def release(session: orm.Session, conversation_id: int) -> Conversation:
+    """Automatic replies answer this thread again."""
     conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise LookupError(f"no conversation {conversation_id}")
     conversation.agent_id = None
     return conversation
 

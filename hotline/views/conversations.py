@@ -56,6 +56,7 @@ def version(conversation_id: int):
 @roles_required("agent", "supervisor")
 def take_over(conversation_id: int):
     session = get_session()
+    _conversation(conversation_id)
     messaging.take_over(session, conversation_id, current_agent().id)
     session.commit()
     return redirect(url_for("conversations.thread", conversation_id=conversation_id))
@@ -65,6 +66,7 @@ def take_over(conversation_id: int):
 @roles_required("agent", "supervisor")
 def release(conversation_id: int):
     session = get_session()
+    _conversation(conversation_id)
     messaging.release(session, conversation_id)
     session.commit()
     return redirect(url_for("conversations.thread", conversation_id=conversation_id))
