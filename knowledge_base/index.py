@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from hotline.db import utcnow
+from hotline.db import affected_rows, utcnow
 from knowledge_base.lexicon import DEFAULT_SYNONYMS
 from knowledge_base.models import Article, IndexState, Synonym
 from knowledge_base.search import Document, SearchIndex
@@ -47,7 +47,7 @@ def bump_generation(session: orm.Session) -> None:
         .where(IndexState.id == STATE_ID)
         .values(generation=IndexState.generation + 1, changed_at=utcnow())
     )
-    if session.execute(bump).rowcount == 0:
+    if affected_rows(session.execute(bump)) == 0:
         # The first change ever: create the row (a concurrent first change may beat us to
         # it, which is as good), then count this change on it.
         session.execute(_insert_missing_state(session.get_bind().dialect.name))
@@ -55,20 +55,23 @@ def bump_generation(session: orm.Session) -> None:
     _recheck_after_commit(session)
 
 
-def _insert_missing_state(dialect: str):
+def _insert_missing_state(dialect: str) -> sa.Insert:
     values = {"id": STATE_ID, "generation": 0, "synonyms_edited": False, "changed_at": utcnow()}
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(IndexState).values(values).on_conflict_do_nothing(index_elements=["id"])
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(IndexState).values(values)
+        return statement.on_conflict_do_nothing(index_elements=["id"])
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(IndexState).values(values).on_conflict_do_nothing(index_elements=["id"])
 
 
 def _recheck_after_commit(session: orm.Session) -> None:
     if session.info.get("kb_recheck"):
         return
     session.info["kb_recheck"] = True
-    engine = session.get_bind()
+    engine = _engine(session)
 
     def recheck(committed: orm.Session) -> None:
         committed.info.pop("kb_recheck", None)
@@ -85,7 +88,7 @@ def with_index(
     """Call ``use`` with this process's index for the session's database, brought up to
     date first if the stored generation moved on. Searches of one process take turns: the
     index is updated in place."""
-    engine = session.get_bind()
+    engine = _engine(session)
     with _caches_lock:
         cache = _caches.get(engine)
         if cache is None:
@@ -94,6 +97,12 @@ def with_index(
         if time.monotonic() - cache.checked_at >= max_age:
             _refresh(cache, engine)
         return use(cache.index)
+
+
+def _engine(session: orm.Session) -> sa.Engine:
+    """The engine of the session's database: one index serves all its connections."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, sa.Engine) else bind.engine
 
 
 def forget(engine: sa.Engine) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from hotline.db import utcnow
+from hotline.db import affected_rows, utcnow
 from knowledge_base import index
 from knowledge_base.content import Change, Content, article_id, content_of, diff, parse_content
 from knowledge_base.errors import ArticleNotFound, InvalidSynonyms, InvalidTransition
@@ -403,7 +403,7 @@ def delete_synonym_group(session: orm.Session, name: str) -> None:
     """Remove the group named ``name`` (its first word)."""
     _materialise_defaults(session)
     deleted = session.execute(sa.delete(Synonym).where(Synonym.group_name == name.strip()))
-    if deleted.rowcount == 0:
+    if affected_rows(deleted) == 0:
         raise InvalidSynonyms(f"no synonym group {name!r}")
     index.bump_generation(session)
 
@@ -411,7 +411,7 @@ def delete_synonym_group(session: orm.Session, name: str) -> None:
 def _materialise_defaults(session: orm.Session) -> None:
     # The first edit copies the defaults into the table, which from then on is the truth.
     index.bump_generation(session)
-    state = session.get(IndexState, index.STATE_ID)
+    state = session.get_one(IndexState, index.STATE_ID)
     if state.synonyms_edited:
         return
     session.execute(sa.delete(Synonym))

@@ -76,9 +76,10 @@ def conversation_for(session: orm.Session, phone: str) -> Conversation:
             with session.begin_nested():
                 session.flush()
         except sa.exc.IntegrityError:
-            conversation = session.scalar(
+            # Another request created it at the same moment.
+            conversation = session.scalars(
                 sa.select(Conversation).where(Conversation.phone == phone)
-            )
+            ).one()
     return conversation
 
 
@@ -113,20 +114,22 @@ def receive(
     return message
 
 
-def opt_out(session: orm.Session, conversation: Conversation, now: datetime | None = None):
+def opt_out(session: orm.Session, conversation: Conversation, now: datetime | None = None) -> None:
     conversation.opted_out_at = now or utcnow()
 
 
-def is_flooding(session: orm.Session, conversation: Conversation, now: datetime | None = None):
+def is_flooding(
+    session: orm.Session, conversation: Conversation, now: datetime | None = None
+) -> bool:
     """More than FLOOD_LIMIT texts from this number within the last minute."""
     now = now or utcnow()
-    recent = session.scalar(
+    recent = session.execute(
         sa.select(sa.func.count(Message.id)).where(
             Message.conversation_id == conversation.id,
             Message.direction == "in",
             Message.created_at > now - FLOOD_WINDOW,
         )
-    )
+    ).scalar_one()
     return recent > FLOOD_LIMIT
 
 
