@@ -50,7 +50,9 @@ class Reference:
     departments: list[str] = field(default_factory=list)
     complaints: tuple[str, ...] = COMPLAINTS
 
-    def place_for(self, reservation: dict, rng: random.Random) -> tuple[str, str, str | None]:
+    def place_for(
+        self, reservation: dict, rng: random.Random
+    ) -> tuple[str, str | None, str | None]:
         """A category for the call's topic (the line's category first), and a place."""
         hint = reservation.get("category_hint")
         choices = self.categories_by_skill.get(reservation.get("skill") or "general") or [
