@@ -91,7 +91,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def schema_revisions(connection: sa.Connection) -> tuple[str | None, str]:
+def schema_revisions(connection: sa.Connection) -> tuple[str | None, str | None]:
     """The schema revision the database is at, and the one this code needs."""
     current = MigrationContext.configure(connection).get_current_revision()
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()

@@ -81,7 +81,7 @@ def read_jsonl(path: Path) -> list[tuple[int, Any]]:
 
 
 def _upsert(
-    session: orm.Session, model, key: str, values: Mapping[str, Any], result: LoadResult
+    session: orm.Session, model, key: str | date, values: Mapping[str, Any], result: LoadResult
 ) -> None:
     row = session.get(model, key)
     if row is None:

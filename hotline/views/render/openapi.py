@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-SESSION = [{"session": []}]
-BEARER = [{"bearer": []}]
+# Security requirements: each names a scheme, with the scopes it needs (none).
+Security = list[dict[str, list[str]]]
+SESSION: Security = [{"session": []}]
+BEARER: Security = [{"bearer": []}]
 
 _AGENT_STATUS = {"$ref": "#/components/schemas/AgentStatus"}
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -299,7 +301,7 @@ SCHEMAS = {
 
 # Work orders: departments' own systems with a department bearer token (their unit's orders
 # only), agents and dispatchers with their console session.
-SESSION_OR_BEARER = [{"session": []}, {"bearer": []}]
+SESSION_OR_BEARER: Security = [{"session": []}, {"bearer": []}]
 _ORDER = {"$ref": "#/components/schemas/WorkOrder"}
 _NUMBER = {
     "name": "number",
