@@ -89,7 +89,9 @@ def upsert_article(session: orm.Session, data: Mapping[str, Any]) -> tuple[Artic
     return article, outcome == "created"
 
 
-def create_article(session: orm.Session, record: Mapping[str, Any], actor: str) -> Article:
+def create_article(
+    session: orm.Session, record: Mapping[str, Any], actor: str, note: str = ""
+) -> Article:
     """A new article as a draft (version 1); search sees it once it is published."""
     public_id = article_id(record)
     if session.get(Article, public_id) is not None:
@@ -97,8 +99,8 @@ def create_article(session: orm.Session, record: Mapping[str, Any], actor: str) 
     content = parse_content(record)
     article = Article(id=public_id, status="draft", version=0, **content.values())
     session.add(article)
-    version = _new_version(session, article, content, actor)
-    _event(session, article, version, "create", actor)
+    version = _new_version(session, article, content, actor, note)
+    _event(session, article, version, "create", actor, note)
     return article
 
 
