@@ -19,13 +19,14 @@ def text_kb_answer(feedback_id: int) -> None:
     """Text the caller the answer an agent chose for them (a "texted" feedback row)."""
     with new_session() as session:
         sent = session.get(Feedback, feedback_id)
-        if sent is None or sent.kind != "texted" or sent.sent_at is not None:
+        if sent is None or sent.kind != "texted":
             return
         article = session.get(Article, sent.article_id)
         call = session.get(Call, sent.call_id) if sent.call_id else None
         if article is None or call is None or not call.from_number:
             return
-        # Marked sent in the transaction that records the text: a retry finds both or neither.
+        # Marked sent in the transaction that records the text: a retry finds both or neither,
+        # and of two attempts at once only one marks it.
         claimed = session.execute(
             sa.update(Feedback)
             .where(Feedback.id == sent.id, Feedback.sent_at.is_(None))

@@ -22,7 +22,7 @@ def notify_work_order_filed(order_id: int) -> None:
     """Text the citizen the number and deadline of the work order filed for them, once."""
     with new_session() as session:
         order = session.get(WorkOrder, order_id)
-        if order is None or not order.citizen_phone or order.notified_at is not None:
+        if order is None or not order.citizen_phone:
             return
         # The order is marked notified in the transaction that records the text: a retry
         # finds both or neither. A statement, not an ORM change: bookkeeping must not bump
@@ -33,7 +33,7 @@ def notify_work_order_filed(order_id: int) -> None:
             .values(notified_at=utcnow())
         )
         if claimed.rowcount != 1:
-            return  # another attempt got there first
+            return  # notified already, or another attempt got there first
         deadline = (
             order.reply_deadline.astimezone(LOCAL).strftime("%Y-%m-%d")
             if order.reply_deadline
