@@ -21,6 +21,8 @@ STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivere
 FLOOD_WINDOW = timedelta(minutes=1)
 FLOOD_LIMIT = 10
 MAX_BODY = 1600
+# Why an outbound text was not sent: the number texted STOP.
+OPTED_OUT = "the number opted out"
 
 
 class Conversation(Base):
@@ -57,7 +59,7 @@ class Message(Base):
     error: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     attempts: orm.Mapped[int] = orm.mapped_column(default=0)
     # Who last claimed this outbound text for sending (status "sending"), and when; see
-    # hotline.tasks.workorders.send_text.
+    # hotline.tasks.texts.send_text.
     claimed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     agent_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("agents.id"))
@@ -140,19 +142,24 @@ def queue_reply(
     agent_id: int | None = None,
     now: datetime | None = None,
 ) -> Message | None:
-    """An outbound text waiting for the sending job; None if the citizen opted out."""
-    if conversation.opted_out_at is not None:
-        return None
+    """An outbound text waiting for the sending job; None if the number opted out.
+
+    A refused text is kept all the same, as failed with the reason, so the thread shows it.
+    """
+    refused = conversation.opted_out_at is not None
     message = Message(
         conversation=conversation,
         direction="out",
         body=body,
-        status="queued",
+        status="failed" if refused else "queued",
+        error=OPTED_OUT if refused else "",
         agent_id=agent_id,
         created_at=now or utcnow(),
     )
     session.add(message)
     session.flush()
+    if refused:
+        return None
     conversation.last_message_at = message.created_at
     return message
 

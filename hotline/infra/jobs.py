@@ -42,7 +42,7 @@ JOBS: dict[str, JobSpec] = {
     "notify_work_order_filed": JobSpec(
         "hotline.tasks.workorders.notify_work_order_filed", "messages"
     ),
-    "send_text": JobSpec("hotline.tasks.workorders.send_text", "messages", retries=5),
+    "send_text": JobSpec("hotline.tasks.texts.send_text", "messages", retries=5),
     "text_kb_answer": JobSpec("hotline.tasks.kb.text_kb_answer", "messages"),
     "send_work_order_notice": JobSpec(
         "hotline.tasks.workorders.send_work_order_notice", "workorders", retries=5

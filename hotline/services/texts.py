@@ -1,5 +1,6 @@
-"""Texts to 12345: what each inbound text gets, composed from messaging, the knowledge base
-and work orders. Replies are queued here and sent by a job after commit."""
+"""Texts to and from 12345: what each inbound text gets, composed from messaging, the
+knowledge base and work orders, and :func:`send`, through which every outbound text goes
+(recorded in the caller's transaction, sent by a job after commit)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from routing import messaging
 from routing import services as routing_services
 from routing.ivr import Phrase, match_speech
 from routing.messaging import Conversation, Message
+from routing.numberplan import normalize_number
 from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.errors import WorkOrderError
@@ -177,16 +179,29 @@ def normalise_command(body: str) -> str:
     return unicodedata.normalize("NFKC", body).strip().casefold()
 
 
+def send(session: orm.Session, phone: str, body: str, *, agent_id=None) -> Message | None:
+    """Text ``body`` to ``phone``: the one way every outbound text goes out.
+
+    The text is recorded in the number's conversation (status queued) in the caller's
+    transaction, and the ``send_text`` job sends it exactly once after that commits. A number
+    that opted out is not texted: None, the refused text kept in the thread as failed.
+    """
+    number = normalize_number(phone)
+    if not number:
+        raise ValueError("a text needs a phone number")
+    conversation = messaging.conversation_for(session, number)
+    message = messaging.queue_reply(session, conversation, body, agent_id)
+    if message is not None:
+        jobs.enqueue(session, "send_text", message.id)
+    return message
+
+
 def reply(session: orm.Session, conversation: Conversation, text: str, agent_id=None) -> list:
-    """Queue ``text`` (split to text length) and send it after commit."""
-    queued = []
+    """Send ``text`` (split to text length) to the conversation; the parts that will go out."""
     size = SEGMENT["en"] if conversation.language == "en" and text.isascii() else SEGMENT["zh"]
-    for part in split(localise(text, conversation), size):
-        message = messaging.queue_reply(session, conversation, part, agent_id)
-        if message is not None:
-            jobs.enqueue(session, "send_text", message.id)
-            queued.append(message)
-    return queued
+    parts = split(localise(text, conversation), size)
+    sent = [send(session, conversation.phone, part, agent_id=agent_id) for part in parts]
+    return [message for message in sent if message is not None]
 
 
 def say(session: orm.Session, conversation: Conversation, key: str) -> list:
