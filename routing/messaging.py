@@ -196,10 +196,15 @@ def release(session: orm.Session, conversation_id: int) -> Conversation:
 
 
 def recent_conversations(session: orm.Session, limit: int = 50) -> list[Conversation]:
-    """Threads waiting for an agent first, then the most recent."""
+    """Threads the citizen wrote in, waiting for an agent first, then the most recent.
+
+    A number the hotline only texted (a ticket number, a unit's notice) is no thread to
+    answer, so it is left out."""
+    wrote = sa.exists().where(Message.conversation_id == Conversation.id, Message.direction == "in")
     return list(
         session.scalars(
             sa.select(Conversation)
+            .where(wrote)
             .order_by(Conversation.needs_agent.desc(), Conversation.last_message_at.desc())
             .limit(limit)
         )
