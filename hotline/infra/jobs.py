@@ -21,8 +21,9 @@ from importlib import import_module
 import sqlalchemy as sa
 from sqlalchemy import event, orm
 
-from hotline.db import Base, UTCDateTime, utcnow
+from hotline.db import utcnow
 from hotline.infra import context
+from hotline.models import OutboxJob
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +67,6 @@ RUNNER_RETRY = timedelta(seconds=10)
 
 class JobFailed(Exception):
     """An in-process job raised: it counts as an attempt of the job itself."""
-
-
-class OutboxJob(Base):
-    """A job a committed transaction asked for that has not been handed over yet."""
-
-    __tablename__ = "job_outbox"
-
-    id: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
-    name: orm.Mapped[str] = orm.mapped_column(sa.String(64))
-    args: orm.Mapped[list] = orm.mapped_column(sa.JSON, default=list)
-    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
-    next_attempt_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, index=True)
-    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
-    last_error: orm.Mapped[str] = orm.mapped_column(sa.String(300), default="")
-    failed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
 
 
 def enqueue(session: orm.Session, name: str, *args: int | str) -> None:
