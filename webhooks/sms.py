@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from hotline.infra import spool
 from hotline.infra.database import get_session
 from hotline.services import texts as sms
 from routing import messaging
 from routing.numberplan import normalize_number
-from webhooks import spool
+from webhooks import facts
 from webhooks.signature import twilio_signed
 
 bp = Blueprint("sms", __name__, url_prefix="/twilio/sms")
@@ -29,7 +30,7 @@ def database_trouble(exc):
     # MessageSid makes a replay, or a retry by Twilio, safe.
     log.exception("database error in the SMS webhook")
     get_session().rollback()
-    if spool.keep_if_fact():
+    if facts.keep_if_fact():
         return "", 204, {spool.SPOOLED_HEADER: "1"}
     return "the hotline is busy, retry later", 503
 

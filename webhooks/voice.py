@@ -9,14 +9,14 @@ from flask import Blueprint, Response, abort, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.db import utcnow
-from hotline.infra import context, reference
+from hotline.infra import context, reference, spool
 from hotline.infra.database import autocommit_connection, get_session
 from hotline.services.calls import keep_queues_moving
 from routing import services as routing
 from routing.ivr import Phrase
 from routing.models import Agent, Call
 from routing.numberplan import Line, NumberPlan
-from webhooks import spool, twiml
+from webhooks import facts, twiml
 from webhooks.signature import twilio_signed
 from workorders.models import Category
 
@@ -32,7 +32,7 @@ def database_trouble(exc):
     log.exception("database error in a voice webhook")
     get_session().rollback()
     response = twiml.twiml(twiml.apology())
-    if spool.keep_if_fact():
+    if facts.keep_if_fact():
         response.headers[spool.SPOOLED_HEADER] = "1"
     return response
 
@@ -61,7 +61,7 @@ def _record_arrival() -> tuple[bool, Line | None, NumberPlan]:
             to_number=to_number,
             forwarded_from=forwarded_from,
             line=line,
-            now=spool.received_at(),
+            now=facts.received_at(),
         )
     return created, line, plan
 
@@ -242,7 +242,7 @@ def recorded():
     recording = request.form.get("RecordingUrl", "").strip()
     if not recording.startswith("https://"):
         abort(400, "RecordingUrl must be an https URL")
-    routing.record_message(session, call, recording[:400], now=spool.received_at())
+    routing.record_message(session, call, recording[:400], now=facts.received_at())
     session.commit()
     return twiml.twiml(twiml.goodbye("message_saved", call.language))
 
@@ -252,7 +252,7 @@ def recorded():
 def status():
     session = get_session()
     routing.record_call_status(
-        session, _call_sid(), request.form.get("CallStatus", "")[:32], now=spool.received_at()
+        session, _call_sid(), request.form.get("CallStatus", "")[:32], now=facts.received_at()
     )
     session.commit()
     return twiml.twiml(VoiceResponse())

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, orm
 
 from hotline.db import utcnow
-from hotline.infra import context
+from hotline.infra import context, spool
 from hotline.models import OutboxJob
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,6 @@ def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
     forked job must never share a connection with this thread.
     """
     from hotline.db import create_engine, session_factory
-    from webhooks import spool
 
     settings = context.settings(app)
     engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
