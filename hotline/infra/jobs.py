@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from importlib import import_module
 
 import sqlalchemy as sa
-from sqlalchemy import event, orm
+from sqlalchemy import orm
 
 from hotline.db import utcnow
 from hotline.infra import context, spool
@@ -81,11 +81,6 @@ def enqueue(session: orm.Session, name: str, *args: int | str) -> None:
     session.info.setdefault("pending_outbox", []).append(job_id)
 
 
-def attach_job_dispatch(factory: orm.sessionmaker) -> None:
-    event.listen(factory, "after_commit", _after_commit)
-    event.listen(factory, "after_soft_rollback", _after_rollback)
-
-
 class InProcessRunner:
     """Runs each job right after the commit that asked for it, in this process."""
 
@@ -123,11 +118,8 @@ class RqRunner:
         )
 
 
-def _after_commit(session: orm.Session) -> None:
-    # SQLAlchemy also calls this when a SAVEPOINT (begin_nested) is released: the jobs wait
-    # for the outermost commit.
-    if session.in_nested_transaction():
-        return
+def hand_over(session: orm.Session) -> None:
+    """After the session's (outermost) commit: hand its jobs over, or leave them to the relay."""
     pending = session.info.pop("pending_jobs", [])
     outbox_ids = session.info.pop("pending_outbox", [])
     if not pending:
@@ -146,10 +138,10 @@ def _after_commit(session: orm.Session) -> None:
         _settle(session.get_bind(), handed, left)
 
 
-def _after_rollback(session: orm.Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop("pending_jobs", None)
-        session.info.pop("pending_outbox", None)
+def drop_pending(session: orm.Session) -> None:
+    """After the session's (outermost) rollback: its jobs are not to be sent."""
+    session.info.pop("pending_jobs", None)
+    session.info.pop("pending_outbox", None)
 
 
 def _settle(bind: sa.Engine | sa.Connection, handed: list[str], left: list[str]) -> None:
