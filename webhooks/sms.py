@@ -11,7 +11,6 @@ from twilio.twiml.messaging_response import MessagingResponse
 from hotline.infra import spool
 from hotline.infra.database import get_session
 from hotline.services import texts as sms
-from routing import messaging
 from routing.numberplan import normalize_number
 from webhooks import facts
 from webhooks.signature import twilio_signed
@@ -58,8 +57,7 @@ def _handle_inbound():
         abort(400, "From is not a phone number")
     body = request.form.get("Body", "")
     session = get_session()
-    sms.handle(session, sms.Inbound(phone, body, sid))
-    session.commit()
+    sms.receive(session, sms.Inbound(phone, body, sid))
     return _empty()
 
 
@@ -70,11 +68,10 @@ def status():
     if not sid:
         abort(400, "MessageSid is required")
     session = get_session()
-    messaging.record_status(
+    sms.record_delivery_status(
         session,
         sid,
         request.form.get("MessageStatus", "").strip().lower(),
         request.form.get("ErrorCode", ""),
     )
-    session.commit()
     return "", 204
