@@ -14,10 +14,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from hotline.db import utcnow
-from hotline.infra import context, database, reference, rollups
+from hotline.infra import context, database, listeners, reference
 from hotline.infra.gateway import LocalGateway, TwilioGateway
 from hotline.infra.jobs import InProcessRunner, RqRunner
-from hotline.services import workorders as hotline_services
 from hotline.settings import Settings
 from hotline.views import (
     admin,
@@ -95,8 +94,7 @@ def create_app(
 
     database.init_app(app)
     reference.init_app(app)
-    rollups.init_app(app)
-    hotline_services.attach_notice_dispatch(context.sessions(app))
+    listeners.attach(context.sessions(app))
     i18n.init_app(app)
     csrf.init_app(app)
     auth.login_manager.init_app(app)

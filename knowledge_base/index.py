@@ -2,9 +2,10 @@
 
 Every change that search must see bumps ``kb_index_state.generation`` in the same
 transaction. Each process keeps one index per database and, at most once a second (at once
-after its own commits), compares the generation it was built at with the stored one; when
-the stored one is newer it re-analyses only the articles whose version changed. So a
-publish in one web worker reaches every worker, on every machine, within a second.
+after its own commits, which the application reports to :func:`committed`), compares the
+generation it was built at with the stored one; when the stored one is newer it re-analyses
+only the articles whose version changed. So a publish in one web worker reaches every
+worker, on every machine, within a second.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from knowledge_base.search import Document, SearchIndex
 STATE_ID = 1
 CHECK_INTERVAL = 1.0
 _FETCH_CHUNK = 500
+_RECHECK = "kb_recheck"  # session.info key: the engine whose index to check after commit
 
 
 @dataclass
@@ -52,7 +54,7 @@ def bump_generation(session: orm.Session) -> None:
         # it, which is as good), then count this change on it.
         session.execute(_insert_missing_state(session.get_bind().dialect.name))
         session.execute(bump)
-    _recheck_after_commit(session)
+    session.info[_RECHECK] = _engine(session)
 
 
 def _insert_missing_state(dialect: str) -> sa.Insert:
@@ -67,19 +69,17 @@ def _insert_missing_state(dialect: str) -> sa.Insert:
     return sqlite.insert(IndexState).values(values).on_conflict_do_nothing(index_elements=["id"])
 
 
-def _recheck_after_commit(session: orm.Session) -> None:
-    if session.info.get("kb_recheck"):
-        return
-    session.info["kb_recheck"] = True
-    engine = _engine(session)
+def committed(session: orm.Session) -> None:
+    """The session committed: if it changed what search sees, check the index at once."""
+    engine = session.info.pop(_RECHECK, None)
+    cache = _caches.get(engine) if engine is not None else None
+    if cache is not None:
+        cache.checked_at = float("-inf")
 
-    def recheck(committed: orm.Session) -> None:
-        committed.info.pop("kb_recheck", None)
-        cache = _caches.get(engine)
-        if cache is not None:
-            cache.checked_at = float("-inf")
 
-    sa.event.listen(session, "after_commit", recheck, once=True)
+def rolled_back(session: orm.Session) -> None:
+    """The session rolled back: its changes to what search sees are gone."""
+    session.info.pop(_RECHECK, None)
 
 
 def with_index(

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.db import utcnow
+from hotline.infra.passwords import hash_password
 from hotline.models import User
-from hotline.views.auth import hash_password
 from knowledge_base.errors import InvalidArticle
 from knowledge_base.services import import_article
 from routing import services as routing

@@ -336,3 +336,16 @@ def _converter(kind: str):
 
         _CONVERTERS[kind] = opencc.OpenCC(kind)
     return _CONVERTERS[kind]
+
+
+def receive(session: orm.Session, inbound: Inbound) -> Message | None:
+    """The use case of an inbound text: handled and committed (its replies go out after)."""
+    message = handle(session, inbound)
+    session.commit()
+    return message
+
+
+def record_delivery_status(session: orm.Session, sid: str, status: str, error_code: str) -> None:
+    """Twilio's delivery receipt for a text we sent."""
+    messaging.record_status(session, sid, status, error_code)
+    session.commit()

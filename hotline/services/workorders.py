@@ -5,23 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import event, orm
+from sqlalchemy import orm
 
 from hotline.infra import context, jobs
 from routing import services as routing
 from routing.models import Call
 from workorders import services as workorders
 from workorders.models import WorkOrder
-
-
-def attach_notice_dispatch(factory: orm.sessionmaker) -> None:
-    """Send every work-order notice claimed in a transaction by a job, once it commits."""
-    event.listen(factory, "before_commit", _enqueue_notices)
-
-
-def _enqueue_notices(session: orm.Session) -> None:
-    for notice_id in workorders.take_new_notices(session):
-        jobs.enqueue(session, "send_work_order_notice", notice_id)
 
 
 def file_work_order(

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from hotline.infra.passwords import hash_password
 from hotline.infra.tokens import create_token, revoke_token
 from hotline.models import User
-from hotline.views.auth import hash_password
 from knowledge_base.models import Article
 from routing import services as routing
 from routing.models import Agent, IvrOption, LegacyLine, Skill

@@ -17,9 +17,9 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.infra.database import get_session
+from hotline.infra.passwords import password_matches
 from hotline.infra.ratelimit import retry_after
 from hotline.infra.tokens import verify_token
 from hotline.models import User
@@ -36,8 +36,6 @@ HOME_BY_ROLE = {
     "monitor": "reports.home",
     "admin": "admin.home",
 }
-# A hash to compare against when the user does not exist, so timing reveals nothing.
-_DUMMY_HASH = generate_password_hash("not a password")
 
 
 class LoginUser:
@@ -73,16 +71,10 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password)
-
-
 def authenticate(username: str, password: str) -> User | None:
     user = get_session().scalar(sa.select(User).where(User.username == username.strip()))
-    if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
+    known = user is not None and user.active
+    return user if password_matches(user.password_hash if known else None, password) else None
 
 
 def roles_required(*roles: str):
