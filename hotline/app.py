@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, abort, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -25,6 +24,7 @@ from hotline.views import (
     console,
     conversations,
     department,
+    errors,
     health,
     kb,
     monitor_api,
@@ -131,7 +131,7 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
 
-    app.register_error_handler(HTTPException, _http_error)
+    errors.init_app(app)
     app.jinja_env.filters.update(localtime=localtime, percent=percent, remaining=remaining)
 
     from hotline import cli
@@ -178,12 +178,6 @@ def _strings_in(value):
     elif isinstance(value, list):
         for item in value:
             yield from _strings_in(item)
-
-
-def _http_error(exc: HTTPException):
-    if request.path.startswith(("/api/", "/twilio/", "/healthz")):
-        return jsonify(error=exc.description, status=exc.code), exc.code
-    return render_template("error.html", error=exc), exc.code
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -18,7 +18,12 @@ from sqlalchemy import orm
 from hotline.db import affected_rows, utcnow
 from knowledge_base import index
 from knowledge_base.content import Change, Content, article_id, content_of, diff, parse_content
-from knowledge_base.errors import ArticleNotFound, InvalidSynonyms, InvalidTransition
+from knowledge_base.errors import (
+    ArticleNotFound,
+    InvalidSynonyms,
+    InvalidTransition,
+    KnowledgeBaseError,
+)
 from knowledge_base.lexicon import DEFAULT_SYNONYMS
 from knowledge_base.models import (
     FEEDBACK_KINDS,
@@ -349,7 +354,7 @@ def record_feedback(
 ) -> Feedback:
     """What an agent did with an article: "not_helpful", "inserted" or "texted"."""
     if kind not in FEEDBACK_KINDS:
-        raise InvalidTransition(f"feedback must be one of {', '.join(FEEDBACK_KINDS)}")
+        raise KnowledgeBaseError(f"feedback must be one of {', '.join(FEEDBACK_KINDS)}")
     article = get_article(session, article_id_)
     if article.status != "published":
         raise InvalidTransition(f"article {article.id} is not published")

@@ -11,6 +11,7 @@ from hotline.infra import context, jobs
 from routing import services as routing
 from routing.models import Call
 from workorders import services as workorders
+from workorders.errors import WorkOrderError
 from workorders.models import WorkOrder
 
 
@@ -113,6 +114,39 @@ def act_on_work_order(
     return workorders.perform(
         session, number, action, actor, policy=context.deadline_policy(), **params
     )
+
+
+def submit_work_order(session: orm.Session, **fields) -> WorkOrder:
+    """File a work order (the fields of file_work_order) as one transaction."""
+    order = file_work_order(session, **fields)
+    session.commit()
+    return order
+
+
+def perform_action(
+    session: orm.Session, number: str, action: str, actor: workorders.Actor, **params
+) -> WorkOrder:
+    """One action on a work order (see act_on_work_order) as one transaction."""
+    order = act_on_work_order(session, number, action, actor, **params)
+    session.commit()
+    return order
+
+
+def perform_action_on_each(
+    session: orm.Session, numbers: Iterable[str], action: str, actor: workorders.Actor, **params
+) -> tuple[list[str], list[str]]:
+    """The same action on several orders, each succeeding or failing on its own, committed
+    together: the numbers done, and "number: reason" for each refused."""
+    done, refused = [], []
+    for number in numbers:
+        try:
+            with session.begin_nested():
+                act_on_work_order(session, number, action, actor, **params)
+            done.append(number)
+        except WorkOrderError as exc:
+            refused.append(f"{number}: {exc}")
+    session.commit()
+    return done, refused
 
 
 def record_satisfaction(
