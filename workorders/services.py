@@ -168,7 +168,7 @@ def open_work_order(
     dispatch: bool = True,
     note: str = "",
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """File a work order and, when the rules name a unit, dispatch it with its deadlines.
 
@@ -238,7 +238,7 @@ def expected_deadline(
     order: WorkOrder,
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> datetime:
     """The order's reply deadline, or the one it would get if dispatched ``now``."""
     if order.reply_deadline is not None:
@@ -288,7 +288,7 @@ def dispatch(
     *,
     co_unit_codes: Sequence[str] = (),
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> None:
     """Assign a new order to ``unit_code`` (with co-units) and start its deadlines."""
     _dispatch(
@@ -305,7 +305,7 @@ def dispatch_by_hand(
     *,
     co_unit_codes: Sequence[str] = (),
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The dispatcher assigns an order no rule decided."""
     order = get_work_order(session, number)
@@ -326,7 +326,7 @@ def determine(
     *,
     co_unit_codes: Sequence[str] = (),
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """Joint determination (联合审定) of a disputed order: the decided unit is bound by it."""
     note = _text(note, "a joint determination needs its reasons", MAX_NOTE, "note")
@@ -457,7 +457,7 @@ def request_extension(
     reason: str,
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The unit asks for more working days; the deadline moves only once approved."""
     reason = _text(reason, "an extension request needs its reason", MAX_NOTE, "reason")
@@ -502,7 +502,7 @@ def record_callback(
     note: str = "",
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """Record the callback (回访): satisfied or no answer closes, unsatisfied reopens."""
     if satisfaction not in SATISFACTIONS:
@@ -546,7 +546,7 @@ def record_satisfaction(
     actor: Actor,
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The citizen's answer to the survey: 1 satisfied, 2 basically, 3 unsatisfied (reopens)."""
     satisfaction = SURVEY_ANSWERS.get(answer.strip().casefold())
@@ -693,7 +693,7 @@ def perform(
     satisfaction: str | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """Apply ``action`` (a key of states.PERFORMERS, or "callback") to the order.
 
@@ -761,7 +761,7 @@ def perform(
 
 
 def sweep(
-    session: orm.Session, *, now: datetime | None = None, policy: DeadlinePolicy = DEFAULT_POLICY
+    session: orm.Session, *, now: datetime | None = None, policy: DeadlinePolicy
 ) -> SweepResult:
     """Remind units before deadlines, escalate what is overdue, close unanswered callbacks.
 

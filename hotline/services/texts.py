@@ -13,6 +13,7 @@ from sqlalchemy import orm
 
 from hotline.db import utcnow
 from hotline.infra import jobs
+from hotline.services.workorders import open_work_order_from_text, record_satisfaction
 from knowledge_base import services as kb
 from knowledge_base.models import Article
 from routing import messaging
@@ -137,7 +138,7 @@ def survey_pending(session: orm.Session, conversation: Conversation) -> WorkOrde
 def record_survey(session: orm.Session, conversation: Conversation, answer: str) -> None:
     order = survey_pending(session, conversation)
     actor = workorders.Actor(f"sms:{conversation.phone}")
-    workorders.record_satisfaction(session, order.number, answer, actor)
+    record_satisfaction(session, order.number, answer, actor)
     say(session, conversation, "survey_reopened" if answer == "3" else "survey_thanks")
 
 
@@ -238,17 +239,9 @@ def answer_question(session: orm.Session, conversation: Conversation, body: str)
         reply(session, conversation, f"{article.answer}\n{text(conversation, 'agent_hint')}")
         return
     category, reason = guess_category(session, body, ranking)
-    order = workorders.open_work_order(
-        session,
-        channel="sms",
-        category_code=category,
-        description=body,
-        actor=workorders.Actor(f"sms:{conversation.phone}"),
-        citizen_phone=conversation.phone,
-        dispatch=False,
-        note=reason,
+    order, deadline = open_work_order_from_text(
+        session, phone=conversation.phone, body=body, category_code=category, note=reason
     )
-    deadline = workorders.expected_deadline(session, order)
     reply(
         session,
         conversation,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import event, orm
 
 from hotline.infra import context, jobs
+from hotline.models import ApiToken, Open311Ticket
 from routing import services as routing
 from routing.models import Call
 from workorders import services as workorders
@@ -110,6 +112,65 @@ def file_work_order_from_sms(
         external_ref=ref,
     )
     return order, True
+
+
+def open_work_order_from_text(
+    session: orm.Session, *, phone: str, body: str, category_code: str, note: str
+) -> tuple[WorkOrder, datetime]:
+    """A work order for a citizen's text, waiting for a dispatcher, and the reply deadline it
+    is expected to get (to tell the citizen)."""
+    policy = context.deadline_policy()
+    order = workorders.open_work_order(
+        session,
+        channel="sms",
+        category_code=category_code,
+        description=body,
+        actor=workorders.Actor(f"sms:{phone}"),
+        citizen_phone=phone,
+        dispatch=False,
+        note=note,
+        policy=policy,
+    )
+    return order, workorders.expected_deadline(session, order, policy=policy)
+
+
+def file_open311_request(
+    session: orm.Session,
+    *,
+    client: ApiToken,
+    category_code: str,
+    description: str,
+    citizen_phone: str,
+    citizen_name: str,
+    district_code: str | None,
+    street_code: str | None,
+    address: str,
+    latitude: float | None,
+    longitude: float | None,
+    media_url: str,
+) -> tuple[WorkOrder, Open311Ticket]:
+    """A work order for an Open311 service request, and the ticket its client follows it by."""
+    order = workorders.open_work_order(
+        session,
+        channel="open311",
+        category_code=category_code,
+        description=description,
+        actor=workorders.Actor(f"open311:{client.name}"[:80]),
+        citizen_phone=citizen_phone,
+        citizen_name=citizen_name,
+        district_code=district_code,
+        street_code=street_code,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        attachments=[media_url] if media_url else [],
+        policy=context.deadline_policy(),
+    )
+    ticket = Open311Ticket(
+        token=secrets.token_urlsafe(18), work_order_id=order.id, api_token_id=client.id
+    )
+    session.add(ticket)
+    return order, ticket
 
 
 def act_on_work_order(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -23,9 +22,9 @@ from hotline.infra.ratelimit import retry_after
 from hotline.infra.tokens import verify_token
 from hotline.models import Open311Ticket
 from hotline.services.reports import moment_in_range
+from hotline.services.workorders import file_open311_request
 from hotline.views.common import is_whole
 from workorders import open311
-from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.errors import WorkOrderError
 from workorders.models import Category, Unit, WorkOrder, WorkOrderEvent
@@ -185,14 +184,12 @@ def create_request(fmt: str):
     ):
         abort(400, "a location is required: lat and long, address_string or address_id")
     name = _citizen_name(form.get("first_name", "").strip(), form.get("last_name", "").strip())
-    media = form.get("media_url", "").strip()
     try:
-        order = workorders.open_work_order(
+        order, ticket = file_open311_request(
             session,
-            channel="open311",
+            client=client,
             category_code=service_code,
             description=form.get("description", ""),
-            actor=workorders.Actor(f"open311:{client.name}"[:80]),
             citizen_phone=form.get("phone", "")[:32],
             citizen_name=name[:80],
             district_code=district,
@@ -200,15 +197,11 @@ def create_request(fmt: str):
             address=address[:200],
             latitude=latitude,
             longitude=longitude,
-            attachments=[media] if media else [],
+            media_url=form.get("media_url", "").strip(),
         )
     except WorkOrderError as exc:
         session.rollback()
         abort(400, str(exc))
-    ticket = Open311Ticket(
-        token=secrets.token_urlsafe(18), work_order_id=order.id, api_token_id=client.id
-    )
-    session.add(ticket)
     session.commit()
     notice = ""
     if order.reply_deadline is not None:
