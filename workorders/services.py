@@ -37,6 +37,7 @@ from workorders.models import (
     WorkOrderNotice,
 )
 from workorders.states import PERFORMERS, WITH_UNIT, next_status, return_is_barred
+from workorders.survey import satisfaction_of
 
 CHANNELS = ("phone", "sms", "console", "api", "open311")
 SIGN_DEADLINE_WORKING_DAYS = DEFAULT_POLICY.sign_working_days
@@ -46,19 +47,6 @@ MAX_NOTE = 4000
 MAX_ATTACHMENTS = 20
 MAX_URL = 1000
 SATISFACTIONS = ("satisfied", "basically_satisfied", "unsatisfied", "no_answer", "no_response")
-# What a citizen may answer to the satisfaction survey (by text or to an agent).
-SURVEY_ANSWERS = {
-    "1": "satisfied",
-    "满意": "satisfied",
-    "satisfied": "satisfied",
-    "2": "basically_satisfied",
-    "基本满意": "basically_satisfied",
-    "basically satisfied": "basically_satisfied",
-    "basically_satisfied": "basically_satisfied",
-    "3": "unsatisfied",
-    "不满意": "unsatisfied",
-    "unsatisfied": "unsatisfied",
-}
 _NOTICES = "workorder_notices"
 
 
@@ -549,7 +537,7 @@ def record_satisfaction(
     policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The citizen's answer to the survey: 1 satisfied, 2 basically, 3 unsatisfied (reopens)."""
-    satisfaction = SURVEY_ANSWERS.get(answer.strip().casefold())
+    satisfaction = satisfaction_of(answer)
     if satisfaction is None:
         raise InvalidWorkOrder(f"{answer[:20]!r} is not 1, 2 or 3")
     return record_callback(
