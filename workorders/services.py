@@ -37,6 +37,7 @@ from workorders.models import (
     WorkOrderNotice,
 )
 from workorders.states import PERFORMERS, WITH_UNIT, next_status, return_is_barred
+from workorders.survey import satisfaction_of
 
 CHANNELS = ("phone", "sms", "console", "api", "open311")
 SIGN_DEADLINE_WORKING_DAYS = DEFAULT_POLICY.sign_working_days
@@ -46,19 +47,6 @@ MAX_NOTE = 4000
 MAX_ATTACHMENTS = 20
 MAX_URL = 1000
 SATISFACTIONS = ("satisfied", "basically_satisfied", "unsatisfied", "no_answer", "no_response")
-# What a citizen may answer to the satisfaction survey (by text or to an agent).
-SURVEY_ANSWERS = {
-    "1": "satisfied",
-    "满意": "satisfied",
-    "satisfied": "satisfied",
-    "2": "basically_satisfied",
-    "基本满意": "basically_satisfied",
-    "basically satisfied": "basically_satisfied",
-    "basically_satisfied": "basically_satisfied",
-    "3": "unsatisfied",
-    "不满意": "unsatisfied",
-    "unsatisfied": "unsatisfied",
-}
 _NOTICES = "workorder_notices"
 
 
@@ -168,7 +156,7 @@ def open_work_order(
     dispatch: bool = True,
     note: str = "",
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """File a work order and, when the rules name a unit, dispatch it with its deadlines.
 
@@ -238,7 +226,7 @@ def expected_deadline(
     order: WorkOrder,
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> datetime:
     """The order's reply deadline, or the one it would get if dispatched ``now``."""
     if order.reply_deadline is not None:
@@ -288,7 +276,7 @@ def dispatch(
     *,
     co_unit_codes: Sequence[str] = (),
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> None:
     """Assign a new order to ``unit_code`` (with co-units) and start its deadlines."""
     _dispatch(
@@ -305,7 +293,7 @@ def dispatch_by_hand(
     *,
     co_unit_codes: Sequence[str] = (),
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The dispatcher assigns an order no rule decided."""
     order = get_work_order(session, number)
@@ -326,7 +314,7 @@ def determine(
     *,
     co_unit_codes: Sequence[str] = (),
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """Joint determination (联合审定) of a disputed order: the decided unit is bound by it."""
     note = _text(note, "a joint determination needs its reasons", MAX_NOTE, "note")
@@ -457,7 +445,7 @@ def request_extension(
     reason: str,
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The unit asks for more working days; the deadline moves only once approved."""
     reason = _text(reason, "an extension request needs its reason", MAX_NOTE, "reason")
@@ -502,7 +490,7 @@ def record_callback(
     note: str = "",
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """Record the callback (回访): satisfied or no answer closes, unsatisfied reopens."""
     if satisfaction not in SATISFACTIONS:
@@ -546,10 +534,10 @@ def record_satisfaction(
     actor: Actor,
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The citizen's answer to the survey: 1 satisfied, 2 basically, 3 unsatisfied (reopens)."""
-    satisfaction = SURVEY_ANSWERS.get(answer.strip().casefold())
+    satisfaction = satisfaction_of(answer)
     if satisfaction is None:
         raise InvalidWorkOrder(f"{answer[:20]!r} is not 1, 2 or 3")
     return record_callback(
@@ -693,7 +681,7 @@ def perform(
     satisfaction: str | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """Apply ``action`` (a key of states.PERFORMERS, or "callback") to the order.
 
@@ -761,7 +749,7 @@ def perform(
 
 
 def sweep(
-    session: orm.Session, *, now: datetime | None = None, policy: DeadlinePolicy = DEFAULT_POLICY
+    session: orm.Session, *, now: datetime | None = None, policy: DeadlinePolicy
 ) -> SweepResult:
     """Remind units before deadlines, escalate what is overdue, close unanswered callbacks.
 

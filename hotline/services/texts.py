@@ -14,6 +14,8 @@ from sqlalchemy import orm
 
 from hotline.db import utcnow
 from hotline.infra import jobs
+from hotline.services.workorders import open_work_order_from_text, record_satisfaction
+from hotline.views.render.i18n import status_label
 from knowledge_base import services as kb
 from knowledge_base.models import Article
 from routing import messaging
@@ -25,6 +27,7 @@ from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.errors import WorkOrderError
 from workorders.models import Category, WorkOrder
+from workorders.survey import satisfaction_of
 
 FALLBACK_CATEGORY = "GOV.LOCAL"
 # Characters per text, leaving room for the "(1/3)" mark: 70 in Chinese (UCS-2), 160 in
@@ -34,32 +37,6 @@ STOP_WORDS = {"stop", "unsubscribe", "退订", "退訂", "td"}
 AGENT_WORDS = {"0", "人工", "转人工", "轉人工", "agent"}
 STATUS_PATTERN = re.compile(r"^(?:查询|查詢|status)\s*[:：]?\s*(\d{8}-\d{6})$", re.IGNORECASE)
 
-# What a citizen may answer to the satisfaction survey, and the digit it stands for.
-SURVEY_ANSWERS = {
-    "1": "1", "满意": "1", "滿意": "1", "satisfied": "1",
-    "2": "2", "基本满意": "2", "基本滿意": "2", "basically satisfied": "2",
-    "3": "3", "不满意": "3", "不滿意": "3", "unsatisfied": "3",
-}  # fmt: skip
-STATUS_WORDS = {
-    "zh": {
-        "new": "待分派",
-        "dispatched": "已派发",
-        "signed": "已签收",
-        "in_progress": "办理中",
-        "replied": "已答复",
-        "callback": "回访中",
-        "closed": "已办结",
-    },
-    "en": {
-        "new": "waiting to be assigned",
-        "dispatched": "assigned",
-        "signed": "accepted",
-        "in_progress": "in progress",
-        "replied": "answered",
-        "callback": "being followed up",
-        "closed": "closed",
-    },
-}
 
 TEXTS = {
     "empty": {
@@ -115,7 +92,6 @@ def order_status(session: orm.Session, conversation: Conversation, number: str) 
     if order is None or order.citizen_phone != conversation.phone:
         # The same answer as for a missing order, so numbers cannot be probed.
         return text(conversation, "no_order", number=number)
-    words = STATUS_WORDS.get(conversation.language, STATUS_WORDS["zh"])
     deadline = (
         order.reply_deadline.astimezone(LOCAL).strftime("%Y-%m-%d")
         if (order.reply_deadline)
@@ -125,7 +101,7 @@ def order_status(session: orm.Session, conversation: Conversation, number: str) 
         conversation,
         "order",
         number=number,
-        status=words.get(order.status, order.status),
+        status=status_label(order.status, conversation.language),
         deadline=deadline,
     )
 
@@ -139,8 +115,9 @@ def survey_pending(session: orm.Session, conversation: Conversation) -> WorkOrde
 def record_survey(session: orm.Session, conversation: Conversation, answer: str) -> None:
     order = survey_pending(session, conversation)
     actor = workorders.Actor(f"sms:{conversation.phone}")
-    workorders.record_satisfaction(session, order.number, answer, actor)
-    say(session, conversation, "survey_reopened" if answer == "3" else "survey_thanks")
+    order = record_satisfaction(session, order.number, answer, actor)
+    reopened = order.satisfaction == "unsatisfied"
+    say(session, conversation, "survey_reopened" if reopened else "survey_thanks")
 
 
 @dataclass(frozen=True)
@@ -238,8 +215,8 @@ def handle(session: orm.Session, inbound: Inbound) -> Message | None:
         say(session, conversation, "agent")
     elif match := STATUS_PATTERN.match(command):
         reply(session, conversation, order_status(session, conversation, match.group(1)))
-    elif (answer := SURVEY_ANSWERS.get(command)) and survey_pending(session, conversation):
-        record_survey(session, conversation, answer)
+    elif satisfaction_of(command) and survey_pending(session, conversation):
+        record_survey(session, conversation, command)
     else:
         answer_question(session, conversation, body)
     return message
@@ -253,17 +230,9 @@ def answer_question(session: orm.Session, conversation: Conversation, body: str)
         reply(session, conversation, f"{article.answer}\n{text(conversation, 'agent_hint')}")
         return
     category, reason = guess_category(session, body, ranking)
-    order = workorders.open_work_order(
-        session,
-        channel="sms",
-        category_code=category,
-        description=body,
-        actor=workorders.Actor(f"sms:{conversation.phone}"),
-        citizen_phone=conversation.phone,
-        dispatch=False,
-        note=reason,
+    order, deadline = open_work_order_from_text(
+        session, phone=conversation.phone, body=body, category_code=category, note=reason
     )
-    deadline = workorders.expected_deadline(session, order)
     reply(
         session,
         conversation,

@@ -103,6 +103,26 @@ def file_work_order_from_sms(
     return order, True
 
 
+def open_work_order_from_text(
+    session: orm.Session, *, phone: str, body: str, category_code: str, note: str
+) -> tuple[WorkOrder, datetime]:
+    """A work order for a citizen's text, waiting for a dispatcher, and the reply deadline it
+    is expected to get (to tell the citizen)."""
+    policy = context.deadline_policy()
+    order = workorders.open_work_order(
+        session,
+        channel="sms",
+        category_code=category_code,
+        description=body,
+        actor=workorders.Actor(f"sms:{phone}"),
+        citizen_phone=phone,
+        dispatch=False,
+        note=note,
+        policy=policy,
+    )
+    return order, workorders.expected_deadline(session, order, policy=policy)
+
+
 def act_on_work_order(
     session: orm.Session,
     number: str,

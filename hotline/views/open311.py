@@ -20,11 +20,10 @@ from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.models import Open311Ticket
 from hotline.services import access
-from hotline.services.open311 import issue_ticket
+from hotline.services import open311 as open311_requests
 from hotline.services.reports import moment_in_range
 from hotline.views.common import is_whole
 from workorders import open311
-from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.models import Category, Unit, WorkOrder, WorkOrderEvent
 
@@ -160,13 +159,11 @@ def create_request(fmt: str):
     ):
         abort(400, "a location is required: lat and long, address_string or address_id")
     name = _citizen_name(form.get("first_name", "").strip(), form.get("last_name", "").strip())
-    media = form.get("media_url", "").strip()
-    order = workorders.open_work_order(
+    order, ticket = open311_requests.file_request(
         session,
-        channel="open311",
+        client=client,
         category_code=service_code,
         description=form.get("description", ""),
-        actor=workorders.Actor(f"open311:{client.name}"[:80]),
         citizen_phone=form.get("phone", "")[:32],
         citizen_name=name[:80],
         district_code=district,
@@ -174,9 +171,8 @@ def create_request(fmt: str):
         address=address[:200],
         latitude=latitude,
         longitude=longitude,
-        attachments=[media] if media else [],
+        media_url=form.get("media_url", "").strip(),
     )
-    ticket = issue_ticket(session, order, client)
     notice = ""
     if order.reply_deadline is not None:
         deadline = order.reply_deadline.astimezone(LOCAL).strftime("%Y-%m-%d")

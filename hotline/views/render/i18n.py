@@ -6,8 +6,40 @@ from flask import Flask, request, session
 
 LANGUAGES = ("zh", "en")
 
+# The work-order statuses' labels, the one table of them: the console, the portal and the
+# answers to texts all read it.
+STATUS_LABELS = {
+    "zh": {
+        "new": "待分派",
+        "dispatched": "已派发",
+        "signed": "已签收",
+        "in_progress": "办理中",
+        "extension_requested": "延期申请中",
+        "disputed": "退回待审定",
+        "replied": "已答复",
+        "callback": "回访中",
+        "closed": "已办结",
+        "cancelled": "已撤销",
+        "merged": "已合并",
+    },
+    "en": {
+        "new": "New",
+        "dispatched": "Dispatched",
+        "signed": "Signed for",
+        "in_progress": "In progress",
+        "extension_requested": "Extension requested",
+        "disputed": "Returned, awaiting determination",
+        "replied": "Replied",
+        "callback": "Callback",
+        "closed": "Closed",
+        "cancelled": "Cancelled",
+        "merged": "Merged",
+    },
+}
+
 # Chinese text -> English. Templates write Chinese and wrap it in t().
 ENGLISH = {
+    **STATUS_LABELS["en"],
     "12345 政务服务便民热线": "12345 Government Service Hotline",
     "登录": "Log in",
     "退出": "Log out",
@@ -109,13 +141,6 @@ ENGLISH = {
     "输入市民的问题，系统自动推荐答案": "Type the caller's question; answers are suggested",
     "插入答案": "Insert answer",
     "短信发送给来电人": "Text to caller",
-    "new": "New",
-    "dispatched": "Dispatched",
-    "signed": "Signed for",
-    "in_progress": "In progress",
-    "replied": "Replied",
-    "callback": "Callback",
-    "closed": "Closed",
     # Work-order lifecycle (issue 5).
     "期限": "Deadline",
     "只看未办结": "Open orders only",
@@ -170,10 +195,6 @@ ENGLISH = {
     "承办单位联系方式（派单通知）": "Units' contacts (for assignment notices)",
     "手机": "Mobile phone",
     "电子邮件": "E-mail",
-    "extension_requested": "Extension requested",
-    "disputed": "Returned, awaiting determination",
-    "cancelled": "Cancelled",
-    "merged": "Merged",
     "satisfied": "Satisfied",
     "basically_satisfied": "Basically satisfied",
     "unsatisfied": "Unsatisfied",
@@ -251,13 +272,7 @@ ENGLISH = {
 }
 
 CHINESE = {
-    "new": "待分派",
-    "dispatched": "已派发",
-    "signed": "已签收",
-    "in_progress": "办理中",
-    "replied": "已答复",
-    "callback": "回访中",
-    "closed": "已办结",
+    **STATUS_LABELS["zh"],
     "available": "置闲",
     "break": "小休",
     "offline": "离线",
@@ -265,10 +280,6 @@ CHINESE = {
     "wrap_up": "整理",
     "reserved": "已预占",
     # Work-order lifecycle (issue 5).
-    "extension_requested": "延期申请中",
-    "disputed": "退回待审定",
-    "cancelled": "已撤销",
-    "merged": "已合并",
     "satisfied": "满意",
     "basically_satisfied": "基本满意",
     "unsatisfied": "不满意",
@@ -319,6 +330,11 @@ CHINESE = {
 
 def current_language() -> str:
     return session.get("lang", "zh") if request else "zh"
+
+
+def status_label(status: str, language: str = "zh") -> str:
+    """A work order's status in ``language`` (Chinese unless English), also outside a request."""
+    return STATUS_LABELS["en" if language == "en" else "zh"].get(status, status)
 
 
 def t(text: str) -> str:
