@@ -15,7 +15,6 @@ from sqlalchemy import orm
 from hotline.db import utcnow
 from hotline.infra import jobs
 from hotline.services.workorders import open_work_order_from_text, record_satisfaction
-from hotline.views.render.i18n import status_label
 from knowledge_base import services as kb
 from knowledge_base.models import Article
 from routing import messaging
@@ -26,6 +25,7 @@ from routing.numberplan import normalize_number
 from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.errors import WorkOrderError
+from workorders.labels import status_label
 from workorders.models import Category, WorkOrder
 from workorders.survey import satisfaction_of
 

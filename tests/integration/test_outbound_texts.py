@@ -27,6 +27,7 @@ from routing.messaging import Conversation, Message
 from routing.models import Call
 from tests.conftest import signed_post
 from workorders import services as workorders
+from workorders.deadlines import DEFAULT_POLICY
 from workorders.models import Unit, WorkOrder, WorkOrderNotice
 from workorders.rules import set_unit_contact
 
@@ -63,6 +64,7 @@ def open_order(session) -> WorkOrder:
         description="养老金没有到账",
         actor=workorders.SYSTEM,
         citizen_phone=CITIZEN,
+        policy=DEFAULT_POLICY,
     )
 
 
@@ -347,7 +349,9 @@ def test_a_survey_for_an_order_that_moved_on_texts_nothing(app, session, gateway
         notice = agent_session.get(WorkOrderNotice, pending.id)
         order = agent_session.get(WorkOrder, notice.work_order_id)
         # An agent reached the citizen by phone before the survey went out.
-        workorders.record_callback(agent_session, order.number, workorders.SYSTEM, "satisfied")
+        workorders.record_callback(
+            agent_session, order.number, workorders.SYSTEM, "satisfied", policy=DEFAULT_POLICY
+        )
         agent_session.commit()
 
     run(pending)

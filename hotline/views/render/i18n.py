@@ -4,38 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, request, session
 
-LANGUAGES = ("zh", "en")
+from workorders.labels import STATUS_LABELS
 
-# The work-order statuses' labels, the one table of them: the console, the portal and the
-# answers to texts all read it.
-STATUS_LABELS = {
-    "zh": {
-        "new": "待分派",
-        "dispatched": "已派发",
-        "signed": "已签收",
-        "in_progress": "办理中",
-        "extension_requested": "延期申请中",
-        "disputed": "退回待审定",
-        "replied": "已答复",
-        "callback": "回访中",
-        "closed": "已办结",
-        "cancelled": "已撤销",
-        "merged": "已合并",
-    },
-    "en": {
-        "new": "New",
-        "dispatched": "Dispatched",
-        "signed": "Signed for",
-        "in_progress": "In progress",
-        "extension_requested": "Extension requested",
-        "disputed": "Returned, awaiting determination",
-        "replied": "Replied",
-        "callback": "Callback",
-        "closed": "Closed",
-        "cancelled": "Cancelled",
-        "merged": "Merged",
-    },
-}
+LANGUAGES = ("zh", "en")
 
 # Chinese text -> English. Templates write Chinese and wrap it in t().
 ENGLISH = {
@@ -330,11 +301,6 @@ CHINESE = {
 
 def current_language() -> str:
     return session.get("lang", "zh") if request else "zh"
-
-
-def status_label(status: str, language: str = "zh") -> str:
-    """A work order's status in ``language`` (Chinese unless English), also outside a request."""
-    return STATUS_LABELS["en" if language == "en" else "zh"].get(status, status)
 
 
 def t(text: str) -> str:
