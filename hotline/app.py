@@ -6,18 +6,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, abort, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from hotline.db import utcnow
-from hotline.infra import context, database, reference, rollups
+from hotline.infra import context, database, listeners, reference
 from hotline.infra.gateway import LocalGateway, TwilioGateway
 from hotline.infra.jobs import InProcessRunner, RqRunner
-from hotline.services import workorders as hotline_services
 from hotline.settings import Settings
 from hotline.views import (
     admin,
@@ -26,6 +24,7 @@ from hotline.views import (
     console,
     conversations,
     department,
+    errors,
     health,
     kb,
     monitor_api,
@@ -95,8 +94,7 @@ def create_app(
 
     database.init_app(app)
     reference.init_app(app)
-    rollups.init_app(app)
-    hotline_services.attach_notice_dispatch(context.sessions(app))
+    listeners.attach(context.sessions(app))
     i18n.init_app(app)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
@@ -133,7 +131,7 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
 
-    app.register_error_handler(HTTPException, _http_error)
+    errors.init_app(app)
     app.jinja_env.filters.update(localtime=localtime, percent=percent, remaining=remaining)
 
     from hotline import cli
@@ -180,12 +178,6 @@ def _strings_in(value):
     elif isinstance(value, list):
         for item in value:
             yield from _strings_in(item)
-
-
-def _http_error(exc: HTTPException):
-    if request.path.startswith(("/api/", "/twilio/", "/healthz")):
-        return jsonify(error=exc.description, status=exc.code), exc.code
-    return render_template("error.html", error=exc), exc.code
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -56,6 +56,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def affected_rows(result: sa.Result) -> int:
+    """The rows an UPDATE, a DELETE or an INSERT … SELECT through a session matched.
+
+    Session.execute is typed as giving a plain Result, which has no row count; for these
+    statements it gives a CursorResult, which has.
+    """
+    if not isinstance(result, sa.CursorResult):
+        raise TypeError(f"{type(result).__name__} has no row count")
+    return result.rowcount
+
+
 SQLITE_SYNCHRONOUS = ("normal", "full")
 
 

@@ -1,4 +1,5 @@
-"""Users, roles and API tokens; and the one place that imports every model for the metadata."""
+"""Users, roles, API tokens and the job outbox; and the one place that imports every model for
+the metadata."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-import hotline.infra.jobs
 import knowledge_base.models
 import routing.messaging
 import routing.models
@@ -17,10 +17,9 @@ from hotline.db import Base, UTCDateTime, utcnow
 ROLES = ("agent", "supervisor", "department", "monitor", "admin")
 TOKEN_ROLES = ("monitor", "open311", "department")
 
-__all__ = ["ROLES", "TOKEN_ROLES", "ApiToken", "AuditEvent", "Base", "User"]
+__all__ = ["ROLES", "TOKEN_ROLES", "ApiToken", "AuditEvent", "Base", "OutboxJob", "User"]
 # Imported for their side effect of registering tables on Base.metadata.
 _MODEL_MODULES = (
-    hotline.infra.jobs,
     knowledge_base.models,
     routing.messaging,
     routing.models,
@@ -101,3 +100,18 @@ class Open311Ticket(Base):
     work_order_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("work_orders.id"), unique=True)
     api_token_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("api_tokens.id"), index=True)
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxJob(Base):
+    """A job a committed transaction asked for that has not been handed over yet."""
+
+    __tablename__ = "job_outbox"
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    args: orm.Mapped[list] = orm.mapped_column(sa.JSON, default=list)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, index=True)
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    last_error: orm.Mapped[str] = orm.mapped_column(sa.String(300), default="")
+    failed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)

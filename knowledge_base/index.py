@@ -2,9 +2,10 @@
 
 Every change that search must see bumps ``kb_index_state.generation`` in the same
 transaction. Each process keeps one index per database and, at most once a second (at once
-after its own commits), compares the generation it was built at with the stored one; when
-the stored one is newer it re-analyses only the articles whose version changed. So a
-publish in one web worker reaches every worker, on every machine, within a second.
+after its own commits, which the application reports to :func:`committed`), compares the
+generation it was built at with the stored one; when the stored one is newer it re-analyses
+only the articles whose version changed. So a publish in one web worker reaches every
+worker, on every machine, within a second.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from hotline.db import utcnow
+from hotline.db import affected_rows, utcnow
 from knowledge_base.lexicon import DEFAULT_SYNONYMS
 from knowledge_base.models import Article, IndexState, Synonym
 from knowledge_base.search import Document, SearchIndex
@@ -26,6 +27,7 @@ from knowledge_base.search import Document, SearchIndex
 STATE_ID = 1
 CHECK_INTERVAL = 1.0
 _FETCH_CHUNK = 500
+_RECHECK = "kb_recheck"  # session.info key: the engine whose index to check after commit
 
 
 @dataclass
@@ -47,36 +49,37 @@ def bump_generation(session: orm.Session) -> None:
         .where(IndexState.id == STATE_ID)
         .values(generation=IndexState.generation + 1, changed_at=utcnow())
     )
-    if session.execute(bump).rowcount == 0:
+    if affected_rows(session.execute(bump)) == 0:
         # The first change ever: create the row (a concurrent first change may beat us to
         # it, which is as good), then count this change on it.
         session.execute(_insert_missing_state(session.get_bind().dialect.name))
         session.execute(bump)
-    _recheck_after_commit(session)
+    session.info[_RECHECK] = _engine(session)
 
 
-def _insert_missing_state(dialect: str):
+def _insert_missing_state(dialect: str) -> sa.Insert:
     values = {"id": STATE_ID, "generation": 0, "synonyms_edited": False, "changed_at": utcnow()}
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(IndexState).values(values).on_conflict_do_nothing(index_elements=["id"])
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(IndexState).values(values)
+        return statement.on_conflict_do_nothing(index_elements=["id"])
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(IndexState).values(values).on_conflict_do_nothing(index_elements=["id"])
 
 
-def _recheck_after_commit(session: orm.Session) -> None:
-    if session.info.get("kb_recheck"):
-        return
-    session.info["kb_recheck"] = True
-    engine = session.get_bind()
+def committed(session: orm.Session) -> None:
+    """The session committed: if it changed what search sees, check the index at once."""
+    engine = session.info.pop(_RECHECK, None)
+    cache = _caches.get(engine) if engine is not None else None
+    if cache is not None:
+        cache.checked_at = float("-inf")
 
-    def recheck(committed: orm.Session) -> None:
-        committed.info.pop("kb_recheck", None)
-        cache = _caches.get(engine)
-        if cache is not None:
-            cache.checked_at = float("-inf")
 
-    sa.event.listen(session, "after_commit", recheck, once=True)
+def rolled_back(session: orm.Session) -> None:
+    """The session rolled back: its changes to what search sees are gone."""
+    session.info.pop(_RECHECK, None)
 
 
 def with_index(
@@ -85,7 +88,7 @@ def with_index(
     """Call ``use`` with this process's index for the session's database, brought up to
     date first if the stored generation moved on. Searches of one process take turns: the
     index is updated in place."""
-    engine = session.get_bind()
+    engine = _engine(session)
     with _caches_lock:
         cache = _caches.get(engine)
         if cache is None:
@@ -94,6 +97,12 @@ def with_index(
         if time.monotonic() - cache.checked_at >= max_age:
             _refresh(cache, engine)
         return use(cache.index)
+
+
+def _engine(session: orm.Session) -> sa.Engine:
+    """The engine of the session's database: one index serves all its connections."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, sa.Engine) else bind.engine
 
 
 def forget(engine: sa.Engine) -> None:

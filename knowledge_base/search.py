@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 import threading
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -189,7 +189,7 @@ class SearchIndex:
 
     def _analyse(self, document: Document) -> tuple[_Entry, dict[str, float]]:
         w = self.weights
-        weighted: Counter[str] = Counter()
+        weighted: defaultdict[str, float] = defaultdict(float)
         fields = (
             ((document.title,), w.title, True),
             (document.questions, w.question, True),

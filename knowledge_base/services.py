@@ -15,10 +15,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from hotline.db import utcnow
+from hotline.db import affected_rows, utcnow
 from knowledge_base import index
 from knowledge_base.content import Change, Content, article_id, content_of, diff, parse_content
-from knowledge_base.errors import ArticleNotFound, InvalidSynonyms, InvalidTransition
+from knowledge_base.errors import (
+    ArticleNotFound,
+    InvalidSynonyms,
+    InvalidTransition,
+    KnowledgeBaseError,
+)
 from knowledge_base.lexicon import DEFAULT_SYNONYMS
 from knowledge_base.models import (
     FEEDBACK_KINDS,
@@ -89,7 +94,9 @@ def upsert_article(session: orm.Session, data: Mapping[str, Any]) -> tuple[Artic
     return article, outcome == "created"
 
 
-def create_article(session: orm.Session, record: Mapping[str, Any], actor: str) -> Article:
+def create_article(
+    session: orm.Session, record: Mapping[str, Any], actor: str, note: str = ""
+) -> Article:
     """A new article as a draft (version 1); search sees it once it is published."""
     public_id = article_id(record)
     if session.get(Article, public_id) is not None:
@@ -97,8 +104,8 @@ def create_article(session: orm.Session, record: Mapping[str, Any], actor: str) 
     content = parse_content(record)
     article = Article(id=public_id, status="draft", version=0, **content.values())
     session.add(article)
-    version = _new_version(session, article, content, actor)
-    _event(session, article, version, "create", actor)
+    version = _new_version(session, article, content, actor, note)
+    _event(session, article, version, "create", actor, note)
     return article
 
 
@@ -347,7 +354,7 @@ def record_feedback(
 ) -> Feedback:
     """What an agent did with an article: "not_helpful", "inserted" or "texted"."""
     if kind not in FEEDBACK_KINDS:
-        raise InvalidTransition(f"feedback must be one of {', '.join(FEEDBACK_KINDS)}")
+        raise KnowledgeBaseError(f"feedback must be one of {', '.join(FEEDBACK_KINDS)}")
     article = get_article(session, article_id_)
     if article.status != "published":
         raise InvalidTransition(f"article {article.id} is not published")
@@ -403,7 +410,7 @@ def delete_synonym_group(session: orm.Session, name: str) -> None:
     """Remove the group named ``name`` (its first word)."""
     _materialise_defaults(session)
     deleted = session.execute(sa.delete(Synonym).where(Synonym.group_name == name.strip()))
-    if deleted.rowcount == 0:
+    if affected_rows(deleted) == 0:
         raise InvalidSynonyms(f"no synonym group {name!r}")
     index.bump_generation(session)
 
@@ -411,7 +418,7 @@ def delete_synonym_group(session: orm.Session, name: str) -> None:
 def _materialise_defaults(session: orm.Session) -> None:
     # The first edit copies the defaults into the table, which from then on is the truth.
     index.bump_generation(session)
-    state = session.get(IndexState, index.STATE_ID)
+    state = session.get_one(IndexState, index.STATE_ID)
     if state.synonyms_edited:
         return
     session.execute(sa.delete(Synonym))

@@ -13,7 +13,7 @@ import tempfile
 import threading
 import unicodedata
 import warnings
-from collections import Counter
+from collections import defaultdict
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -121,7 +121,7 @@ def _cache_directory() -> str | None:
 def segment(text: str) -> list[str]:
     """The topical words of ``text`` (normalised first): Chinese words from jieba and Latin
     words lightly stemmed, without stop words."""
-    words = []
+    words: list[str] = []
     for piece in normalize(text).split():
         for chunk in _script_chunks(piece):
             if CJK.match(chunk):
@@ -191,7 +191,7 @@ def pair_sounds(pair: str, first: str, second: str) -> tuple[str, str]:
     return (PINYIN_TERM + first + pair[1], PINYIN_TERM + pair[0] + second)
 
 
-def terms(text: str, sounds: bool = True) -> Counter[str]:
+def terms(text: str, sounds: bool = True) -> dict[str, float]:
     """The index terms of ``text``: Chinese character pairs, lone characters (``u:``) and
     pinyin pairs (``p:``), jieba words of three or more characters (``w:``), Latin stems.
 
@@ -199,7 +199,7 @@ def terms(text: str, sounds: bool = True) -> Counter[str]:
     that survives a wrong segmentation, not the main one. Stop words give no terms. Long
     texts go without ``sounds``, which there would cost many terms for little evidence.
     """
-    counts: Counter[str] = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)
     for chunk in normalize(text).split():
         for term, count in _chunk_terms(chunk, sounds):
             counts[term] += count
@@ -210,7 +210,7 @@ def terms(text: str, sounds: bool = True) -> Counter[str]:
 def _chunk_terms(chunk: str, sounds: bool) -> tuple[tuple[str, float], ...]:
     # No term spans a space, so a text's terms are the sum of its chunks'; articles repeat
     # many clauses ("可拨打12345咨询"), which are analysed once.
-    counts: Counter[str] = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)
     for run in CJK_RUN.findall(chunk):
         words = segmenter().lcut(run, HMM=False)
         word_of = []

@@ -1,17 +1,29 @@
-"""Errors the call router raises; entry points map them to HTTP codes or TwiML."""
+"""Errors the call router raises; entry points map them to HTTP codes or TwiML.
+
+Each class says once what kind of refusal it is (``kind``: "not_found", "forbidden",
+"conflict" or "invalid"), so that every entry point answers it the same way.
+"""
 
 
 class RoutingError(Exception):
     """Base class: the message is meant for the user."""
 
+    kind = "invalid"
+
 
 class CallUnavailable(RoutingError):
     """The call is no longer waiting (taken by another agent, or the caller hung up)."""
+
+    kind = "conflict"
 
 
 class AgentNotReady(RoutingError):
     """The agent is not in a state that allows this."""
 
+    kind = "conflict"
+
 
 class NotEligible(RoutingError):
     """The agent lacks the skill or language the call needs."""
+
+    kind = "forbidden"

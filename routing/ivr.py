@@ -1,4 +1,5 @@
-"""Matching what a caller said at the menu to a skill, from plain data."""
+"""The IVR menus' rules, from plain data: how many tries a caller gets, and matching what
+they said to a skill."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+# A wrong or missing choice repeats the menu; the third one moves the caller on.
+MENU_TRIES = 3
 # One wrong character (speech recognition swapping a homophone) in a phrase of four or more
 # still matches; shorter phrases must be heard exactly.
 MIN_FUZZY_LENGTH = 4
@@ -21,6 +24,26 @@ class Phrase:
     text: str
     skill_code: str
     category_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Retry:
+    """What follows a wrong or missing choice at a menu."""
+
+    tries: int  # the wrong choices counted at this menu, this one included
+    # The menu again; else the caller moves on (past the language menu to the topics, past
+    # the topic menu to the general queue).
+    repeat: bool
+
+
+def after_wrong_choice(tries: int, counted: bool = True) -> Retry:
+    """The menu again for the first two wrong (or missing) choices, then move on.
+
+    ``tries`` are the wrong choices counted before this one; a repeated delivery of a request
+    already counted (``counted`` False) is answered alike without counting it again.
+    """
+    tries = tries + 1 if counted else tries
+    return Retry(tries, repeat=tries < MENU_TRIES)
 
 
 def normalize(text: str) -> str:

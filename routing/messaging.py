@@ -21,6 +21,8 @@ STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivere
 FLOOD_WINDOW = timedelta(minutes=1)
 FLOOD_LIMIT = 10
 MAX_BODY = 1600
+# Why an outbound text was not sent: the number texted STOP.
+OPTED_OUT = "the number opted out"
 
 
 class Conversation(Base):
@@ -57,7 +59,7 @@ class Message(Base):
     error: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     attempts: orm.Mapped[int] = orm.mapped_column(default=0)
     # Who last claimed this outbound text for sending (status "sending"), and when; see
-    # hotline.tasks.workorders.send_text.
+    # hotline.tasks.texts.send_text.
     claimed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     agent_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("agents.id"))
@@ -76,9 +78,10 @@ def conversation_for(session: orm.Session, phone: str) -> Conversation:
             with session.begin_nested():
                 session.flush()
         except sa.exc.IntegrityError:
-            conversation = session.scalar(
+            # Another request created it at the same moment.
+            conversation = session.scalars(
                 sa.select(Conversation).where(Conversation.phone == phone)
-            )
+            ).one()
     return conversation
 
 
@@ -113,20 +116,22 @@ def receive(
     return message
 
 
-def opt_out(session: orm.Session, conversation: Conversation, now: datetime | None = None):
+def opt_out(session: orm.Session, conversation: Conversation, now: datetime | None = None) -> None:
     conversation.opted_out_at = now or utcnow()
 
 
-def is_flooding(session: orm.Session, conversation: Conversation, now: datetime | None = None):
+def is_flooding(
+    session: orm.Session, conversation: Conversation, now: datetime | None = None
+) -> bool:
     """More than FLOOD_LIMIT texts from this number within the last minute."""
     now = now or utcnow()
-    recent = session.scalar(
+    recent = session.execute(
         sa.select(sa.func.count(Message.id)).where(
             Message.conversation_id == conversation.id,
             Message.direction == "in",
             Message.created_at > now - FLOOD_WINDOW,
         )
-    )
+    ).scalar_one()
     return recent > FLOOD_LIMIT
 
 
@@ -137,19 +142,24 @@ def queue_reply(
     agent_id: int | None = None,
     now: datetime | None = None,
 ) -> Message | None:
-    """An outbound text waiting for the sending job; None if the citizen opted out."""
-    if conversation.opted_out_at is not None:
-        return None
+    """An outbound text waiting for the sending job; None if the number opted out.
+
+    A refused text is kept all the same, as failed with the reason, so the thread shows it.
+    """
+    refused = conversation.opted_out_at is not None
     message = Message(
         conversation=conversation,
         direction="out",
         body=body,
-        status="queued",
+        status="failed" if refused else "queued",
+        error=OPTED_OUT if refused else "",
         agent_id=agent_id,
         created_at=now or utcnow(),
     )
     session.add(message)
     session.flush()
+    if refused:
+        return None
     conversation.last_message_at = message.created_at
     return message
 
@@ -177,16 +187,24 @@ def take_over(session: orm.Session, conversation_id: int, agent_id: int) -> Conv
 
 
 def release(session: orm.Session, conversation_id: int) -> Conversation:
+    """Automatic replies answer this thread again."""
     conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise LookupError(f"no conversation {conversation_id}")
     conversation.agent_id = None
     return conversation
 
 
 def recent_conversations(session: orm.Session, limit: int = 50) -> list[Conversation]:
-    """Threads waiting for an agent first, then the most recent."""
+    """Threads the citizen wrote in, waiting for an agent first, then the most recent.
+
+    A number the hotline only texted (a ticket number, a unit's notice) is no thread to
+    answer, so it is left out."""
+    wrote = sa.exists().where(Message.conversation_id == Conversation.id, Message.direction == "in")
     return list(
         session.scalars(
             sa.select(Conversation)
+            .where(wrote)
             .order_by(Conversation.needs_agent.desc(), Conversation.last_message_at.desc())
             .limit(limit)
         )

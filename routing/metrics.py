@@ -123,21 +123,22 @@ def summarize(
     """The figures of a group of offered calls."""
     records = list(records)
     answered = abandoned = short = callbacks = within = resolved = 0
-    waits, handles = [], []
+    waits: list[float] = []
+    handles: list[float] = []
     for record in records:
         if record.answered_at is not None or record.callback_answered_at is not None:
             answered += 1
             resolved += record.resolution in ("kb", "on_call")
             if record.answered_at is not None:
-                wait = record.wait_seconds
+                wait = (record.answered_at - record.enqueued_at).total_seconds()
                 waits.append(wait)
                 within += wait <= service_level_seconds
                 if record.ended_at is not None:
                     talk = (record.ended_at - record.answered_at).total_seconds()
                     handles.append(talk + (record.wrap_up_seconds or 0))
         elif record.status == "abandoned":
-            wait = record.wait_seconds
-            if wait is not None and wait < short_abandon_seconds:
+            held = record.wait_seconds
+            if held is not None and held < short_abandon_seconds:
                 short += 1
             else:
                 abandoned += 1
@@ -236,6 +237,7 @@ def call_records(session: orm.Session, start: datetime, end: datetime) -> list[C
             resolution=row[9],
         )
         for row in rows
+        if row[0] is not None  # always, by the period's bounds; this tells the type
     ]
 
 
@@ -247,7 +249,7 @@ def agent_spells(
         .where(AgentStateChange.started_at < end)
         .where(sa.or_(AgentStateChange.ended_at.is_(None), AgentStateChange.ended_at > start))
     )
-    return [tuple(row) for row in rows]
+    return [(state, started_at, ended_at) for state, started_at, ended_at in rows]
 
 
 def call_report(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+from hotline.infra.passwords import hash_password
 from hotline.models import User
-from hotline.views.auth import hash_password
 from routing import services as routing
 
 _numbers = itertools.count(1)

@@ -32,6 +32,7 @@ import pytest
 from hotline.infra import context
 from workorders import services
 from workorders.calendar import LOCAL
+from workorders.deadlines import DEFAULT_POLICY
 
 RSJ = services.Actor("rsj", None, "GZ-RSJ")
 SPJ = services.Actor("spj", None, "GZ-TH-SPJ")
@@ -58,6 +59,7 @@ def _pension(session, when, channel="console"):
         district_code="GZ-TH",
         address="天河路 1 号",
         now=when,
+        policy=DEFAULT_POLICY,
     )
 
 
@@ -73,6 +75,7 @@ def _manhole(session, when):
         street_code="GZ-TH-SPJ",
         address="石牌路口",
         now=when,
+        policy=DEFAULT_POLICY,
     )
 
 
@@ -88,17 +91,25 @@ def build_history(session) -> dict[str, object]:
     orders = {}
     s1 = orders["s1"] = _pension(session, at(9, 10))
     _answer(session, s1, RSJ, at(9, 11), at(9, 15), at(9, 20))
-    services.record_callback(session, s1.number, AGENT, "satisfied", now=at(9, 16))
+    services.record_callback(
+        session, s1.number, AGENT, "satisfied", now=at(9, 16), policy=DEFAULT_POLICY
+    )
     s2 = orders["s2"] = _manhole(session, at(9, 10))
     _answer(session, s2, SPJ, at(9, 11), at(9, 14), at(9, 11, 18))
-    services.record_callback(session, s2.number, AGENT, "basically_satisfied", now=at(9, 15))
+    services.record_callback(
+        session, s2.number, AGENT, "basically_satisfied", now=at(9, 15), policy=DEFAULT_POLICY
+    )
 
     a1 = orders["a1"] = _pension(session, at(10, 5))
     _answer(session, a1, RSJ, at(10, 6), at(10, 10), at(10, 15))
-    services.record_callback(session, a1.number, AGENT, "satisfied", now=at(10, 12))
+    services.record_callback(
+        session, a1.number, AGENT, "satisfied", now=at(10, 12), policy=DEFAULT_POLICY
+    )
     a2 = orders["a2"] = _pension(session, at(10, 5, 11))
     _answer(session, a2, RSJ, at(10, 6), at(10, 20), at(10, 15))
-    services.record_callback(session, a2.number, AGENT, "basically_satisfied", now=at(10, 21))
+    services.record_callback(
+        session, a2.number, AGENT, "basically_satisfied", now=at(10, 21), policy=DEFAULT_POLICY
+    )
     a3 = orders["a3"] = _pension(session, at(10, 6))
     a3.reply_deadline = at(10, 16)
     services.sign_for(session, a3.number, RSJ, now=at(10, 7))
@@ -107,9 +118,13 @@ def build_history(session) -> dict[str, object]:
     services.sign_for(session, a4.number, RSJ, now=at(10, 7))
     a5 = orders["a5"] = _pension(session, at(10, 7))
     _answer(session, a5, RSJ, at(10, 7, 11), at(10, 8))
-    services.record_callback(session, a5.number, AGENT, "unsatisfied", now=at(10, 9))
+    services.record_callback(
+        session, a5.number, AGENT, "unsatisfied", now=at(10, 9), policy=DEFAULT_POLICY
+    )
     _answer(session, a5, RSJ, at(10, 10), at(10, 12), at(10, 19))
-    services.record_callback(session, a5.number, AGENT, "no_answer", now=at(10, 14))
+    services.record_callback(
+        session, a5.number, AGENT, "no_answer", now=at(10, 14), policy=DEFAULT_POLICY
+    )
     a6 = orders["a6"] = _pension(session, at(10, 7, 11))
     services.cancel(session, a6.number, AGENT, "市民撤回", now=at(10, 8))
 
@@ -117,12 +132,24 @@ def build_history(session) -> dict[str, object]:
     services.return_order(session, b1.number, SPJ, "不属于本街道", now=at(10, 6))
     b2 = orders["b2"] = _manhole(session, at(10, 5, 11))
     services.merge(session, b2.number, b1.number, AGENT, now=at(10, 6, 11))
-    services.determine(session, b1.number, DISPATCHER, "GZ-TH-SPJ", "位于石牌街道", now=at(10, 8))
+    services.determine(
+        session,
+        b1.number,
+        DISPATCHER,
+        "GZ-TH-SPJ",
+        "位于石牌街道",
+        now=at(10, 8),
+        policy=DEFAULT_POLICY,
+    )
     _answer(session, b1, SPJ, at(10, 8, 11), at(10, 9), at(10, 9, 18))
-    services.record_callback(session, b1.number, AGENT, "satisfied", now=at(10, 10))
+    services.record_callback(
+        session, b1.number, AGENT, "satisfied", now=at(10, 10), policy=DEFAULT_POLICY
+    )
     b3 = orders["b3"] = _manhole(session, at(10, 6))
     _answer(session, b3, SPJ, at(10, 6, 11), at(10, 6, 15))
-    services.record_callback(session, b3.number, AGENT, "unsatisfied", now=at(10, 7))
+    services.record_callback(
+        session, b3.number, AGENT, "unsatisfied", now=at(10, 7), policy=DEFAULT_POLICY
+    )
     b3.reply_deadline = at(10, 8)
     session.flush()
     return orders

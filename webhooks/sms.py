@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from hotline.infra import spool
 from hotline.infra.database import get_session
 from hotline.services import texts as sms
-from routing import messaging
 from routing.numberplan import normalize_number
-from webhooks import spool
+from webhooks import facts
 from webhooks.signature import twilio_signed
 
 bp = Blueprint("sms", __name__, url_prefix="/twilio/sms")
@@ -29,7 +29,7 @@ def database_trouble(exc):
     # MessageSid makes a replay, or a retry by Twilio, safe.
     log.exception("database error in the SMS webhook")
     get_session().rollback()
-    if spool.keep_if_fact():
+    if facts.keep_if_fact():
         return "", 204, {spool.SPOOLED_HEADER: "1"}
     return "the hotline is busy, retry later", 503
 
@@ -57,8 +57,7 @@ def _handle_inbound():
         abort(400, "From is not a phone number")
     body = request.form.get("Body", "")
     session = get_session()
-    sms.handle(session, sms.Inbound(phone, body, sid))
-    session.commit()
+    sms.receive(session, sms.Inbound(phone, body, sid))
     return _empty()
 
 
@@ -69,11 +68,10 @@ def status():
     if not sid:
         abort(400, "MessageSid is required")
     session = get_session()
-    messaging.record_status(
+    sms.record_delivery_status(
         session,
         sid,
         request.form.get("MessageStatus", "").strip().lower(),
         request.form.get("ErrorCode", ""),
     )
-    session.commit()
     return "", 204

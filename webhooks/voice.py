@@ -9,20 +9,18 @@ from flask import Blueprint, Response, abort, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.db import utcnow
-from hotline.infra import context, reference
+from hotline.infra import context, reference, spool
 from hotline.infra.database import autocommit_connection, get_session
+from hotline.services import voice
 from hotline.services.calls import keep_queues_moving
 from routing import services as routing
-from routing.ivr import Phrase
 from routing.models import Agent, Call
 from routing.numberplan import Line, NumberPlan
-from webhooks import spool, twiml
+from webhooks import facts, twiml
 from webhooks.signature import twilio_signed
-from workorders.models import Category
 
 bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
 log = logging.getLogger(__name__)
-MENU_TRIES = 3
 
 
 @bp.errorhandler(sa.exc.SQLAlchemyError)
@@ -32,7 +30,7 @@ def database_trouble(exc):
     log.exception("database error in a voice webhook")
     get_session().rollback()
     response = twiml.twiml(twiml.apology())
-    if spool.keep_if_fact():
+    if facts.keep_if_fact():
         response.headers[spool.SPOOLED_HEADER] = "1"
     return response
 
@@ -61,7 +59,7 @@ def _record_arrival() -> tuple[bool, Line | None, NumberPlan]:
             to_number=to_number,
             forwarded_from=forwarded_from,
             line=line,
-            now=spool.received_at(),
+            now=facts.received_at(),
         )
     return created, line, plan
 
@@ -80,13 +78,9 @@ def _known_call() -> Call:
     return call
 
 
-def _counts_a_try(session, call: Call, menu: str) -> bool:
-    """Whether a wrong choice in this request counts as one of the caller's tries: not when
-    it is Twilio's retry of a request already counted (the same I-Twilio-Idempotency-Token)."""
-    token = request.headers.get("I-Twilio-Idempotency-Token", "").strip()
-    if not token:
-        return True
-    return routing.apply_event(session, call, menu, token, {})
+def _delivery() -> str:
+    """Twilio's token for this request, the same on each retry of it."""
+    return request.headers.get("I-Twilio-Idempotency-Token", "").strip()
 
 
 @bp.post("")
@@ -96,16 +90,10 @@ def incoming():
     created, line, plan = _record_arrival()
     if created and line is None:
         return _language_menu(session)  # the common case: a new call to 12345
-    call = routing.get_call(session, _call_sid())
-    if not created:  # a repeated delivery: answer as the first one did
-        line = plan.line(call.legacy_line_number)
+    call, line = voice.answer_arrival(session, _call_sid(), line, plan, first=created)
     if line is not None:
-        if call.status == "ivr" and line.skill_code == "english":
-            call.language = "en"
-        _enqueue(session, call, line.skill_code)
         notice = twiml.prompt("merged", call.language, line=line.name)
         return _enqueue_response(call, notice)
-    session.commit()
     if call.status != "ivr":
         return _enqueue_response(call)
     return _language_menu(session)
@@ -118,17 +106,8 @@ def language_choice():
     call = _known_call()
     if call.status != "ivr":
         return _enqueue_response(call)
-    counted, attempts = _counts_a_try(session, call, "language"), call.menu_attempts
-    if routing.choose_language(session, call, request.form.get("Digits")):
-        session.commit()
+    if voice.choose_language(session, call, request.form.get("Digits"), _delivery()):
         return _topic_menu(session, call)
-    if not counted:
-        call.menu_attempts = attempts
-    if call.menu_attempts >= MENU_TRIES:
-        call.menu_attempts = 0
-        session.commit()
-        return _topic_menu(session, call)
-    session.commit()
     return _language_menu(session, retry=True)
 
 
@@ -139,22 +118,8 @@ def menu_choice():
     call = _known_call()
     if call.status != "ivr":
         return _enqueue_response(call)
-    counted, attempts = _counts_a_try(session, call, "menu"), call.menu_attempts
-    choice = routing.choose_topic(
-        session,
-        call,
-        request.form.get("Digits"),
-        request.form.get("SpeechResult"),
-        reference.cache().get("category_phrases", lambda: _category_phrases(session)),
-    )
-    if not counted:
-        call.menu_attempts = attempts
-    if choice is not None:
-        _enqueue(session, call, choice.skill_code)
-    elif call.menu_attempts >= MENU_TRIES:
-        _enqueue(session, call, routing.GENERAL_SKILL)
-    else:
-        session.commit()
+    digits, speech = request.form.get("Digits"), request.form.get("SpeechResult")
+    if not voice.choose_topic(session, call, digits, speech, _delivery()):
         return _topic_menu(session, call, retry=True)
     return _enqueue_response(call)
 
@@ -200,8 +165,7 @@ def wait_choice():
     if choice is None or call.status != "queued":
         twiml.say(response, twiml.prompt("keep_waiting", language), language)
         return twiml.twiml(response)
-    routing.choose_while_waiting(session, call, choice)
-    session.commit()
+    voice.choose_while_waiting(session, call, choice)
     if choice == "wait":
         twiml.say(response, twiml.prompt("keep_waiting", language), language)
     else:
@@ -215,13 +179,12 @@ def wait_choice():
 def queue_result():
     session = get_session()
     queue_time = request.form.get("QueueTime", "")[:9]  # seconds; longer is no queue time
-    call = routing.record_queue_result(
+    call = voice.record_queue_result(
         session,
         _call_sid(),
         request.form.get("QueueResult", "")[:32],
         int(queue_time) if queue_time.isascii() and queue_time.isdigit() else None,
     )
-    session.commit()
     if call is None or call.queue_result != "leave":
         return twiml.twiml(VoiceResponse())
     if call.wait_choice == "message":
@@ -242,8 +205,7 @@ def recorded():
     recording = request.form.get("RecordingUrl", "").strip()
     if not recording.startswith("https://"):
         abort(400, "RecordingUrl must be an https URL")
-    routing.record_message(session, call, recording[:400], now=spool.received_at())
-    session.commit()
+    voice.record_message(session, call, recording[:400], facts.received_at())
     return twiml.twiml(twiml.goodbye("message_saved", call.language))
 
 
@@ -251,10 +213,9 @@ def recorded():
 @twilio_signed
 def status():
     session = get_session()
-    routing.record_call_status(
-        session, _call_sid(), request.form.get("CallStatus", "")[:32], now=spool.received_at()
+    voice.record_call_status(
+        session, _call_sid(), request.form.get("CallStatus", "")[:32], facts.received_at()
     )
-    session.commit()
     return twiml.twiml(VoiceResponse())
 
 
@@ -285,8 +246,7 @@ def after_dial(call_id: int):
         abort(400, "this call is not the one being bridged")
     caller_still_there = request.form.get("CallStatus") == "in-progress"
     answered = request.form.get("DialCallStatus") == "completed"
-    routing.agent_leg_ended(session, call)
-    session.commit()
+    voice.agent_leg_ended(session, call)
     if not (caller_still_there and answered):
         return twiml.twiml(VoiceResponse())
     return twiml.twiml(
@@ -301,17 +261,8 @@ def after_dial(call_id: int):
 def rating():
     session = get_session()
     call = _known_call()
-    routing.record_rating(session, call.call_sid, request.form.get("Digits"))
-    session.commit()
+    voice.record_rating(session, call.call_sid, request.form.get("Digits"))
     return twiml.twiml(twiml.goodbye("thanks", call.language))
-
-
-def _enqueue(session, call: Call, skill_code: str) -> None:
-    routing.enqueue_call(session, call, skill_code)
-    session.commit()
-    rules = reference.cache().get("skill_rules", lambda: routing.skill_rules(session))
-    routing.route_call(session, call.id, context.router_settings(), rules=rules)
-    session.commit()
 
 
 def _seconds_waited(call: Call) -> float:
@@ -347,23 +298,9 @@ def _topic_menu(session, call: Call | None, retry: bool = False):
 
     has_options, xml = reference.cache().get(("topic_menu", action, language, retry), render)
     if not has_options and call is not None:
-        _enqueue(session, call, routing.GENERAL_SKILL)
+        voice.enqueue(session, call, routing.GENERAL_SKILL)
         return _enqueue_response(call)
     return Response(xml, mimetype="text/xml")
-
-
-def _category_phrases(session) -> list[Phrase]:
-    rows = session.execute(
-        sa.select(Category.code, Category.name, Category.name_en, Category.skill_code).where(
-            Category.skill_code.is_not(None)
-        )
-    )
-    phrases = []
-    for code, name, name_en, skill in rows:
-        phrases.append(Phrase(name, skill, code))
-        if name_en:
-            phrases.append(Phrase(name_en, skill, code))
-    return phrases
 
 
 def _enqueue_response(call: Call, notice: str | None = None):

@@ -106,11 +106,11 @@ def ranks(
     figures: Iterable[OrderFigures], rate: Callable[[OrderFigures], float | None]
 ) -> dict[str, int | None]:
     """Competition ranks by ``rate``, highest first; None for a unit without the rate."""
-    figures = list(figures)
-    rated = [rate(f) for f in figures if rate(f) is not None]
+    rates = {f.key: rate(f) for f in figures}
+    rated = [value for value in rates.values() if value is not None]
     return {
-        f.key: None if rate(f) is None else 1 + sum(other > rate(f) for other in rated)
-        for f in figures
+        key: None if value is None else 1 + sum(other > value for other in rated)
+        for key, value in rates.items()
     }
 
 

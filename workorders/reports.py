@@ -130,8 +130,8 @@ def order_figures(
             merged[label] = merged[label].plus(figures) if label in merged else figures
         return list(merged.values())
     names = _names(session, by)
-    figures = [OrderFigures(key, names.get(key, key), *counts) for key, counts in rows]
-    return sorted(figures, key=lambda f: (-f.dispatched, f.key))
+    units = [OrderFigures(key, names.get(key, key), *counts) for key, counts in rows]
+    return sorted(units, key=lambda f: (-f.dispatched, f.key))
 
 
 def _names(session: orm.Session, by: str) -> dict[str, str]:

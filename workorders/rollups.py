@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from hotline.db import UTCDateTime, utcnow
+from hotline.db import UTCDateTime, affected_rows, utcnow
 from workorders.calendar import LOCAL
 from workorders.models import (
     RollupRefresh,
@@ -37,7 +37,7 @@ DISPATCH_ACTIONS = ("dispatch", "determine", "reopen")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 SATISFIED = ("satisfied", "basically_satisfied")
 
-_KEYS = {
+_KEYS: dict[str, sa.ColumnElement[str] | orm.QueryableAttribute[str]] = {
     "unit": sa.func.coalesce(WorkOrder.unit_code, ""),
     "category": WorkOrder.category_code,
     "district": sa.func.coalesce(WorkOrder.district_code, ""),
@@ -123,12 +123,15 @@ def refresh_days(session: orm.Session, days: Iterable[date], now: datetime | Non
         session.execute(sa.text("SET LOCAL jit = off"))
     for first, last in _runs(sorted(set(days))):
         start, end = day_bounds(first)[0], day_bounds(last)[1]
+        offset = start.utcoffset()
+        if offset is None:
+            raise ValueError(f"{start} has no UTC offset")
         session.execute(
             sa.delete(WorkOrderRollup).where(
                 WorkOrderRollup.day >= first, WorkOrderRollup.day <= last
             )
         )
-        day = _local_day(WorkOrder.dispatched_at, start.utcoffset(), dialect).label("day")
+        day = _local_day(WorkOrder.dispatched_at, offset, dialect).label("day")
         keys = [key.label(dimension) for dimension, key in _KEYS.items()]
         counts = [
             column.label(name) for column, name in zip(figure_columns(now), _COUNTS, strict=True)
@@ -159,7 +162,7 @@ def refresh_days(session: orm.Session, days: Iterable[date], now: datetime | Non
         columns = ["dimension", "day", "key", *_COUNTS, "refreshed_at"]
         query = sa.union_all(*parts)
         result = session.execute(sa.insert(WorkOrderRollup).from_select(columns, query))
-        written += max(result.rowcount, 0)
+        written += max(affected_rows(result), 0)
     return written
 
 
@@ -178,7 +181,9 @@ def _same_offset(first: date, last: date) -> bool:
     return day_bounds(first)[0].utcoffset() == day_bounds(last)[1].utcoffset()
 
 
-def _local_day(column: sa.ColumnElement, offset: timedelta, dialect: str) -> sa.ColumnElement:
+def _local_day(
+    column: orm.QueryableAttribute[datetime | None], offset: timedelta, dialect: str
+) -> sa.ColumnElement[date]:
     """The local date of a stored (naive UTC) timestamp, for a zone at ``offset``."""
     seconds = int(offset.total_seconds())
     if dialect == "sqlite":
@@ -228,7 +233,7 @@ def _claim_state(session: orm.Session) -> RollupRefresh:
                 session.add(RollupRefresh(name=NAME, last_event_id=0))
         except sa.exc.IntegrityError:
             pass
-        state = session.scalar(query.execution_options(populate_existing=True))
+        state = session.scalars(query.execution_options(populate_existing=True)).one()
     return state
 
 
@@ -236,7 +241,7 @@ def _every_day(session: orm.Session) -> set[date]:
     first, last = session.execute(
         sa.select(sa.func.min(WorkOrder.dispatched_at), sa.func.max(WorkOrder.dispatched_at))
     ).one()
-    if first is None:
+    if first is None or last is None:
         return set()
     first_day, last_day = local_day(first), local_day(last)
     return {first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)}
@@ -259,7 +264,8 @@ def _touched_days(session: orm.Session, since_id: int, last_id: int) -> set[date
             WorkOrderEvent.action.in_(DISPATCH_ACTIONS),
         )
     ).all()
-    return {local_day(moment) for moment in [*moments, *earlier]}
+    # The query leaves out orders not dispatched; the test on None tells the type.
+    return {local_day(moment) for moment in [*moments, *earlier] if moment is not None}
 
 
 def _newly_overdue_days(session: orm.Session, since: datetime, now: datetime) -> set[date]:
@@ -271,4 +277,4 @@ def _newly_overdue_days(session: orm.Session, since: datetime, now: datetime) ->
             WorkOrder.dispatched_at.is_not(None),
         )
     ).all()
-    return {local_day(moment) for moment in moments}
+    return {local_day(moment) for moment in moments if moment is not None}

@@ -146,18 +146,18 @@ def set_unit_contact(
     unit = _unit(session, unit_code)
     if unit is None:
         raise InvalidRule("choose a unit")
-    phone = phone.strip() or None
-    email = email.strip() or None
-    if phone is not None and not PHONE.fullmatch(phone):
-        raise InvalidRule(f"{phone!r} is not a phone number")
-    if email is not None and not EMAIL.fullmatch(email):
-        raise InvalidRule(f"{email!r} is not an e-mail address")
+    contact_phone = phone.strip() or None
+    contact_email = email.strip() or None
+    if contact_phone is not None and not PHONE.fullmatch(contact_phone):
+        raise InvalidRule(f"{contact_phone!r} is not a phone number")
+    if contact_email is not None and not EMAIL.fullmatch(contact_email):
+        raise InvalidRule(f"{contact_email!r} is not an e-mail address")
     changes = {
         name: {"from": getattr(unit, name), "to": value}
-        for name, value in (("contact_phone", phone), ("contact_email", email))
+        for name, value in (("contact_phone", contact_phone), ("contact_email", contact_email))
         if getattr(unit, name) != value
     }
-    unit.contact_phone, unit.contact_email = phone, email
+    unit.contact_phone, unit.contact_email = contact_phone, contact_email
     return unit, changes
 
 

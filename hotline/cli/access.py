@@ -70,8 +70,8 @@ def user() -> None:
 @with_appcontext
 def user_create(username: str, role: str, unit_code: str | None, password: str) -> None:
     from hotline.infra.database import get_session
+    from hotline.infra.passwords import hash_password
     from hotline.models import User
-    from hotline.views.auth import hash_password
     from workorders.models import Unit
 
     session = get_session()

@@ -1,8 +1,10 @@
-"""`hotline kb`: import and export articles, search, evaluate search, edit synonyms."""
+"""`hotline kb`: import and export articles, search, evaluate search, edit synonyms, and
+write articles through drafts, review and publishing."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import sys
@@ -31,7 +33,10 @@ CSV_COLUMNS = (
 LIST_COLUMNS = ("questions", "keywords")
 
 
-@click.group(help="The knowledge base: import, export, search, evaluate, synonyms.")
+@click.group(
+    help="The knowledge base: import, export, search, evaluate, synonyms; draft, edit, submit,"
+    " publish, archive and show articles."
+)
 def kb() -> None:
     pass
 
@@ -307,3 +312,189 @@ def synonyms_remove(name: str) -> None:
         raise click.ClickException(str(exc)) from None
     session.commit()
     click.echo(f"removed: {name}")
+
+
+# -- editing: draft → submit → publish, archive; each step names its editor -------------
+
+
+def editorial(command):
+    """Run an editing command with the session; refusals and bad input become one line."""
+
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        from hotline.infra.database import get_session
+        from hotline.services.knowledge import EditorRefused
+        from knowledge_base.errors import KnowledgeBaseError
+
+        try:
+            return command(get_session(), *args, **kwargs)
+        except (KnowledgeBaseError, EditorRefused) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return database_errors(with_appcontext(wrapped))
+
+
+def editor_option(command):
+    return click.option(
+        "--by",
+        "username",
+        required=True,
+        metavar="USERNAME",
+        help="The admin or supervisor login recorded as the editor.",
+    )(command)
+
+
+def content_options(command):
+    """The fields of an article as options, and a JSON file holding them."""
+    options = [
+        click.option(
+            "--file",
+            "record_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="A JSON object in the kb_articles.jsonl format; options override its fields.",
+        ),
+        click.option("--title"),
+        click.option("--answer"),
+        click.option(
+            "--question",
+            "questions",
+            multiple=True,
+            help="A way callers ask it; repeat for each (replaces the list).",
+        ),
+        click.option(
+            "--keyword", "keywords", multiple=True, help="Repeat for each (replaces the list)."
+        ),
+        click.option("--category", help="Category code."),
+        click.option("--unit", help="Unit code of the answering department."),
+        click.option("--lang", help="zh or en."),
+        click.option("--note", default="", help="Why, for the history."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def article_record(record_file: Path | None, **fields: Any) -> dict[str, Any]:
+    """The record the options and the file describe: options win, unset ones are left out."""
+    record: dict[str, Any] = {}
+    if record_file is not None:
+        try:
+            record = json.loads(record_file.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"{record_file}: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(
+                f"{record_file}: not JSON ({exc.msg} at line {exc.lineno})"
+            ) from None
+        if not isinstance(record, dict):
+            raise click.ClickException(f"{record_file}: must hold one JSON object")
+    for name, value in fields.items():
+        if value is not None and value != ():
+            record[name] = list(value) if isinstance(value, tuple) else value
+    return record
+
+
+@kb.command("draft", help="Start an article, or a new version of one (--id), as a draft.")
+@click.option("--id", "article_id", help="An existing article for a new version, or a new id.")
+@content_options
+@editor_option
+@editorial
+def draft_command(session, article_id, record_file, note, username, **fields) -> None:
+    from hotline.services import knowledge
+
+    record = article_record(record_file, **fields)
+    if article_id:
+        record["id"] = article_id
+    version = knowledge.draft(session, username, record, note)
+    article = version.article
+    if article.status == "published":
+        after = f"the live v{article.version} stays in search until this one is published"
+    else:
+        after = "not in search until it is published"
+    click.echo(f"{article.id} v{version.number} drafted by {username}; {after}")
+
+
+@kb.command("edit", help="Change an article's draft (a version in review goes back to draft).")
+@click.argument("article_id")
+@content_options
+@editor_option
+@editorial
+def edit_command(session, article_id, record_file, note, username, **fields) -> None:
+    from hotline.services import knowledge
+
+    changes = article_record(record_file, **fields)
+    changes.pop("id", None)
+    version = knowledge.edit(session, username, article_id, changes, note)
+    click.echo(f"{version.article.id} v{version.number} edited by {username}")
+
+
+@kb.command("submit", help="Send an article's draft to review.")
+@click.argument("article_id")
+@editor_option
+@editorial
+def submit_command(session, article_id: str, username: str) -> None:
+    from hotline.services import knowledge
+
+    version = knowledge.submit(session, username, article_id)
+    click.echo(f"{version.article.id} v{version.number} submitted for review by {username}")
+
+
+@kb.command("publish", help="Publish the version in review: it replaces the live content.")
+@click.argument("article_id")
+@editor_option
+@editorial
+def publish_command(session, article_id: str, username: str) -> None:
+    from hotline.services import knowledge
+
+    article = knowledge.publish(session, username, article_id)
+    click.echo(
+        f"{article.id} v{article.version} published by {username};"
+        " search in every process has it within a second"
+    )
+
+
+@kb.command("archive", help="Take an article out of search; its history stays.")
+@click.argument("article_id")
+@click.option("--note", default="", help="Why, for the history.")
+@editor_option
+@editorial
+def archive_command(session, article_id: str, note: str, username: str) -> None:
+    from hotline.services import knowledge
+
+    article = knowledge.archive(session, username, article_id, note)
+    click.echo(f"{article.id} archived by {username}; search no longer finds it")
+
+
+@kb.command("show", help="An article's versions, their statuses and who did what.")
+@click.argument("article_id")
+@editorial
+def show_command(session, article_id: str) -> None:
+    from hotline.services import knowledge
+
+    overview = knowledge.overview(session, article_id)
+    article = overview.article
+    live = f" v{article.version}" if article.status == "published" else ""
+    click.echo(f"{article.id}  {article.status}{live}  {article.title}")
+    for version in overview.versions:
+        changed = ", ".join(change.field for change in version.changes) or "no change"
+        click.echo(
+            f"  v{version.number:<3} {version.status:<11}by {version.created_by}"
+            f"  {_local(version.created_at)}  changed: {changed}"
+        )
+        for event in version.events:
+            click.echo(f"        {_event_line(event)}")
+    for event in overview.events:
+        click.echo(f"  {_event_line(event)}")
+
+
+def _event_line(event) -> str:
+    note = f"  ({event.note})" if event.note else ""
+    return f"{_local(event.at)}  {event.action} by {event.actor}{note}"
+
+
+def _local(moment) -> str:
+    from zoneinfo import ZoneInfo
+
+    from hotline.db import TIMEZONE
+
+    return moment.astimezone(ZoneInfo(TIMEZONE)).strftime("%Y-%m-%d %H:%M")

@@ -37,7 +37,7 @@ def seed(demo: bool, units, lines, categories, kb) -> None:
             records = loaders.read_jsonl(kb)
             with click.progressbar(length=len(records), label="articles") as bar:
                 results.append(loaders.load_articles(session, records, progress=bar.update))
-        logins = []
+        logins: list[loaders.DemoLogin] = []
         if demo:
             logins, articles = loaders.seed_demo(session)
             results.append(articles)

@@ -6,7 +6,6 @@ import os
 import socket
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from hotline.cli.common import database_errors
@@ -33,7 +32,7 @@ def serve(host: str, port: int, threads: int) -> None:
             f"database schema is at {current or 'nothing'}, this code needs {needed}; "
             "run `hotline db upgrade`"
         )
-    app = current_app._get_current_object()
+    app = context.application()
     start_relay(app)  # jobs left in the outbox (one that failed in-process) are retried
     click.echo(f"serving the 12345 hotline on http://{host}:{port} (Ctrl-C stops)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
@@ -51,7 +50,7 @@ def _check_port(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as exc:
             raise click.ClickException(
-                f"cannot listen on {host}:{port}: {exc.strerror.lower()}"
+                f"cannot listen on {host}:{port}: {(exc.strerror or str(exc)).lower()}"
             ) from None
 
 
@@ -77,10 +76,15 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
         raise click.ClickException(f"Redis unreachable: {exc}") from None
     # Each job runs in a forked child: it must not share the parent's pooled connections,
     # and starts with empty pools of its own.
-    app = current_app._get_current_object()
+    app = context.application()
     dispose_engines(app)
     pools = (context.engine(app), context.autocommit_engine(app))
-    os.register_at_fork(after_in_child=lambda: [pool.dispose(close=False) for pool in pools])
+
+    def empty_pools() -> None:
+        for pool in pools:
+            pool.dispose(close=False)
+
+    os.register_at_fork(after_in_child=empty_pools)
     # Jobs that could not reach Redis (it was down) wait in the database: hand them over.
     start_relay(app)
     names = queues or QUEUES

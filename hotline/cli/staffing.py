@@ -60,8 +60,11 @@ def _read_volumes(ctx, param, path: Path | None) -> list[tuple[str | None, float
         else:
             if calls_column >= len(cells):
                 raise click.BadParameter(f"line {number}: no value in the `calls` column")
-            has_label = interval_column is not None and interval_column < len(cells)
-            label = cells[interval_column] if has_label else None
+            label = (
+                cells[interval_column]
+                if interval_column is not None and interval_column < len(cells)
+                else None
+            )
             calls = cells[calls_column]
         rows.append((label or None, _calls(number, calls)))
     if not rows:

@@ -34,8 +34,14 @@ OPENAPI_PATHS = "hotline.openapi_paths"
 RATELIMIT_CLIENTS = "hotline.ratelimit_redis"
 
 
+def application() -> Flask:
+    """The running application itself rather than its proxy, to hand to a server or worker."""
+    # current_app is a proxy: mypy sees the Flask it stands for, without the proxy's method.
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
 def _app(app: Flask | None) -> Flask:
-    return app if app is not None else current_app._get_current_object()  # type: ignore[attr-defined]
+    return app if app is not None else application()
 
 
 def settings(app: Flask | None = None) -> Settings:

@@ -15,7 +15,6 @@ from sqlalchemy import orm
 
 from hotline import db
 from hotline.infra import context
-from hotline.infra.jobs import attach_job_dispatch
 
 MIGRATIONS = Path(__file__).parents[1] / "migrations"
 
@@ -24,7 +23,6 @@ def init_app(app: Flask) -> None:
     settings = context.settings(app)
     engine = db.create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     factory = db.session_factory(engine)
-    attach_job_dispatch(factory)
     context.provide(app, context.ENGINE, engine)
     context.provide(
         app, context.AUTOCOMMIT_ENGINE, _autocommit_engine(engine, settings.database_url)
@@ -91,7 +89,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def schema_revisions(connection: sa.Connection) -> tuple[str | None, str]:
+def schema_revisions(connection: sa.Connection) -> tuple[str | None, str | None]:
     """The schema revision the database is at, and the one this code needs."""
     current = MigrationContext.configure(connection).get_current_revision()
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()

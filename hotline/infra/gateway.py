@@ -18,6 +18,8 @@ from hotline.db import utcnow
 class GatewayError(Exception):
     """Twilio refused or could not be reached; the message says which."""
 
+    kind = "upstream"
+
 
 class Gateway(Protocol):
     def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:

@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from importlib import import_module
 
 import sqlalchemy as sa
-from sqlalchemy import event, orm
+from sqlalchemy import orm
 
-from hotline.db import Base, UTCDateTime, utcnow
-from hotline.infra import context
+from hotline.db import utcnow
+from hotline.infra import context, spool
+from hotline.models import OutboxJob
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ JOBS: dict[str, JobSpec] = {
     "notify_work_order_filed": JobSpec(
         "hotline.tasks.workorders.notify_work_order_filed", "messages"
     ),
-    "send_text": JobSpec("hotline.tasks.workorders.send_text", "messages", retries=5),
+    "send_text": JobSpec("hotline.tasks.texts.send_text", "messages", retries=5),
     "text_kb_answer": JobSpec("hotline.tasks.kb.text_kb_answer", "messages"),
     "send_work_order_notice": JobSpec(
         "hotline.tasks.workorders.send_work_order_notice", "workorders", retries=5
@@ -68,21 +69,6 @@ class JobFailed(Exception):
     """An in-process job raised: it counts as an attempt of the job itself."""
 
 
-class OutboxJob(Base):
-    """A job a committed transaction asked for that has not been handed over yet."""
-
-    __tablename__ = "job_outbox"
-
-    id: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
-    name: orm.Mapped[str] = orm.mapped_column(sa.String(64))
-    args: orm.Mapped[list] = orm.mapped_column(sa.JSON, default=list)
-    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
-    next_attempt_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, index=True)
-    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
-    last_error: orm.Mapped[str] = orm.mapped_column(sa.String(300), default="")
-    failed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
-
-
 def enqueue(session: orm.Session, name: str, *args: int | str) -> None:
     """Send job ``name`` with ``args`` once ``session`` commits."""
     if name not in JOBS:
@@ -93,11 +79,6 @@ def enqueue(session: orm.Session, name: str, *args: int | str) -> None:
     )
     session.info.setdefault("pending_jobs", []).append((name, args))
     session.info.setdefault("pending_outbox", []).append(job_id)
-
-
-def attach_job_dispatch(factory: orm.sessionmaker) -> None:
-    event.listen(factory, "after_commit", _after_commit)
-    event.listen(factory, "after_soft_rollback", _after_rollback)
 
 
 class InProcessRunner:
@@ -137,11 +118,8 @@ class RqRunner:
         )
 
 
-def _after_commit(session: orm.Session) -> None:
-    # SQLAlchemy also calls this when a SAVEPOINT (begin_nested) is released: the jobs wait
-    # for the outermost commit.
-    if session.in_nested_transaction():
-        return
+def hand_over(session: orm.Session) -> None:
+    """After the session's (outermost) commit: hand its jobs over, or leave them to the relay."""
     pending = session.info.pop("pending_jobs", [])
     outbox_ids = session.info.pop("pending_outbox", [])
     if not pending:
@@ -160,10 +138,10 @@ def _after_commit(session: orm.Session) -> None:
         _settle(session.get_bind(), handed, left)
 
 
-def _after_rollback(session: orm.Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop("pending_jobs", None)
-        session.info.pop("pending_outbox", None)
+def drop_pending(session: orm.Session) -> None:
+    """After the session's (outermost) rollback: its jobs are not to be sent."""
+    session.info.pop("pending_jobs", None)
+    session.info.pop("pending_outbox", None)
 
 
 def _settle(bind: sa.Engine | sa.Connection, handed: list[str], left: list[str]) -> None:
@@ -248,7 +226,6 @@ def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
     forked job must never share a connection with this thread.
     """
     from hotline.db import create_engine, session_factory
-    from webhooks import spool
 
     settings = context.settings(app)
     engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)

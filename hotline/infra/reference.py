@@ -4,7 +4,8 @@ The number plan, the IVR menus, the skill rules and the categories change a few 
 year but are read on every webhook. Each process keeps what it loaded for
 ``HOTLINE_REFERENCE_CACHE_SECONDS`` (default 30; 0 reads the database every time). A change
 committed through this process (the admin pages, the seed and import commands) is seen at
-once; other processes see it within that time.
+once (hotline.infra.listeners reports its commits here); other processes see it within that
+time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.infra import context
@@ -26,6 +26,7 @@ T = TypeVar("T")
 REFERENCE_MODELS = (LegacyLine, IvrOption, Skill, Category)
 _generation = itertools.count()
 _current = next(_generation)
+_CHANGED = "reference_changed"  # session.info key: this transaction changed reference data
 
 
 class ReferenceCache:
@@ -68,27 +69,28 @@ def changed() -> None:
     _current = next(_generation)
 
 
-@sa.event.listens_for(orm.Session, "after_flush")
-def _note_reference_changes(session: orm.Session, _context) -> None:
+_CHANGED = "reference_changed"  # session.info key: this transaction changed reference data
+
+
+def note_changes(session: orm.Session, _flush_context) -> None:
+    """After a flush: note whether it touched the reference tables."""
     touched = itertools.chain(session.new, session.dirty, session.deleted)
     if any(isinstance(obj, REFERENCE_MODELS) for obj in touched):
-        session.info["reference_changed"] = True
+        session.info[_CHANGED] = True
 
 
-@sa.event.listens_for(orm.Session, "do_orm_execute")
-def _note_bulk_reference_changes(state: orm.ORMExecuteState) -> None:
+def note_bulk_changes(state: orm.ORMExecuteState) -> None:
+    """On every ORM statement: note a bulk UPDATE, DELETE or INSERT on the reference tables."""
     if (state.is_update or state.is_delete or state.is_insert) and any(
         mapper.class_ in REFERENCE_MODELS for mapper in state.all_mappers
     ):
-        state.session.info["reference_changed"] = True
+        state.session.info[_CHANGED] = True
 
 
-@sa.event.listens_for(orm.Session, "after_commit")
-def _reference_committed(session: orm.Session) -> None:
-    if session.info.pop("reference_changed", False):
+def committed(session: orm.Session) -> None:
+    if session.info.pop(_CHANGED, False):
         changed()
 
 
-@sa.event.listens_for(orm.Session, "after_rollback")
-def _reference_rolled_back(session: orm.Session) -> None:
-    session.info.pop("reference_changed", None)
+def rolled_back(session: orm.Session) -> None:
+    session.info.pop(_CHANGED, None)

@@ -8,10 +8,8 @@ overdue without any change are counted soon) and rebuilds ranges of days.
 
 from __future__ import annotations
 
-from flask import Flask
-from sqlalchemy import event, orm
+from sqlalchemy import orm
 
-from hotline.infra import context
 from hotline.infra.database import new_session
 from hotline.infra.jobs import enqueue
 from workorders import rollups
@@ -26,11 +24,8 @@ def refresh_report_rollups() -> None:
         rollups.refresh(session)
 
 
-def init_app(app: Flask) -> None:
-    event.listen(context.sessions(app), "after_flush", _after_flush)
-
-
-def _after_flush(session: orm.Session, _context) -> None:
+def note_changes(session: orm.Session, _flush_context) -> None:
+    """After a flush: one refresh for the transaction, if it changed a work order."""
     changed = (*session.new, *session.dirty)
     if not any(isinstance(row, WorkOrder | WorkOrderEvent) for row in changed):
         return

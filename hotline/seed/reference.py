@@ -20,13 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.db import utcnow
+from hotline.infra.passwords import hash_password
 from hotline.models import User
-from hotline.views.auth import hash_password
 from knowledge_base.errors import InvalidArticle
 from knowledge_base.services import import_article
 from routing import services as routing
 from routing.models import Call, IvrOption, LegacyLine, Skill
 from workorders import services as workorders
+from workorders.deadlines import DEFAULT_POLICY
 from workorders.models import UNIT_KINDS, CalendarDay, Category, Unit, WorkOrder
 
 DATA = Path(__file__).parents[1] / "data"
@@ -81,7 +82,7 @@ def read_jsonl(path: Path) -> list[tuple[int, Any]]:
 
 
 def _upsert(
-    session: orm.Session, model, key: str, values: Mapping[str, Any], result: LoadResult
+    session: orm.Session, model, key: str | date, values: Mapping[str, Any], result: LoadResult
 ) -> None:
     row = session.get(model, key)
     if row is None:
@@ -448,6 +449,7 @@ def _demo_history(session: orm.Session, now: datetime) -> None:
             street_code=street,
             address=f"{road}{rng.randint(1, 400)}号",
             now=opened,
+            policy=DEFAULT_POLICY,
         )
         if order.status != "dispatched":
             continue
@@ -466,7 +468,9 @@ def _demo_history(session: orm.Session, now: datetime) -> None:
         if stage < 0.24:
             continue
         closed = min(replied + timedelta(hours=rng.uniform(2, 48)), now)
-        workorders.record_callback(session, order.number, actor, "satisfied", now=closed)
+        workorders.record_callback(
+            session, order.number, actor, "satisfied", now=closed, policy=DEFAULT_POLICY
+        )
     for index in range(160):
         started = now - timedelta(days=rng.uniform(0, 30))
         answered = rng.random() < 0.93

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,8 @@ from workorders.services import Actor
 
 class AdminError(ValueError):
     """The change is not allowed; the message says why."""
+
+    kind = "invalid"
 
 
 def record(
@@ -42,7 +45,7 @@ def record(
 def update_menu_option(
     session: orm.Session, option_id: int, values: Mapping[str, Any], actor: Actor
 ) -> IvrOption:
-    """Change a voice-menu option's words, skill, speech keywords or priority."""
+    """Change a voice-menu option's words, skill, speech keywords or priority (committed)."""
     option = session.get(IvrOption, option_id)
     if option is None:
         raise AdminError(f"no menu option {option_id}")
@@ -65,7 +68,32 @@ def update_menu_option(
             setattr(option, name, value)
     if changes:
         record(session, actor, "ivr_option", f"{option.menu}:{option.digit}", "update", changes)
+    session.commit()
     return option
+
+
+def apply_change(
+    session: orm.Session,
+    actor: Actor,
+    entity: str,
+    action: str,
+    change: Callable[[orm.Session], tuple[Any, Mapping[str, Any]]],
+) -> None:
+    """An admin's change to the assignment rules, the calendar or a unit's contacts
+    (``change`` makes it and says what changed), recorded and committed."""
+    row, changes = change(session)
+    if changes:
+        key = getattr(row, "id", None) or getattr(row, "code", None) or row.day.isoformat()
+        record(session, actor, entity, str(key), action, _plain(changes))
+    session.commit()
+
+
+def _plain(changes: Mapping[str, Any]) -> dict:
+    """JSON-ready changes (dates as text)."""
+    return {
+        name: {k: v.isoformat() if isinstance(v, date) else v for k, v in change.items()}
+        for name, change in changes.items()
+    }
 
 
 def recent_events(session: orm.Session, limit: int = 50) -> list[AuditEvent]:

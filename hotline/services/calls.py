@@ -29,6 +29,10 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
     gateway fails, the call goes back to the queue and the error is raised.
     """
     call = routing.accept_reservation(session, agent.id, call_id)
+    # Committed before the gateway is asked, which takes a while: Twilio requests the bridge
+    # URL at once, from any web worker, which must find the call connected to this agent.
+    # The outcome of the gateway's call (the callback's CallSid, or the release) is a second
+    # transaction.
     session.commit()
     bridge = context.public_url(url_for("voice.bridge", call_id=call.id))
     gateway = context.gateway()

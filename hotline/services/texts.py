@@ -1,5 +1,6 @@
-"""Texts to 12345: what each inbound text gets, composed from messaging, the knowledge base
-and work orders. Replies are queued here and sent by a job after commit."""
+"""Texts to and from 12345: what each inbound text gets, composed from messaging, the
+knowledge base and work orders, and :func:`send`, through which every outbound text goes
+(recorded in the caller's transaction, sent by a job after commit)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,20 @@ from sqlalchemy import orm
 
 from hotline.db import utcnow
 from hotline.infra import jobs
+from hotline.services.workorders import open_work_order_from_text, record_satisfaction
 from knowledge_base import services as kb
 from knowledge_base.models import Article
 from routing import messaging
 from routing import services as routing_services
 from routing.ivr import Phrase, match_speech
 from routing.messaging import Conversation, Message
+from routing.numberplan import normalize_number
 from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.errors import WorkOrderError
+from workorders.labels import status_label
 from workorders.models import Category, WorkOrder
+from workorders.survey import satisfaction_of
 
 FALLBACK_CATEGORY = "GOV.LOCAL"
 # Characters per text, leaving room for the "(1/3)" mark: 70 in Chinese (UCS-2), 160 in
@@ -32,32 +37,6 @@ STOP_WORDS = {"stop", "unsubscribe", "退订", "退訂", "td"}
 AGENT_WORDS = {"0", "人工", "转人工", "轉人工", "agent"}
 STATUS_PATTERN = re.compile(r"^(?:查询|查詢|status)\s*[:：]?\s*(\d{8}-\d{6})$", re.IGNORECASE)
 
-# What a citizen may answer to the satisfaction survey, and the digit it stands for.
-SURVEY_ANSWERS = {
-    "1": "1", "满意": "1", "滿意": "1", "satisfied": "1",
-    "2": "2", "基本满意": "2", "基本滿意": "2", "basically satisfied": "2",
-    "3": "3", "不满意": "3", "不滿意": "3", "unsatisfied": "3",
-}  # fmt: skip
-STATUS_WORDS = {
-    "zh": {
-        "new": "待分派",
-        "dispatched": "已派发",
-        "signed": "已签收",
-        "in_progress": "办理中",
-        "replied": "已答复",
-        "callback": "回访中",
-        "closed": "已办结",
-    },
-    "en": {
-        "new": "waiting to be assigned",
-        "dispatched": "assigned",
-        "signed": "accepted",
-        "in_progress": "in progress",
-        "replied": "answered",
-        "callback": "being followed up",
-        "closed": "closed",
-    },
-}
 
 TEXTS = {
     "empty": {
@@ -113,7 +92,6 @@ def order_status(session: orm.Session, conversation: Conversation, number: str) 
     if order is None or order.citizen_phone != conversation.phone:
         # The same answer as for a missing order, so numbers cannot be probed.
         return text(conversation, "no_order", number=number)
-    words = STATUS_WORDS.get(conversation.language, STATUS_WORDS["zh"])
     deadline = (
         order.reply_deadline.astimezone(LOCAL).strftime("%Y-%m-%d")
         if (order.reply_deadline)
@@ -123,7 +101,7 @@ def order_status(session: orm.Session, conversation: Conversation, number: str) 
         conversation,
         "order",
         number=number,
-        status=words.get(order.status, order.status),
+        status=status_label(order.status, conversation.language),
         deadline=deadline,
     )
 
@@ -137,8 +115,9 @@ def survey_pending(session: orm.Session, conversation: Conversation) -> WorkOrde
 def record_survey(session: orm.Session, conversation: Conversation, answer: str) -> None:
     order = survey_pending(session, conversation)
     actor = workorders.Actor(f"sms:{conversation.phone}")
-    workorders.record_satisfaction(session, order.number, answer, actor)
-    say(session, conversation, "survey_reopened" if answer == "3" else "survey_thanks")
+    order = record_satisfaction(session, order.number, answer, actor)
+    reopened = order.satisfaction == "unsatisfied"
+    say(session, conversation, "survey_reopened" if reopened else "survey_thanks")
 
 
 @dataclass(frozen=True)
@@ -177,16 +156,29 @@ def normalise_command(body: str) -> str:
     return unicodedata.normalize("NFKC", body).strip().casefold()
 
 
+def send(session: orm.Session, phone: str, body: str, *, agent_id=None) -> Message | None:
+    """Text ``body`` to ``phone``: the one way every outbound text goes out.
+
+    The text is recorded in the number's conversation (status queued) in the caller's
+    transaction, and the ``send_text`` job sends it exactly once after that commits. A number
+    that opted out is not texted: None, the refused text kept in the thread as failed.
+    """
+    number = normalize_number(phone)
+    if not number:
+        raise ValueError("a text needs a phone number")
+    conversation = messaging.conversation_for(session, number)
+    message = messaging.queue_reply(session, conversation, body, agent_id)
+    if message is not None:
+        jobs.enqueue(session, "send_text", message.id)
+    return message
+
+
 def reply(session: orm.Session, conversation: Conversation, text: str, agent_id=None) -> list:
-    """Queue ``text`` (split to text length) and send it after commit."""
-    queued = []
+    """Send ``text`` (split to text length) to the conversation; the parts that will go out."""
     size = SEGMENT["en"] if conversation.language == "en" and text.isascii() else SEGMENT["zh"]
-    for part in split(localise(text, conversation), size):
-        message = messaging.queue_reply(session, conversation, part, agent_id)
-        if message is not None:
-            jobs.enqueue(session, "send_text", message.id)
-            queued.append(message)
-    return queued
+    parts = split(localise(text, conversation), size)
+    sent = [send(session, conversation.phone, part, agent_id=agent_id) for part in parts]
+    return [message for message in sent if message is not None]
 
 
 def say(session: orm.Session, conversation: Conversation, key: str) -> list:
@@ -223,8 +215,8 @@ def handle(session: orm.Session, inbound: Inbound) -> Message | None:
         say(session, conversation, "agent")
     elif match := STATUS_PATTERN.match(command):
         reply(session, conversation, order_status(session, conversation, match.group(1)))
-    elif (answer := SURVEY_ANSWERS.get(command)) and survey_pending(session, conversation):
-        record_survey(session, conversation, answer)
+    elif satisfaction_of(command) and survey_pending(session, conversation):
+        record_survey(session, conversation, command)
     else:
         answer_question(session, conversation, body)
     return message
@@ -238,17 +230,9 @@ def answer_question(session: orm.Session, conversation: Conversation, body: str)
         reply(session, conversation, f"{article.answer}\n{text(conversation, 'agent_hint')}")
         return
     category, reason = guess_category(session, body, ranking)
-    order = workorders.open_work_order(
-        session,
-        channel="sms",
-        category_code=category,
-        description=body,
-        actor=workorders.Actor(f"sms:{conversation.phone}"),
-        citizen_phone=conversation.phone,
-        dispatch=False,
-        note=reason,
+    order, deadline = open_work_order_from_text(
+        session, phone=conversation.phone, body=body, category_code=category, note=reason
     )
-    deadline = workorders.expected_deadline(session, order)
     reply(
         session,
         conversation,
@@ -321,3 +305,16 @@ def _converter(kind: str):
 
         _CONVERTERS[kind] = opencc.OpenCC(kind)
     return _CONVERTERS[kind]
+
+
+def receive(session: orm.Session, inbound: Inbound) -> Message | None:
+    """The use case of an inbound text: handled and committed (its replies go out after)."""
+    message = handle(session, inbound)
+    session.commit()
+    return message
+
+
+def record_delivery_status(session: orm.Session, sid: str, status: str, error_code: str) -> None:
+    """Twilio's delivery receipt for a text we sent."""
+    messaging.record_status(session, sid, status, error_code)
+    session.commit()

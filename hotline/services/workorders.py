@@ -5,23 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import event, orm
+from sqlalchemy import orm
 
 from hotline.infra import context, jobs
 from routing import services as routing
 from routing.models import Call
 from workorders import services as workorders
+from workorders.errors import WorkOrderError
 from workorders.models import WorkOrder
-
-
-def attach_notice_dispatch(factory: orm.sessionmaker) -> None:
-    """Send every work-order notice claimed in a transaction by a job, once it commits."""
-    event.listen(factory, "before_commit", _enqueue_notices)
-
-
-def _enqueue_notices(session: orm.Session) -> None:
-    for notice_id in workorders.take_new_notices(session):
-        jobs.enqueue(session, "send_work_order_notice", notice_id)
 
 
 def file_work_order(
@@ -112,6 +103,26 @@ def file_work_order_from_sms(
     return order, True
 
 
+def open_work_order_from_text(
+    session: orm.Session, *, phone: str, body: str, category_code: str, note: str
+) -> tuple[WorkOrder, datetime]:
+    """A work order for a citizen's text, waiting for a dispatcher, and the reply deadline it
+    is expected to get (to tell the citizen)."""
+    policy = context.deadline_policy()
+    order = workorders.open_work_order(
+        session,
+        channel="sms",
+        category_code=category_code,
+        description=body,
+        actor=workorders.Actor(f"sms:{phone}"),
+        citizen_phone=phone,
+        dispatch=False,
+        note=note,
+        policy=policy,
+    )
+    return order, workorders.expected_deadline(session, order, policy=policy)
+
+
 def act_on_work_order(
     session: orm.Session,
     number: str,
@@ -123,6 +134,39 @@ def act_on_work_order(
     return workorders.perform(
         session, number, action, actor, policy=context.deadline_policy(), **params
     )
+
+
+def submit_work_order(session: orm.Session, **fields) -> WorkOrder:
+    """File a work order (the fields of file_work_order) as one transaction."""
+    order = file_work_order(session, **fields)
+    session.commit()
+    return order
+
+
+def perform_action(
+    session: orm.Session, number: str, action: str, actor: workorders.Actor, **params
+) -> WorkOrder:
+    """One action on a work order (see act_on_work_order) as one transaction."""
+    order = act_on_work_order(session, number, action, actor, **params)
+    session.commit()
+    return order
+
+
+def perform_action_on_each(
+    session: orm.Session, numbers: Iterable[str], action: str, actor: workorders.Actor, **params
+) -> tuple[list[str], list[str]]:
+    """The same action on several orders, each succeeding or failing on its own, committed
+    together: the numbers done, and "number: reason" for each refused."""
+    done, refused = [], []
+    for number in numbers:
+        try:
+            with session.begin_nested():
+                act_on_work_order(session, number, action, actor, **params)
+            done.append(number)
+        except WorkOrderError as exc:
+            refused.append(f"{number}: {exc}")
+    session.commit()
+    return done, refused
 
 
 def record_satisfaction(

@@ -173,11 +173,11 @@ class Ledger:
             if r.outcome == "answered"
             or ((r.outcome or "").startswith("left") and r.callback_bridged)
         ]
-        direct = [r for r in answered if r.outcome == "answered" and r.wait is not None]
+        waits = [wait for r in answered if r.outcome == "answered" and (wait := r.wait) is not None]
         abandoned = [r for r in records if r.outcome == "abandoned"]
         short = [r for r in abandoned if (r.queue_time or 0) < short_abandon_seconds]
         counted = len(records) - len(short)
-        within = sum(1 for r in direct if r.wait <= service_level_seconds)
+        within = sum(1 for wait in waits if wait <= service_level_seconds)
         resolved = sum(1 for r in answered if r.resolution in ("kb", "on_call"))
         return {
             "offered": len(records),
@@ -187,7 +187,7 @@ class Ledger:
             "callbacks_requested": sum(1 for r in records if (r.outcome or "").startswith("left")),
             "answer_rate": len(answered) / counted if counted else None,
             "service_level": within / counted if counted else None,
-            "asa_seconds": round(fmean(r.wait for r in direct), 1) if direct else None,
+            "asa_seconds": round(fmean(waits), 1) if waits else None,
             "first_contact_resolution": resolved / len(answered) if answered else None,
             "resolved_first_contact": resolved,
         }
@@ -253,29 +253,30 @@ def check_database(session: orm.Session, ledger: Ledger, accounting: Accounting)
         calls = list(ledger.calls.values())
         texts = list(ledger.texts.values())
         deliveries = set(ledger.deliveries)
-    rows = {}
+    rows: dict[str, Call] = {}
     sids = [r.sid for r in calls]
     for chunk in range(0, len(sids), 500):
-        for call in session.scalars(
+        for row in session.scalars(
             sa.select(Call).where(Call.call_sid.in_(sids[chunk : chunk + 500]))
         ):
-            rows[call.call_sid] = call
-    children = {}
+            rows[row.call_sid] = row
+    children: dict[int | None, Call] = {}
     ids = [c.id for c in rows.values()]
     for chunk in range(0, len(ids), 500):
-        for task in session.scalars(
+        for child in session.scalars(
             sa.select(Call).where(
                 Call.parent_call_id.in_(ids[chunk : chunk + 500]), Call.kind == "callback"
             )
         ):
-            children[task.parent_call_id] = task
+            children[child.parent_call_id] = child
     for record in calls:
         accounting.checked += 1
         call = rows.get(record.sid)
         if call is None:
             accounting.fail(f"call {record.sid} ({record.outcome}) is not in the database")
             continue
-        expected = EXPECTED_STATUS.get(record.outcome or "")
+        outcome = record.outcome or ""
+        expected = EXPECTED_STATUS.get(outcome)
         if expected is None:
             accounting.fail(f"call {record.sid} ended unexpectedly ({record.outcome})", lost=False)
             continue
@@ -288,7 +289,7 @@ def check_database(session: orm.Session, ledger: Ledger, accounting: Accounting)
             continue
         if record.outcome == "answered" and call.answered_at is None:
             accounting.fail(f"call {record.sid} was answered but has no answer time", lost=False)
-        if record.outcome.startswith("left"):
+        if outcome.startswith("left"):
             task = children.get(call.id)
             if task is None:
                 accounting.fail(f"call {record.sid} asked for a callback; there is no task")
@@ -302,7 +303,7 @@ def check_database(session: orm.Session, ledger: Ledger, accounting: Accounting)
             elif not record.callback_bridged:
                 accounting.open_at_end += 1
     inbound = [t.sid for t in texts]
-    found = set()
+    found: set[str] = set()
     for chunk in range(0, len(inbound), 500):
         found.update(
             session.scalars(
@@ -317,7 +318,7 @@ def check_database(session: orm.Session, ledger: Ledger, accounting: Accounting)
             accounting.fail(f"text {text.sid} ({text.kind}) is not in the database")
         elif text.kind != "survey" and text.replies == 0:
             accounting.fail(f"text {text.sid} ({text.kind}) got no answer", lost=False)
-    statuses = {}
+    statuses: dict[str | None, str] = {}
     wanted = sorted(deliveries)
     for chunk in range(0, len(wanted), 500):
         statuses.update(

@@ -15,7 +15,9 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Literal
 
+from hotline.simulator.accounting import CallRecord
 from hotline.simulator.twilio_api import LiveCall, SentText, new_sid, phone_key
 
 ORDER_NUMBER = re.compile(r"\d{8}-\d{6}")
@@ -52,20 +54,38 @@ class Behaviour:
     complaint_share: float = 0.5  # of texts; the others ask a question
 
 
+class MalformedTwiml(ValueError):
+    """The hotline answered TwiML that Twilio could not follow."""
+
+
 class CallFlow:
     """One citizen's call, from the first webhook to the last status callback."""
 
-    def __init__(self, sim, index: int, rng: random.Random, phone: str, to_number: str):
+    def __init__(
+        self,
+        sim,
+        rng: random.Random,
+        phone: str,
+        to_number: str,
+        call: LiveCall,
+        record: CallRecord,
+    ):
         self.sim = sim
         self.tel = sim.telephony
         self.behaviour: Behaviour = sim.behaviour
-        self.index = index
         self.rng = rng
         self.phone = phone
         self.to_number = to_number
-        self.record = None
-        self.call: LiveCall | None = None
+        self.call = call
+        self.record = record
         self.patience = rng.expovariate(1 / self.behaviour.patience_seconds)
+
+    @classmethod
+    def dial_in(cls, sim, rng: random.Random, phone: str, to_number: str) -> CallFlow:
+        """The citizen dials the hotline: Twilio opens the call and the ledger notes it."""
+        call = sim.telephony.open_call(phone)
+        record = sim.ledger.new_call(call.sid, phone, to_number)
+        return cls(sim, rng, phone, to_number, call, record)
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -75,8 +95,7 @@ class CallFlow:
     def pause(self, simulated: float) -> None:
         time.sleep(max(0.0, self.wall(simulated)))
 
-    def post(self, target: str, **params) -> str | None:
-        assert self.call is not None
+    def post(self, target: str, **params: str) -> str | None:
         base = {"CallSid": self.call.sid, "From": self.phone, "To": self.to_number}
         if self.call.direction != "inbound":
             base = {"CallSid": self.call.sid, "From": self.tel.main_number, "To": self.phone}
@@ -90,8 +109,6 @@ class CallFlow:
     # --- the call ----------------------------------------------------------------------
 
     def run(self) -> None:
-        self.call = self.tel.open_call(self.phone)
-        self.record = self.sim.ledger.new_call(self.call.sid, self.phone, self.to_number)
         try:
             body = self.post("/twilio/voice", CallStatus="ringing")
             outcome = self.follow(body)
@@ -102,13 +119,16 @@ class CallFlow:
 
     def follow(self, body: str | None) -> str:
         """Play TwiML until the call ends; returns how it ended."""
+        try:
+            return self._follow(body)
+        except (ET.ParseError, MalformedTwiml):
+            return "error"
+
+    def _follow(self, body: str | None) -> str:
         while True:
             if body is None:
                 return "error"
-            try:
-                verbs = list(ET.fromstring(body))
-            except ET.ParseError:
-                return "error"
+            verbs = list(ET.fromstring(body))
             body = None
             for verb in verbs:
                 tag = verb.tag
@@ -121,7 +141,7 @@ class CallFlow:
                     if answer == "hangup":
                         return "ivr_hangup"
                     if answer is not None:
-                        body = self.post(verb.get("action"), **answer)
+                        body = self.post(_attribute(verb, "action"), **answer)
                         break
                     continue  # no input: on to the next verb
                 if tag == "Redirect":
@@ -135,7 +155,7 @@ class CallFlow:
                     self.pause(20)
                     url = f"https://api.twilio.com/2010-04-01/Accounts/{self.tel.account_sid}"
                     body = self.post(
-                        verb.get("action"),
+                        _attribute(verb, "action"),
                         RecordingUrl=f"{url}/Recordings/{new_sid('RE')}",
                         RecordingDuration="20",
                         Digits="#",
@@ -146,7 +166,7 @@ class CallFlow:
             if body is None:
                 return "hangup"  # the document ended: Twilio hangs up
 
-    def answer(self, gather: ET.Element) -> dict | str | None:
+    def answer(self, gather: ET.Element) -> dict[str, str] | Literal["hangup"] | None:
         """What the caller says or presses at a <Gather>; None when they stay silent."""
         action = gather.get("action") or ""
         behaviour, rng = self.behaviour, self.rng
@@ -179,24 +199,25 @@ class CallFlow:
     def queue(self, enqueue: ET.Element) -> str:
         """Wait in the queue: post the wait URL, hang up when patience runs out, or leave."""
         call, record, sim = self.call, self.record, self.sim
-        wait_url, action = enqueue.get("waitUrl"), enqueue.get("action")
+        wait_url, action = _attribute(enqueue, "waitUrl"), _attribute(enqueue, "action")
         with call.lock:
             call.state = "queued"
             call.redirected.clear()
-        if record.enqueued_at is None:
-            record.enqueued_at = time.monotonic()
+        enqueued_at, deadline = record.enqueued_at, record.patience_deadline
+        if enqueued_at is None or deadline is None:
+            enqueued_at = record.enqueued_at = time.monotonic()
             record.offered = True
-            record.patience_deadline = record.enqueued_at + self.wall(self.patience)
+            deadline = record.patience_deadline = enqueued_at + self.wall(self.patience)
         while True:
-            queued_for = round(time.monotonic() - record.enqueued_at)
+            queued_for = round(time.monotonic() - enqueued_at)
             body = self.post(wait_url, QueueTime=str(queued_for), QueuePosition="1")
             if body and "wait-choice" in body:
                 digit = self.wait_choice()
                 if digit is not None:
-                    left = self.post(
-                        re.search(r'action="([^"]*wait-choice[^"]*)"', body).group(1),
-                        Digits=digit,
-                    )
+                    choice = re.search(r'action="([^"]*wait-choice[^"]*)"', body)
+                    if choice is None:
+                        raise MalformedTwiml("the wait music offers a choice without its action")
+                    left = self.post(choice.group(1), Digits=digit)
                     if left and "<Leave" in left:
                         with call.lock:
                             if call.state == "queued":
@@ -208,16 +229,16 @@ class CallFlow:
                             return self.follow(then)
             period = self.wall(self.behaviour.wait_loop_seconds)
             period = max(period, sim.min_wait_poll)
-            remaining = record.patience_deadline - time.monotonic()
+            remaining = deadline - time.monotonic()
             if call.redirected.wait(max(0.0, min(period, remaining))):
-                return self.redirected(action)
-            if time.monotonic() >= record.patience_deadline:
+                return self.redirected(action, enqueued_at)
+            if time.monotonic() >= deadline:
                 with call.lock:
                     if call.state == "queued":
                         call.state = "ended"
                 if call.state == "ended":
-                    return self.abandon(action)
-                return self.redirected(action)
+                    return self.abandon(action, enqueued_at)
+                return self.redirected(action, enqueued_at)
 
     def wait_choice(self) -> str | None:
         if self.record.chose is not None:
@@ -232,20 +253,23 @@ class CallFlow:
         self.record.chose = ""
         return None
 
-    def redirected(self, action: str) -> str:
+    def redirected(self, action: str, enqueued_at: float) -> str:
         """An agent accepted: the hotline moved the call out of the queue, to the bridge."""
         record = self.record
         record.redirected_at = time.monotonic()
-        waited = str(round(record.redirected_at - record.enqueued_at))
+        waited = str(round(record.redirected_at - enqueued_at))
         self.post(action, QueueResult="redirected", QueueTime=waited)
+        # Telephony.redirect sets the URL before it wakes the queue, and only it moves a
+        # queued call on without ending it.
+        assert self.call.redirect_url is not None
         return self.follow(self.post(self.call.redirect_url))
 
-    def abandon(self, action: str) -> str:
+    def abandon(self, action: str, enqueued_at: float) -> str:
         """Patience ran out: Twilio reports the queue result and the call's end, in either
         order, now and then twice."""
         record = self.record
         record.outcome = "abandoned"
-        waited = str(round(time.monotonic() - record.enqueued_at))
+        waited = str(round(time.monotonic() - enqueued_at))
         record.queue_time = int(waited)
         posts = [
             lambda: self.post(action, QueueResult="hangup", QueueTime=waited),
@@ -263,12 +287,13 @@ class CallFlow:
         """The bridge dials the agent's client; the citizen talks until the agent hangs up."""
         call, record = self.call, self.record
         client = dial.find("Client")
-        if client is None or not (client.text or "").strip():
+        agent = "" if client is None else (client.text or "").strip()
+        if not agent:
             return "hangup"
         with call.lock:
             call.state = "bridged"
         call.agent_hung_up.clear()
-        self.tel.dialled_client(call, client.text.strip())
+        self.tel.dialled_client(call, agent)
         began = time.monotonic()
         if record.bridged_at is None:
             record.bridged_at = began
@@ -276,9 +301,9 @@ class CallFlow:
             record.outcome = "answered"
         answered = call.agent_hung_up.wait(self.sim.max_talk_wall)
         if not answered:
-            self.tel.hang_up_agent(client.text.strip())
+            self.tel.hang_up_agent(agent)
         body = self.post(
-            dial.get("action"),
+            _attribute(dial, "action"),
             CallStatus="in-progress",
             DialCallStatus="completed" if answered else "no-answer",
             DialCallDuration=str(round(time.monotonic() - began)),
@@ -305,10 +330,9 @@ class CallbackFlow(CallFlow):
 
     def __init__(self, sim, call: LiveCall, url: str):
         rng = sim.rng_for(call.sid)
-        super().__init__(sim, -1, rng, call.citizen, sim.telephony.main_number)
-        self.call = call
+        record = sim.ledger.callback_for(call.citizen)
+        super().__init__(sim, rng, call.citizen, sim.telephony.main_number, call, record)
         self.url = url
-        self.record = sim.ledger.callback_for(call.citizen)
 
     def run(self) -> None:
         try:
@@ -438,6 +462,14 @@ class Inbox:
             },
         )
         sim.ledger.new_text(sid, "+86" + key, "survey").delivered = True
+
+
+def _attribute(verb: ET.Element, name: str) -> str:
+    """An attribute the hotline always writes on this verb."""
+    value = verb.get(name)
+    if value is None:
+        raise MalformedTwiml(f"<{verb.tag}> without {name}")
+    return value
 
 
 def _cumulative(shares):

@@ -97,13 +97,12 @@ def simulate(
     from hotline.simulator.run import Options, Simulation
 
     config = context.settings()
-    base = config.twilio_api_base_url
-    if not config.twilio_account_sid or not base:
+    listen = urlsplit(config.twilio_api_base_url or "")
+    if not config.twilio_account_sid or not listen.hostname:
         raise click.ClickException(
             "the simulator is the hotline's Twilio: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN "
             "and TWILIO_API_BASE_URL (a local address it listens on) for it and for the server"
         )
-    listen = urlsplit(base)
     options = Options(
         url=url,
         account_sid=config.twilio_account_sid,

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from hotline.infra.passwords import hash_password
 from hotline.infra.tokens import create_token, revoke_token
 from hotline.models import User
-from hotline.views.auth import hash_password
 from knowledge_base.models import Article
 from routing import services as routing
 from routing.models import Agent, IvrOption, LegacyLine, Skill
@@ -50,7 +50,9 @@ class Reference:
     departments: list[str] = field(default_factory=list)
     complaints: tuple[str, ...] = COMPLAINTS
 
-    def place_for(self, reservation: dict, rng: random.Random) -> tuple[str, str, str | None]:
+    def place_for(
+        self, reservation: dict, rng: random.Random
+    ) -> tuple[str, str | None, str | None]:
         """A category for the call's topic (the line's category first), and a place."""
         hint = reservation.get("category_hint")
         choices = self.categories_by_skill.get(reservation.get("skill") or "general") or [

@@ -247,7 +247,7 @@ class Simulation:
                     to = options.main_number
                     if self.reference.legacy_numbers and rng.random() < self.behaviour.legacy_share:
                         to = rng.choice(self.reference.legacy_numbers)
-                    flow = CallFlow(self, index, rng, phone, to)
+                    flow = CallFlow.dial_in(self, rng, phone, to)
                     self._spawn(flow.run, f"call-{index}")
                 else:
                     phone = f"+8617{self.run_prefix:03d}{index:06d}"

@@ -3,9 +3,11 @@ run again."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from hotline.db import utcnow
-from hotline.infra import context
 from hotline.infra.database import new_session
+from hotline.services import texts
 from knowledge_base.models import Article, Feedback
 from routing.models import Call
 
@@ -17,14 +19,21 @@ def text_kb_answer(feedback_id: int) -> None:
     """Text the caller the answer an agent chose for them (a "texted" feedback row)."""
     with new_session() as session:
         sent = session.get(Feedback, feedback_id)
-        if sent is None or sent.kind != "texted" or sent.sent_at is not None:
+        if sent is None or sent.kind != "texted":
             return
         article = session.get(Article, sent.article_id)
         call = session.get(Call, sent.call_id) if sent.call_id else None
         if article is None or call is None or not call.from_number:
             return
-        context.gateway().send_sms(call.from_number, sms_body(article))
-        sent.sent_at = utcnow()
+        # Marked sent in the transaction that records the text: a retry finds both or neither,
+        # and of two attempts at once only one marks it.
+        claimed = session.execute(
+            sa.update(Feedback)
+            .where(Feedback.id == sent.id, Feedback.sent_at.is_(None))
+            .values(sent_at=utcnow())
+        )
+        if claimed.rowcount == 1:
+            texts.send(session, call.from_number, sms_body(article))
 
 
 def sms_body(article: Article) -> str:

@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from hotline.db import utcnow
 from hotline.infra import context, jobs
 from hotline.infra.database import new_session
-from hotline.infra.gateway import GatewayError
 from hotline.infra.mail import record_email
+from hotline.services import texts
 from hotline.services import workorders as services
-from routing.messaging import Message
 from workorders import services as workorders
 from workorders.calendar import LOCAL
 from workorders.models import Unit, WorkOrder, WorkOrderNotice
@@ -20,11 +19,21 @@ from workorders.states import WITH_UNIT
 
 
 def notify_work_order_filed(order_id: int) -> None:
-    """Text the citizen the number and deadline of the work order filed for them."""
+    """Text the citizen the number and deadline of the work order filed for them, once."""
     with new_session() as session:
         order = session.get(WorkOrder, order_id)
-        if order is None or not order.citizen_phone or order.notified_at is not None:
+        if order is None or not order.citizen_phone:
             return
+        # The order is marked notified in the transaction that records the text: a retry
+        # finds both or neither. A statement, not an ORM change: bookkeeping must not bump
+        # the order's version, which would make the page someone has open look stale.
+        claimed = session.execute(
+            sa.update(WorkOrder)
+            .where(WorkOrder.id == order.id, WorkOrder.notified_at.is_(None))
+            .values(notified_at=utcnow())
+        )
+        if claimed.rowcount != 1:
+            return  # notified already, or another attempt got there first
         deadline = (
             order.reply_deadline.astimezone(LOCAL).strftime("%Y-%m-%d")
             if order.reply_deadline
@@ -34,89 +43,7 @@ def notify_work_order_filed(order_id: int) -> None:
             f"【12345】您反映的问题已受理，工单号 {order.number}，"
             f"承办期限 {deadline}。回复“查询 {order.number}”可查进度。"
         )
-        context.gateway().send_sms(order.citizen_phone, body)
-        # A statement, not an ORM change: bookkeeping must not bump the order's version,
-        # which would make the page someone has open look stale.
-        session.execute(
-            sa.update(WorkOrder).where(WorkOrder.id == order.id).values(notified_at=utcnow())
-        )
-
-
-# A claim on a text lasts as long as the job may run; after it, the sender is presumed dead.
-SEND_LEASE = timedelta(seconds=jobs.JOBS["send_text"].timeout)
-
-
-class StillSending(Exception):
-    """Another attempt claimed this text moments ago; the job is retried later."""
-
-
-def _attempt_id() -> str | None:
-    """The rq job running now (its retries keep the id), or None in-process."""
-    from rq import get_current_job
-
-    job = get_current_job()
-    return job.id if job is not None else None
-
-
-def send_text(message_id: int) -> None:
-    """Send a queued text through the gateway exactly once.
-
-    The text is claimed (status ``sending``) in its own transaction before the gateway is
-    called. A job killed after the gateway accepted the text leaves that claim behind: its
-    retry asks the gateway whether the text went out and records it instead of sending it
-    again.
-    """
-    gateway = context.gateway()
-    now = utcnow()
-    with new_session() as session:
-        message = session.get(Message, message_id, with_for_update=True)
-        if message is None or message.sid is not None or message.direction != "out":
-            return
-        if message.status not in ("queued", "sending"):
-            return
-        conversation = message.conversation
-        if conversation.opted_out_at is not None and message.created_at < conversation.opted_out_at:
-            message.status, message.error = "failed", "the citizen opted out"
-            return
-        attempt = _attempt_id()
-        if message.status == "sending":
-            # A retry of the very job that claimed it follows that job's end; anyone else
-            # waits for the claim to lapse.
-            retried = attempt is not None and message.claimed_by == attempt
-            recent = message.claimed_at is not None and now - message.claimed_at < SEND_LEASE
-            if recent and not retried:
-                raise StillSending(f"text {message_id} is being sent by another attempt")
-            # An earlier attempt died after claiming: did its text get through?
-            sid = gateway.find_sms(conversation.phone, message.body, message.created_at)
-            if sid is not None:
-                message.sid, message.status, message.error = sid, "sent", ""
-                return
-        message.status, message.claimed_at, message.claimed_by = "sending", now, attempt
-        message.attempts += 1
-        phone, body = conversation.phone, message.body
-    public = context.settings().public_url
-    callback = f"{public}/twilio/sms/status" if public else None
-    try:
-        sid = gateway.send_sms(phone, body, status_callback=callback)
-    except GatewayError as exc:
-        with new_session() as session:
-            session.execute(
-                sa.update(Message)
-                .where(Message.id == message_id, Message.status == "sending")
-                .values(status="queued", claimed_at=None, error=str(exc)[:200])
-            )
-        raise
-    with new_session() as session:
-        session.execute(
-            sa.update(Message)
-            .where(Message.id == message_id)
-            .values(
-                sid=sid,
-                # A delivery callback may already have moved it on.
-                status=sa.case((Message.status == "sending", "sent"), else_=Message.status),
-                error="",
-            )
-        )
+        texts.send(session, order.citizen_phone, body)
 
 
 UNIT_NOTICES = {
@@ -173,8 +100,11 @@ def _still_relevant(notice: WorkOrderNotice, order: WorkOrder) -> bool:
 
 
 def _send_survey(session, order: WorkOrder) -> str:
+    if not order.citizen_phone:
+        return "none"
     body = SURVEY.format(number=order.number, reply=_shorten(order.reply_text, 60))
-    context.gateway().send_sms(order.citizen_phone, body)
+    if texts.send(session, order.citizen_phone, body) is None:
+        return "opted_out"  # nobody was asked: the order waits for a callback by phone
     workorders.start_callback(
         session, order.number, workorders.SYSTEM, "satisfaction survey texted to the citizen"
     )
@@ -182,6 +112,7 @@ def _send_survey(session, order: WorkOrder) -> str:
 
 
 def _tell_unit(session, notice: WorkOrderNotice, order: WorkOrder) -> str:
+    """The channel the unit was told by: its phone, else (none, or opted out) its e-mail."""
     body = UNIT_NOTICES[notice.kind].format(
         number=order.number,
         category=order.category_code,
@@ -191,9 +122,9 @@ def _tell_unit(session, notice: WorkOrderNotice, order: WorkOrder) -> str:
     unit = session.get(Unit, notice.unit_code) if notice.unit_code else None
     channel = "none"
     if unit is not None and unit.contact_phone:
-        context.gateway().send_sms(unit.contact_phone, body)
-        channel = "sms"
-    elif unit is not None and unit.contact_email:
+        texted = texts.send(session, unit.contact_phone, body) is not None
+        channel = "sms" if texted else "opted_out"
+    if channel != "sms" and unit is not None and unit.contact_email:
         record_email(unit.contact_email, f"12345 工单 {order.number}", body)
         channel = "email"
     supervisors = context.settings().supervisor_email

@@ -9,6 +9,7 @@ from hotline.infra.database import get_session
 from hotline.services import admin
 from hotline.views.auth import roles_required
 from hotline.views.common import current_actor, form_text, is_whole
+from hotline.views.errors import back_to
 from hotline.views.render.i18n import t
 from routing import services as routing
 from routing.models import Skill
@@ -31,6 +32,7 @@ def home():
 
 @bp.post("/menu/<int:option_id>")
 @roles_required("admin")
+@back_to("admin.home")
 def update_option(option_id: int):
     session = get_session()
     priority = request.form.get("priority", "0").strip()
@@ -45,11 +47,6 @@ def update_option(option_id: int):
         "keywords": [k for k in keywords if k],
         "priority": int(priority),
     }
-    try:
-        admin.update_menu_option(session, option_id, values, current_actor())
-        session.commit()
-        flash(t("操作成功"))
-    except admin.AdminError as exc:
-        session.rollback()
-        flash(str(exc))
+    admin.update_menu_option(session, option_id, values, current_actor())
+    flash(t("操作成功"))
     return redirect(url_for("admin.home"))

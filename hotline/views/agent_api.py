@@ -7,63 +7,23 @@ API's CSRF protection (the cookie is also SameSite=Lax).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify
 from flask_login import current_user, login_user, logout_user
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from hotline.infra import context
 from hotline.infra.database import get_session
-from hotline.infra.gateway import GatewayError
-from hotline.services.calls import (
-    agent_became_free,
-    agent_status,
-    connect,
-    keep_queues_moving,
-)
-from hotline.services.workorders import file_work_order
+from hotline.services import agents
+from hotline.services.calls import agent_status, connect, keep_queues_moving
+from hotline.services.workorders import submit_work_order
 from hotline.views.auth import LoginUser, authenticate, roles_required
-from hotline.views.common import current_actor
+from hotline.views.common import changes_must_be_json, current_actor, json_body
 from routing import services as routing
-from routing.errors import AgentNotReady, CallUnavailable, NotEligible, RoutingError
-from workorders.errors import WorkOrderError
 
 bp = Blueprint("agent_api", __name__, url_prefix="/api/v1")
+bp.before_request(changes_must_be_json)
 VOICE_TOKEN_TTL = 3600
-
-
-@bp.before_request
-def changes_must_be_json():
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
-        return jsonify(error="send JSON (Content-Type: application/json)"), 415
-    return None
-
-
-@bp.errorhandler(RoutingError)
-def routing_error(exc: RoutingError):
-    status = 409 if isinstance(exc, (CallUnavailable, AgentNotReady, NotEligible)) else 400
-    get_session().rollback()
-    return jsonify(error=str(exc)), status
-
-
-@bp.errorhandler(WorkOrderError)
-def work_order_error(exc: WorkOrderError):
-    get_session().rollback()
-    return jsonify(error=str(exc)), 400
-
-
-@bp.errorhandler(GatewayError)
-def gateway_error(exc: GatewayError):
-    return jsonify(error=str(exc)), 502
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        abort(400, "the body must be a JSON object")
-    return body
 
 
 def _agent():
@@ -75,10 +35,10 @@ def _agent():
 
 @bp.post("/session")
 def log_in():
-    body = _body()
-    user = authenticate(str(body.get("username", "")), str(body.get("password", "")))
+    body = json_body()
+    user = authenticate(body.text("username"), body.text("password"))
     if user is None:
-        return jsonify(error="wrong username or password"), 401
+        abort(401, "wrong username or password")
     login_user(LoginUser(user))
     return jsonify(username=user.username, role=user.role, unit=user.unit_code)
 
@@ -104,14 +64,7 @@ def status():
 def change_state():
     session = get_session()
     agent = _agent()
-    state = str(_body().get("state", ""))
-    if state == "available" and agent.state == "wrap_up":
-        routing.ready(session, agent.id)
-    else:
-        routing.set_agent_state(session, agent.id, state)
-    session.commit()
-    if state == "available":
-        agent_became_free(session, agent.id)
+    agents.choose_state(session, agent.id, json_body().text("state", 32))
     return jsonify(agent_status(session, agent))
 
 
@@ -129,8 +82,7 @@ def accept(call_id: int):
 def decline(call_id: int):
     session = get_session()
     agent = _agent()
-    routing.decline_reservation(session, agent.id, call_id, context.router_settings())
-    session.commit()
+    agents.decline(session, agent.id, call_id)
     return jsonify(agent_status(session, agent))
 
 
@@ -139,15 +91,7 @@ def decline(call_id: int):
 def resolve(call_id: int):
     session = get_session()
     agent = _agent()
-    article_id = _body().get("article_id") or None
-    routing.resolve_call(
-        session,
-        call_id,
-        agent.id,
-        "kb" if article_id else "on_call",
-        str(article_id) if article_id else None,
-    )
-    session.commit()
+    agents.resolve(session, agent.id, call_id, json_body().text("article_id", 32) or None)
     return jsonify(agent_status(session, agent))
 
 
@@ -156,22 +100,21 @@ def resolve(call_id: int):
 def new_work_order(call_id: int):
     session = get_session()
     agent = _agent()
-    body = _body()
-    order = file_work_order(
+    body = json_body()
+    order = submit_work_order(
         session,
         actor=current_actor(),
-        category_code=str(body.get("category", "")),
-        description=str(body.get("description", "")),
-        citizen_phone=str(body.get("citizen_phone", "")),
-        citizen_name=str(body.get("citizen_name", "")),
-        district_code=body.get("district") or None,
-        street_code=body.get("street") or None,
-        address=str(body.get("address", "")),
-        urgent=bool(body["urgent"]) if "urgent" in body else None,
+        category_code=body.text("category", 48),
+        description=body.text("description"),
+        citizen_phone=body.text("citizen_phone", 32),
+        citizen_name=body.text("citizen_name", 80),
+        district_code=body.text("district", 32) or None,
+        street_code=body.text("street", 32) or None,
+        address=body.text("address", 200),
+        urgent=body.flag("urgent"),
         call_id=call_id,
         agent_id=agent.id,
     )
-    session.commit()
     return jsonify(
         number=order.number,
         status=order.status,
@@ -185,8 +128,7 @@ def new_work_order(call_id: int):
 def finish():
     session = get_session()
     agent = _agent()
-    routing.finish_call(session, agent.id)
-    session.commit()
+    agents.finish(session, agent.id)
     return jsonify(agent_status(session, agent))
 
 
@@ -196,10 +138,11 @@ def voice_token():
     """A Twilio Voice access token for the agent's browser client (VoiceGrant)."""
     config = context.settings()
     if not (config.twilio_api_key and config.twilio_account_sid and config.twilio_api_secret):
-        return jsonify(
-            error="the browser voice client is not configured "
-            "(TWILIO_API_KEY, TWILIO_API_SECRET, TWILIO_TWIML_APP_SID)"
-        ), 503
+        abort(
+            503,
+            "the browser voice client is not configured "
+            "(TWILIO_API_KEY, TWILIO_API_SECRET, TWILIO_TWIML_APP_SID)",
+        )
     agent = _agent()
     token = AccessToken(
         config.twilio_account_sid,

@@ -17,12 +17,11 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from hotline.infra.database import get_session
-from hotline.infra.ratelimit import retry_after
-from hotline.infra.tokens import verify_token
+from hotline.infra.passwords import password_matches
 from hotline.models import User
+from hotline.services import access
 from hotline.views.render.i18n import t
 
 bp = Blueprint("auth", __name__)
@@ -36,8 +35,6 @@ HOME_BY_ROLE = {
     "monitor": "reports.home",
     "admin": "admin.home",
 }
-# A hash to compare against when the user does not exist, so timing reveals nothing.
-_DUMMY_HASH = generate_password_hash("not a password")
 
 
 class LoginUser:
@@ -68,21 +65,15 @@ def load_user(user_id: str):
 @login_manager.unauthorized_handler
 def unauthorized():
     if request.path.startswith("/api/"):
-        return jsonify(error="login required"), 401
+        return jsonify(error="login required", status=401), 401
     flash(t("请先登录"))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password)
-
-
 def authenticate(username: str, password: str) -> User | None:
     user = get_session().scalar(sa.select(User).where(User.username == username.strip()))
-    if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
+    known = user is not None and user.active
+    return user if password_matches(user.password_hash if known else None, password) else None
 
 
 def roles_required(*roles: str):
@@ -110,17 +101,15 @@ def token_required(*roles: str):
         def checked(*args, **kwargs):
             header = request.headers.get("Authorization", "")
             scheme, _, plain = header.partition(" ")
-            token = None
+            token, wait = None, None
             if scheme.lower() == "bearer":
-                token = verify_token(get_session(), plain.strip(), roles)
+                token, wait = access.admit(get_session(), plain.strip(), roles)
             if token is None:
-                response = jsonify(error="a valid API token is required")
+                response = jsonify(error="a valid API token is required", status=401)
                 response.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
                 return response, 401
-            wait = retry_after(get_session(), token)
-            get_session().commit()
             if wait is not None:
-                response = jsonify(error=f"too many requests; try again in {wait} s")
+                response = jsonify(error=f"too many requests; try again in {wait} s", status=429)
                 response.headers["Retry-After"] = str(wait)
                 return response, 429
             g.api_token = token

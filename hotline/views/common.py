@@ -1,4 +1,4 @@
-"""Small helpers shared by the console's views."""
+"""Small helpers shared by the console's views and the JSON APIs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from hotline.infra.database import get_session
 from workorders.models import Category, Unit, WorkOrder
 from workorders.services import Actor
 from workorders.states import PERFORMERS, allowed_actions
+
+# The JSON APIs' ids and counts are the database's integers: 32 bits, signed.
+INTEGER_LIMIT = 2**31
+CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def current_actor() -> Actor:
@@ -76,3 +80,76 @@ def is_whole(raw: str, digits: int = 9) -> bool:
     """Whether ``raw`` is 1 to ``digits`` ASCII digits: a number int() takes and the database
     stores (str.isdigit alone also takes "²", and any length)."""
     return raw.isascii() and raw.isdigit() and len(raw) <= digits
+
+
+def changes_must_be_json() -> None:
+    """The JSON APIs' ``before_request``: every change comes as JSON, which a form on another
+    site cannot send (their CSRF protection; the cookie is also SameSite=Lax)."""
+    if request.method in CHANGING_METHODS and not request.is_json:
+        abort(415, "send JSON (Content-Type: application/json)")
+
+
+class JsonBody:
+    """The request's JSON object, each field read with its type checked (a 400 that names
+    the field otherwise). An absent field, or null, reads as empty."""
+
+    def __init__(self, fields: dict):
+        self.fields = fields
+
+    def text(self, name: str, limit: int = 4000) -> str:
+        value = self.fields.get(name)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            abort(400, f"{name} must be a string")
+        if len(value) > limit:
+            abort(400, f"{name} is longer than {limit} characters")
+        return value
+
+    def texts(self, name: str) -> list[str]:
+        value = self.fields.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            abort(400, f"{name} must be a list of strings")
+        return value
+
+    def whole(self, name: str) -> int | None:
+        """A whole number within 32 bits (ids, versions, days)."""
+        value = self.fields.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            abort(400, f"{name} must be a whole number")
+        if not -INTEGER_LIMIT < value < INTEGER_LIMIT:
+            abort(400, f"{name} is out of range")
+        return value
+
+    def number(self, name: str) -> float | None:
+        value = self.fields.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            abort(400, f"{name} must be a number")
+        try:
+            return float(value)
+        except OverflowError:  # a whole number beyond any float
+            abort(400, f"{name} is out of range")
+
+    def flag(self, name: str) -> bool | None:
+        value = self.fields.get(name)
+        if value is not None and not isinstance(value, bool):
+            abort(400, f"{name} must be true or false")
+        return value
+
+
+def json_body() -> JsonBody:
+    """The request's body, which must be JSON (415) and an object (400); empty reads as {}."""
+    if not request.is_json:
+        abort(415, "send JSON (Content-Type: application/json)")
+    if not request.get_data():
+        return JsonBody({})
+    fields = request.get_json(silent=True)
+    if not isinstance(fields, dict):
+        abort(400, "the body must be a JSON object")
+    return JsonBody(fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 
 from hotline.infra.database import get_session
-from hotline.services import texts as sms
+from hotline.services import conversations as threads
 from hotline.views.auth import roles_required
 from hotline.views.common import form_text
 from hotline.views.console import current_agent
@@ -55,25 +55,22 @@ def version(conversation_id: int):
 @bp.post("/<int:conversation_id>/take-over")
 @roles_required("agent", "supervisor")
 def take_over(conversation_id: int):
-    session = get_session()
-    messaging.take_over(session, conversation_id, current_agent().id)
-    session.commit()
+    _conversation(conversation_id)
+    threads.take_over(get_session(), conversation_id, current_agent().id)
     return redirect(url_for("conversations.thread", conversation_id=conversation_id))
 
 
 @bp.post("/<int:conversation_id>/release")
 @roles_required("agent", "supervisor")
 def release(conversation_id: int):
-    session = get_session()
-    messaging.release(session, conversation_id)
-    session.commit()
+    _conversation(conversation_id)
+    threads.release(get_session(), conversation_id)
     return redirect(url_for("conversations.thread", conversation_id=conversation_id))
 
 
 @bp.post("/<int:conversation_id>/reply")
 @roles_required("agent", "supervisor")
 def reply(conversation_id: int):
-    session = get_session()
     conversation = _conversation(conversation_id)
     agent = current_agent()
     if conversation.agent_id != agent.id:
@@ -83,6 +80,5 @@ def reply(conversation_id: int):
     else:
         body = form_text("body", messaging.MAX_BODY)
         if body:
-            sms.reply(session, conversation, body, agent_id=agent.id)
-            session.commit()
+            threads.reply(get_session(), conversation, body, agent.id)
     return redirect(url_for("conversations.thread", conversation_id=conversation_id))

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from hotline.db import utcnow
 from hotline.infra.database import get_session
-from hotline.services.workorders import act_on_work_order
+from hotline.services.workorders import perform_action, perform_action_on_each
 from hotline.views.auth import roles_required
 from hotline.views.common import (
     actions_for,
@@ -18,9 +18,9 @@ from hotline.views.common import (
     form_version,
     is_whole,
 )
+from hotline.views.errors import back_to
 from hotline.views.render.i18n import t
 from workorders import services as workorders
-from workorders.errors import Conflict, NotFound, WorkOrderError
 from workorders.models import Unit
 
 bp = Blueprint("department", __name__, url_prefix="/dept")
@@ -59,10 +59,7 @@ def home():
 @roles_required("department")
 def order(number: str):
     session = get_session()
-    try:
-        work_order = workorders.get_work_order_for_unit(session, number, _unit_code())
-    except NotFound:
-        abort(404)
+    work_order = workorders.get_work_order_for_unit(session, number, _unit_code())
     role = workorders.unit_role(session, work_order, current_user.unit_code)
     return render_template(
         "order.html",
@@ -76,10 +73,21 @@ def order(number: str):
 
 @bp.post("/orders/<number>/<action>")
 @roles_required("department")
+@back_to("department.order", "number")
 def act(number: str, action: str):
     if action not in UNIT_ACTIONS:
         abort(404)
-    return _act_on_one(number, action)
+    _unit_code()
+    perform_action(
+        get_session(),
+        number,
+        action,
+        current_actor(),
+        expected_version=form_version(),
+        **_params(action),
+    )
+    flash(t("操作成功"))
+    return redirect(url_for("department.order", number=number))
 
 
 @bp.post("/bulk")
@@ -96,17 +104,9 @@ def bulk():
         return redirect(url_for("department.home"))
     if len(numbers) > MAX_BULK:
         abort(400, f"at most {MAX_BULK} orders at once")
-    session = get_session()
-    params = _params(action)
-    done, failed = [], []
-    for number in numbers:
-        try:
-            with session.begin_nested():
-                act_on_work_order(session, number, action, current_actor(), **params)
-            done.append(number)
-        except WorkOrderError as exc:
-            failed.append(f"{number}: {exc}")
-    session.commit()
+    done, failed = perform_action_on_each(
+        get_session(), numbers, action, current_actor(), **_params(action)
+    )
     flash(f"{t('操作成功')}: {len(done)}" + (f"; {'; '.join(failed)}" if failed else ""))
     return redirect(url_for("department.home"))
 
@@ -120,29 +120,3 @@ def _params(action: str) -> dict:
         days = request.form.get("working_days", "").strip()
         params["working_days"] = int(days) if is_whole(days) else 0
     return params
-
-
-def _act_on_one(number: str, action: str):
-    session = get_session()
-    _unit_code()
-    try:
-        act_on_work_order(
-            session,
-            number,
-            action,
-            current_actor(),
-            expected_version=form_version(),
-            **_params(action),
-        )
-        session.commit()
-        flash(t("操作成功"))
-    except NotFound:
-        session.rollback()
-        abort(404)
-    except Conflict as exc:
-        session.rollback()
-        flash(f"{t('操作冲突')}: {exc}")
-    except WorkOrderError as exc:
-        session.rollback()
-        flash(str(exc))
-    return redirect(url_for("department.order", number=number))

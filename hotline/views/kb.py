@@ -10,12 +10,11 @@ from flask_login import current_user
 
 from hotline.db import utcnow
 from hotline.infra.database import get_session
-from hotline.infra.jobs import enqueue
+from hotline.services import kb as kb_services
 from hotline.views.auth import roles_required
 from hotline.views.common import is_whole
 from knowledge_base import reports
 from knowledge_base import services as kb
-from knowledge_base.errors import ArticleNotFound, KnowledgeBaseError
 from knowledge_base.models import Article
 from routing.models import Call
 
@@ -30,22 +29,15 @@ REPORT_DAYS = (7, 30, 90)
 def search():
     query = request.args.get("q", "").strip()
     if not query:
-        return jsonify(error="q is required"), 400
+        abort(400, "q is required")
     query = query[: kb.QUERY_LIMIT]
     limit = request.args.get("limit", "5")
     if not is_whole(limit) or not 1 <= int(limit) <= RESULT_LIMIT:
         abort(400, f"limit must be between 1 and {RESULT_LIMIT}")
     filters = {name: request.args.get(name) or None for name in ("category", "unit", "lang")}
-    session = get_session()
-    ranking = kb.search(session, query, int(limit), filters=filters)
-    kb.log_search(session, query, ranking, current_user.username)
-    articles = {
-        a.id: a
-        for a in session.scalars(
-            sa.select(Article).where(Article.id.in_([h.id for h in ranking.hits]))
-        )
-    }
-    session.commit()
+    ranking, articles = kb_services.search(
+        get_session(), query, int(limit), filters, current_user.username
+    )
     return jsonify(
         query=query,
         confident=ranking.confident,
@@ -78,21 +70,14 @@ def feedback():
     kind = request.form.get("kind", "")
     if kind not in ("not_helpful", "inserted"):
         abort(400, "kind must be not_helpful or inserted")
-    session = get_session()
-    try:
-        kb.record_feedback(
-            session,
-            request.form.get("article_id", ""),
-            kind,
-            current_user.username,
-            query=request.form.get("query", ""),
-            call_id=_call_id(),
-        )
-    except ArticleNotFound as exc:
-        abort(404, str(exc))
-    except KnowledgeBaseError as exc:
-        abort(400, str(exc))
-    session.commit()
+    kb_services.record_feedback(
+        get_session(),
+        request.form.get("article_id", ""),
+        kind,
+        current_user.username,
+        query=request.form.get("query", ""),
+        call_id=_call_id(),
+    )
     return jsonify(ok=True)
 
 
@@ -105,21 +90,9 @@ def text_answer(article_id: str):
     call = session.get(Call, call_id) if call_id else None
     if call is None or not call.from_number:
         abort(400, "a call with the caller's number is needed")
-    try:
-        sent = kb.record_feedback(
-            session,
-            article_id,
-            "texted",
-            current_user.username,
-            query=request.form.get("query", ""),
-            call_id=call.id,
-        )
-    except ArticleNotFound as exc:
-        abort(404, str(exc))
-    except KnowledgeBaseError as exc:
-        abort(400, str(exc))
-    enqueue(session, "text_kb_answer", sent.id)
-    session.commit()
+    kb_services.text_answer(
+        session, article_id, call, current_user.username, query=request.form.get("query", "")
+    )
     return jsonify(ok=True, queued=True)
 
 

@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import json
 import math
-import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import TooManyRequests
 
 from hotline.db import utcnow
 from hotline.infra import context
 from hotline.infra.database import get_session
-from hotline.infra.ratelimit import retry_after
-from hotline.infra.tokens import verify_token
 from hotline.models import Open311Ticket
+from hotline.services import access
+from hotline.services import open311 as open311_requests
 from hotline.services.reports import moment_in_range
 from hotline.views.common import is_whole
 from workorders import open311
-from workorders import services as workorders
 from workorders.calendar import LOCAL
-from workorders.errors import WorkOrderError
 from workorders.models import Category, Unit, WorkOrder, WorkOrderEvent
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -36,32 +33,11 @@ WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 
 
-class TooManyRequests(HTTPException):
-    code = 429
-
-    def __init__(self, wait: int):
-        super().__init__(f"too many requests; try again in {wait} s")
-        self.wait = wait
-
-
 def _respond(fmt: str, root: str, value, status: int = 200) -> Response:
     if fmt == "xml":
         return Response(open311.to_xml(root, value), status, content_type="text/xml; charset=utf-8")
     body = json.dumps(value, ensure_ascii=False)
     return Response(body, status, content_type="application/json; charset=utf-8")
-
-
-def _error(code: int, description: str) -> Response:
-    fmt = "xml" if request.path.endswith(".xml") else "json"
-    return _respond(fmt, "errors", open311.error_list(code, description), code)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    response = _error(exc.code or 500, exc.description or exc.name)
-    if isinstance(exc, TooManyRequests):
-        response.headers["Retry-After"] = str(exc.wait)
-    return response
 
 
 @bp.get(f"/discovery.{FORMAT}")
@@ -164,13 +140,11 @@ def token_status(token: str, fmt: str):
 def create_request(fmt: str):
     session = get_session()
     form = request.form
-    client = verify_token(session, form.get("api_key", "").strip(), ("open311",))
+    client, wait = access.admit(session, form.get("api_key", "").strip(), ("open311",))
     if client is None:
         abort(403, "invalid api_key")
-    wait = retry_after(session, client)
-    session.commit()
     if wait is not None:
-        raise TooManyRequests(wait)
+        raise TooManyRequests(f"too many requests; try again in {wait} s", retry_after=wait)
     service_code = form.get("service_code", "").strip()
     if not service_code:
         abort(400, "service_code is required")
@@ -185,31 +159,20 @@ def create_request(fmt: str):
     ):
         abort(400, "a location is required: lat and long, address_string or address_id")
     name = _citizen_name(form.get("first_name", "").strip(), form.get("last_name", "").strip())
-    media = form.get("media_url", "").strip()
-    try:
-        order = workorders.open_work_order(
-            session,
-            channel="open311",
-            category_code=service_code,
-            description=form.get("description", ""),
-            actor=workorders.Actor(f"open311:{client.name}"[:80]),
-            citizen_phone=form.get("phone", "")[:32],
-            citizen_name=name[:80],
-            district_code=district,
-            street_code=street,
-            address=address[:200],
-            latitude=latitude,
-            longitude=longitude,
-            attachments=[media] if media else [],
-        )
-    except WorkOrderError as exc:
-        session.rollback()
-        abort(400, str(exc))
-    ticket = Open311Ticket(
-        token=secrets.token_urlsafe(18), work_order_id=order.id, api_token_id=client.id
+    order, ticket = open311_requests.file_request(
+        session,
+        client=client,
+        category_code=service_code,
+        description=form.get("description", ""),
+        citizen_phone=form.get("phone", "")[:32],
+        citizen_name=name[:80],
+        district_code=district,
+        street_code=street,
+        address=address[:200],
+        latitude=latitude,
+        longitude=longitude,
+        media_url=form.get("media_url", "").strip(),
     )
-    session.add(ticket)
-    session.commit()
     notice = ""
     if order.reply_deadline is not None:
         deadline = order.reply_deadline.astimezone(LOCAL).strftime("%Y-%m-%d")

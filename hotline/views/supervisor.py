@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from hotline.db import utcnow
 from hotline.infra.database import get_session
-from hotline.services.workorders import act_on_work_order
+from hotline.services.workorders import perform_action
 from hotline.views.auth import roles_required
 from hotline.views.common import (
     actions_for,
@@ -23,10 +23,10 @@ from hotline.views.common import (
     form_version,
     may_perform,
 )
+from hotline.views.errors import back_to
 from hotline.views.render.i18n import t
 from routing.models import Agent, Call, Skill
 from workorders import services as workorders
-from workorders.errors import Conflict, NotFound, WorkOrderError
 from workorders.models import WorkOrder
 from workorders.states import WITH_UNIT
 
@@ -91,14 +91,24 @@ def home():
     )
 
 
+def _back() -> str:
+    target = request.form.get("next", "")
+    # Only a path on this site, as after logging in.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("supervisor.home")
+
+
 @bp.post("/orders/<number>/callback")
 @roles_required("supervisor", "agent")
+@back_to(_back)
 def callback(number: str):
     return _act(number, "callback")
 
 
 @bp.post("/orders/<number>/act")
 @roles_required("supervisor", "agent")
+@back_to(_back)
 def act(number: str):
     return _act(number, request.form.get("action", ""))
 
@@ -106,39 +116,19 @@ def act(number: str):
 def _act(number: str, action: str):
     if not may_perform(current_user.role, action):
         abort(403)
-    session = get_session()
     co_units = form_text("co_units", 400).replace("，", ",").split(",")
-    try:
-        act_on_work_order(
-            session,
-            number,
-            action,
-            current_actor(),
-            note=form_text("note"),
-            unit_code=form_text("unit", 32) or None,
-            co_unit_codes=[c.strip() for c in co_units if c.strip()],
-            attachments=form_lines("attachments"),
-            parent_number=form_text("into", 20) or None,
-            satisfaction=form_text("satisfaction", 24) or None,
-            expected_version=form_version(),
-        )
-        session.commit()
-        flash(t("操作成功"))
-    except NotFound:
-        session.rollback()
-        abort(404)
-    except Conflict as exc:
-        session.rollback()
-        flash(f"{t('操作冲突')}: {exc}")
-    except WorkOrderError as exc:
-        session.rollback()
-        flash(str(exc))
+    perform_action(
+        get_session(),
+        number,
+        action,
+        current_actor(),
+        note=form_text("note"),
+        unit_code=form_text("unit", 32) or None,
+        co_unit_codes=[c.strip() for c in co_units if c.strip()],
+        attachments=form_lines("attachments"),
+        parent_number=form_text("into", 20) or None,
+        satisfaction=form_text("satisfaction", 24) or None,
+        expected_version=form_version(),
+    )
+    flash(t("操作成功"))
     return redirect(_back())
-
-
-def _back() -> str:
-    target = request.form.get("next", "")
-    # Only a path on this site, as after logging in.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("supervisor.home")

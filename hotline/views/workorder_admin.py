@@ -22,10 +22,10 @@ from hotline.views.common import (
     leaf_categories,
     units_of_kind,
 )
+from hotline.views.errors import back_to
 from hotline.views.render.i18n import t
 from workorders import rules
 from workorders.calendar import LOCAL
-from workorders.errors import InvalidRule
 from workorders.models import CalendarDay, Unit
 
 bp = Blueprint("workorder_admin", __name__, url_prefix="/admin/workorders")
@@ -56,6 +56,7 @@ def home():
 
 @bp.post("/rules")
 @roles_required("admin")
+@back_to("workorder_admin.home")
 def add_rule():
     position = form_text("position", 4) or "100"
     if not is_whole(position):
@@ -79,6 +80,7 @@ def add_rule():
 
 @bp.post("/rules/<int:rule_id>/active")
 @roles_required("admin")
+@back_to("workorder_admin.home")
 def set_active(rule_id: int):
     active = request.form.get("active") == "1"
     return _change(
@@ -90,12 +92,14 @@ def set_active(rule_id: int):
 
 @bp.post("/rules/<int:rule_id>/delete")
 @roles_required("admin")
+@back_to("workorder_admin.home")
 def delete_rule(rule_id: int):
     return _change("assignment_rule", "delete", lambda session: rules.delete_rule(session, rule_id))
 
 
 @bp.post("/calendar")
 @roles_required("admin")
+@back_to("workorder_admin.home")
 def set_day():
     day = _day(form_text("day", 10))
     working = request.form.get("working") == "1"
@@ -108,6 +112,7 @@ def set_day():
 
 @bp.post("/calendar/<day>/delete")
 @roles_required("admin")
+@back_to("workorder_admin.home")
 def delete_day(day: str):
     parsed = _day(day)
     return _change(
@@ -117,6 +122,7 @@ def delete_day(day: str):
 
 @bp.post("/contacts")
 @roles_required("admin")
+@back_to("workorder_admin.home")
 def set_contact():
     return _change(
         "unit",
@@ -135,23 +141,6 @@ def _day(raw: str) -> date:
 
 
 def _change(entity: str, action: str, change):
-    session = get_session()
-    try:
-        row, changes = change(session)
-        if changes:
-            key = getattr(row, "id", None) or getattr(row, "code", None) or row.day.isoformat()
-            admin.record(session, current_actor(), entity, str(key), action, _plain(changes))
-        session.commit()
-        flash(t("操作成功"))
-    except InvalidRule as exc:
-        session.rollback()
-        flash(str(exc))
+    admin.apply_change(get_session(), current_actor(), entity, action, change)
+    flash(t("操作成功"))
     return redirect(url_for("workorder_admin.home"))
-
-
-def _plain(changes: dict) -> dict:
-    """JSON-ready changes (dates as text)."""
-    return {
-        name: {k: v.isoformat() if isinstance(v, date) else v for k, v in change.items()}
-        for name, change in changes.items()
-    }

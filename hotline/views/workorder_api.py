@@ -18,23 +18,23 @@ from sqlalchemy import orm
 
 from hotline.db import utcnow
 from hotline.infra.database import get_session
-from hotline.infra.tokens import verify_token
-from hotline.services.workorders import act_on_work_order, file_work_order
-from hotline.views.common import actions_for, current_actor, is_whole, may_perform
+from hotline.services import access
+from hotline.services.workorders import perform_action, submit_work_order
+from hotline.views.common import (
+    actions_for,
+    changes_must_be_json,
+    current_actor,
+    is_whole,
+    json_body,
+    may_perform,
+)
 from routing import services as routing
 from workorders import services as workorders
-from workorders.errors import (
-    BindingDetermination,
-    Conflict,
-    IllegalTransition,
-    NotFound,
-    NotResponsible,
-    WorkOrderError,
-)
 from workorders.models import WorkOrder
 from workorders.states import STATUSES
 
 bp = Blueprint("workorder_api", __name__, url_prefix="/api/v1/workorders")
+bp.before_request(changes_must_be_json)
 MAX_LIST = 500
 SESSION_ROLES = ("department", "agent", "supervisor", "admin")
 
@@ -45,27 +45,6 @@ class Caller:
     role: str
 
 
-@bp.before_request
-def changes_must_be_json():
-    if request.method == "POST" and not request.is_json:
-        return jsonify(error="send JSON (Content-Type: application/json)"), 415
-    return None
-
-
-@bp.errorhandler(WorkOrderError)
-def work_order_error(exc: WorkOrderError):
-    get_session().rollback()
-    if isinstance(exc, NotFound):
-        status = 404
-    elif isinstance(exc, NotResponsible):
-        status = 403
-    elif isinstance(exc, (IllegalTransition, Conflict, BindingDetermination)):
-        status = 409
-    else:
-        status = 400
-    return jsonify(error=str(exc)), status
-
-
 def _caller() -> Caller:
     """Who is asking: a department token (Authorization: Bearer), else the session login."""
     session = get_session()
@@ -74,12 +53,13 @@ def _caller() -> Caller:
         scheme, _, plain = header.partition(" ")
         token = None
         if scheme.lower() == "bearer":
-            token = verify_token(session, plain.strip(), ("department",))
+            token = access.identify(session, plain.strip(), ("department",))
         if token is None or token.unit_code is None:
-            response = make_response(jsonify(error="a valid department token is required"), 401)
+            response = make_response(
+                jsonify(error="a valid department token is required", status=401), 401
+            )
             response.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
             abort(response)
-        session.commit()
         return Caller(workorders.Actor(f"token:{token.name}", None, token.unit_code), "department")
     if not current_user.is_authenticated:
         abort(401, "log in or send a department token")
@@ -88,54 +68,6 @@ def _caller() -> Caller:
     if current_user.role == "department" and not current_user.unit_code:
         abort(403, "this login belongs to no unit")
     return Caller(current_actor(), current_user.role)
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, "the body must be a JSON object")
-    return body
-
-
-def _string(body: dict, name: str, limit: int = 4000) -> str:
-    value = body.get(name, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        abort(400, f"{name} must be a string")
-    if len(value) > limit:
-        abort(400, f"{name} is longer than {limit} characters")
-    return value
-
-
-def _strings(body: dict, name: str) -> list[str]:
-    value = body.get(name) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        abort(400, f"{name} must be a list of strings")
-    return value
-
-
-def _integer(body: dict, name: str) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        abort(400, f"{name} must be a whole number")
-    if not -(2**31) < value < 2**31:
-        abort(400, f"{name} is out of range")
-    return value
-
-
-def _number(body: dict, name: str) -> float | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        abort(400, f"{name} must be a number")
-    try:
-        return float(value)
-    except OverflowError:  # a whole number beyond any float
-        abort(400, f"{name} is out of range")
 
 
 @bp.get("")
@@ -182,34 +114,30 @@ def open_order():
     if caller.role == "department":
         abort(403, "departments do not open work orders")
     session = get_session()
-    body = _body()
-    external_ref = _string(body, "external_ref", 80).strip() or None
+    body = json_body()
+    external_ref = body.text("external_ref", 80).strip() or None
     if external_ref and (existing := workorders.find_by_external_ref(session, external_ref)):
         return jsonify(_detail(session, caller, existing)), 200
     agent = routing.agent_for_user(session, current_user.id)
-    urgent = body.get("urgent")
-    if urgent is not None and not isinstance(urgent, bool):
-        abort(400, "urgent must be true or false")
-    order = file_work_order(
+    order = submit_work_order(
         session,
         actor=caller.actor,
-        category_code=_string(body, "category", 48),
-        description=_string(body, "description"),
-        citizen_phone=_string(body, "citizen_phone", 32),
-        citizen_name=_string(body, "citizen_name", 80),
-        district_code=_string(body, "district", 32) or None,
-        street_code=_string(body, "street", 32) or None,
-        address=_string(body, "address", 200),
-        latitude=_number(body, "latitude"),
-        longitude=_number(body, "longitude"),
-        urgent=urgent,
-        call_id=_integer(body, "call_id"),
+        category_code=body.text("category", 48),
+        description=body.text("description"),
+        citizen_phone=body.text("citizen_phone", 32),
+        citizen_name=body.text("citizen_name", 80),
+        district_code=body.text("district", 32) or None,
+        street_code=body.text("street", 32) or None,
+        address=body.text("address", 200),
+        latitude=body.number("latitude"),
+        longitude=body.number("longitude"),
+        urgent=body.flag("urgent"),
+        call_id=body.whole("call_id"),
         agent_id=agent.id if agent else None,
-        attachments=_strings(body, "attachments"),
+        attachments=body.texts("attachments"),
         channel="api",
         external_ref=external_ref,
     )
-    session.commit()
     return jsonify(_detail(session, caller, order)), 201
 
 
@@ -217,26 +145,25 @@ def open_order():
 def act(number: str):
     caller = _caller()
     session = get_session()
-    body = _body()
-    action = _string(body, "action", 32).strip()
+    body = json_body()
+    action = body.text("action", 32).strip()
     _visible(caller, number)
     if not may_perform(caller.role, action):
         abort(403, f"a {caller.role} login may not {action or 'do nothing'} a work order")
-    order = act_on_work_order(
+    order = perform_action(
         session,
         number,
         action,
         caller.actor,
-        note=_string(body, "note"),
-        unit_code=_string(body, "unit", 32).strip() or None,
-        co_unit_codes=_strings(body, "co_units"),
-        working_days=_integer(body, "working_days"),
-        attachments=_strings(body, "attachments"),
-        parent_number=_string(body, "into", 20).strip() or None,
-        satisfaction=_string(body, "satisfaction", 24).strip() or None,
-        expected_version=_integer(body, "version"),
+        note=body.text("note"),
+        unit_code=body.text("unit", 32).strip() or None,
+        co_unit_codes=body.texts("co_units"),
+        working_days=body.whole("working_days"),
+        attachments=body.texts("attachments"),
+        parent_number=body.text("into", 20).strip() or None,
+        satisfaction=body.text("satisfaction", 24).strip() or None,
+        expected_version=body.whole("version"),
     )
-    session.commit()
     return jsonify(_detail(session, caller, order))
 
 

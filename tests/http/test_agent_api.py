@@ -74,7 +74,7 @@ def test_a_whole_call_through_the_api(client, observer, gateway):
         f"/api/v1/agent/calls/{offered['id']}/work-orders",
         json={"category": "NO.SUCH", "description": "x"},
     )
-    assert bad.status_code == 400 and "unknown category" in bad.get_json()["error"]
+    assert bad.status_code == 422 and "unknown category" in bad.get_json()["error"]
 
     assert client.post("/api/v1/agent/finish", json={}).get_json()["state"] == "wrap_up"
     assert set_state(client, "available")["state"] == "available"

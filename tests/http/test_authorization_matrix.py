@@ -2,7 +2,7 @@
 
 A route added to the app without a row here fails the first test. The outcomes:
 
-- ``ok``: let through (the view ran: 2xx, a redirect elsewhere, or a 400/409 about the input);
+- ``ok``: let through (the view ran: 2xx, a redirect elsewhere, or a 400/409/422 about the input);
 - ``L``: sent to the login page (302 to /login);
 - ``401``, ``403``, ``404``: refused with that status.
 
@@ -323,9 +323,11 @@ def test_unit_a_staff_never_read_nor_act_on_unit_b_orders_in_the_portal(app, obs
     for number in guessed_numbers(world):
         page = staff.request("GET", f"/dept/orders/{number}")
         assert page.status_code == 404, number
-        # As for an order that does not exist: nothing of B's order shows.
+        # As for an order that does not exist: nothing of B's order shows, only the number
+        # asked for in the sentence saying there is no such order.
         body = page.get_data(as_text=True)
-        assert number not in body and UNIT_B not in body and "养老金" not in body, number
+        assert body.count(number) == body.count(f"no work order {number}") == 1, number
+        assert UNIT_B not in body and "养老金" not in body, number
         assert page.get_data(as_text=True).count("<") == missing.get_data(as_text=True).count("<")
         for action in ("sign", "start", "reply", "return", "request_extension"):
             response = staff.request(
@@ -356,7 +358,7 @@ def test_unit_a_never_reads_nor_acts_on_unit_b_orders_through_the_api(app, obser
     for number in guessed_numbers(world):
         response = unit_a.request("GET", f"/api/v1/workorders/{number}")
         assert response.status_code == 404, number
-        assert response.get_json() == {"error": f"no work order {number}"}
+        assert response.get_json() == {"error": f"no work order {number}", "status": 404}
         for action in ("sign", "start", "reply", "return", "request_extension", "add_facts"):
             response = unit_a.request(
                 "POST",

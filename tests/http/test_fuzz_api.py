@@ -33,6 +33,7 @@ from tests.conftest import override
 from tests.factories import PASSWORD, make_agent, make_user
 from tests.voice_flow import Caller
 from workorders import services as workorders
+from workorders.deadlines import DEFAULT_POLICY
 
 # HOTLINE_TEST_FUZZ_SCALE=10 runs ten times as many, at random rather than the same each time.
 SCALE = int(os.environ.get("HOTLINE_TEST_FUZZ_SCALE", "1"))
@@ -88,6 +89,7 @@ def world(app, observer):
             description="养老金",
             actor=workorders.SYSTEM,
             citizen_phone="13800138000",
+            policy=DEFAULT_POLICY,
         )
         _, monitor = create_token(arrange, "monitor", "fuzz monitor")
         _, department = create_token(arrange, "department", "fuzz dept", "GZ-RSJ")

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from routing.messaging import Conversation, Message
 from tests.conftest import signed_post
 from workorders import services as workorders
+from workorders.deadlines import DEFAULT_POLICY
 from workorders.models import WorkOrder
 
 _sids = itertools.count(1)
@@ -81,6 +82,7 @@ def test_status_is_told_only_to_the_phone_that_opened_the_order(client, session,
         description="养老金",
         actor=workorders.SYSTEM,
         citizen_phone="13800138000",
+        policy=DEFAULT_POLICY,
     )
     session.commit()
     text(client, f"查询 {order.number}")
@@ -99,6 +101,7 @@ def test_an_unsatisfied_survey_answer_reopens_the_order(client, session, gateway
         description="养老金",
         actor=workorders.SYSTEM,
         citizen_phone="13800138000",
+        policy=DEFAULT_POLICY,
     )
     unit = workorders.Actor("rsj", None, "GZ-RSJ")
     workorders.sign_for(session, order.number, unit)

@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from hotline.db import utcnow
-from hotline.infra import context
+from hotline.infra import context, spool
 from hotline.infra.database import dispose_engines
+from hotline.infra.jobs import start_relay
 from routing.messaging import Message
 from routing.models import Call
 from tests.conftest import PUBLIC_URL, app_with, signed_post
-from webhooks import spool
 
 CALL = "CA" + "e" * 32
 LATE_CALL = "CA" + "f" * 32
@@ -90,6 +90,17 @@ def test_a_replay_while_the_database_is_still_down_keeps_the_requests(app, backe
     signed_post(down.test_client(), "/twilio/voice", arrived)
     assert spool.replay(down) == (0, 1)  # tried, kept again
     assert len(spool.spool_path(down).read_text().splitlines()) == 1
+
+
+def test_the_outbox_relay_replays_the_spool_once_the_database_answers(
+    app, backend, observer, tmp_path
+):
+    down = app_on(unreachable(backend, tmp_path), context.settings(app).instance_path)
+    arrived = {"CallSid": CALL, "From": "+8613700137000", "To": "12345"}
+    signed_post(down.test_client(), "/twilio/voice", arrived)
+    start_relay(app, every_seconds=3600).set()  # its first pass runs before it returns
+    assert not spool.spool_path(app).exists()
+    assert observer.scalar(sa.select(Call.id).where(Call.call_sid == CALL)) is not None
 
 
 def test_the_replayed_time_cannot_be_forged_by_a_client(app, observer):

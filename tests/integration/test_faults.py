@@ -22,7 +22,7 @@ from hotline.db import utcnow
 from hotline.infra import context, jobs
 from hotline.infra.database import dispose_engines
 from hotline.infra.gateway import GatewayError, LocalGateway
-from hotline.tasks import workorders as tasks
+from hotline.tasks import texts as tasks
 from routing import messaging
 from routing.messaging import Message
 from routing.models import Call

@@ -13,6 +13,7 @@ from rq import Queue
 from hotline.infra import context, jobs
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, app_with, empty_transactional_tables
 from workorders import services
+from workorders.deadlines import DEFAULT_POLICY
 from workorders.models import WorkOrder
 
 HOTLINE = Path(sys.executable).parent / "hotline"
@@ -26,6 +27,7 @@ def file_order(session) -> WorkOrder:
         description="养老金没有到账",
         actor=services.SYSTEM,
         citizen_phone="13800138000",
+        policy=DEFAULT_POLICY,
     )
     jobs.enqueue(session, "notify_work_order_filed", order.id)
     return order

@@ -47,6 +47,7 @@ from tests.conftest import TWILIO_TOKEN
 from tests.factories import PASSWORD, make_agent, make_user
 from tests.served import free_port, hotline_env, wait_until_healthy
 from workorders import services as workorders
+from workorders.deadlines import DEFAULT_POLICY
 from workorders.models import WorkOrder, WorkOrderEvent
 from workorders.states import TRANSITIONS, replay
 
@@ -498,6 +499,7 @@ def test_many_agents_callers_and_departments_at_once(app, backend, database_url,
                 category_code=CATEGORY,
                 description=f"养老金没有到账 {i}",
                 actor=dispatcher,
+                policy=DEFAULT_POLICY,
             ).number
             for i in range(ORDERS)
         ]

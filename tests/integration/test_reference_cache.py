@@ -24,15 +24,15 @@ def set_line_skill(connection_or_session, skill: str) -> None:
     )
 
 
-def test_a_change_committed_in_this_process_is_seen_by_the_next_call(client, observer):
+def test_a_change_committed_in_this_process_is_seen_by_the_next_call(client, observer, session):
     first = skill_of_new_call(client, observer, "CA" + "1" * 32)
     other = "housing" if first != "housing" else "transport"
-    line = observer.get(LegacyLine, LINE)
+    line = session.get(LegacyLine, LINE)  # a session of the application, as its pages use
     line.skill_code = other  # through the ORM: noted at flush, forgotten at commit
-    observer.commit()
+    session.commit()
     assert skill_of_new_call(client, observer, "CA" + "2" * 32) == other
-    set_line_skill(observer, first)  # a bulk UPDATE through a session counts as well
-    observer.commit()
+    set_line_skill(session, first)  # a bulk UPDATE through a session counts as well
+    session.commit()
     assert skill_of_new_call(client, observer, "CA" + "3" * 32) == first
 
 

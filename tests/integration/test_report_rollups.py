@@ -9,6 +9,7 @@ from tests.report_fixtures import DISPATCHER, RSJ, at, build_history
 from workorders import rollups, services
 from workorders.bulletin import monthly_bulletin
 from workorders.calendar import LOCAL
+from workorders.deadlines import DEFAULT_POLICY
 from workorders.reports import closure_by_unit, closure_totals, order_figures
 
 NOW = at(11, 20)
@@ -91,10 +92,20 @@ def test_the_rollups_agree_with_counting_the_orders(session, history):
 def test_a_refresh_follows_changes_moved_days_and_newly_overdue_orders(session, history):
     a3, a4 = history["a3"], history["a4"]
     services.reply(session, a3.number, RSJ, "已补发", now=at(11, 21))
-    services.record_callback(session, a3.number, DISPATCHER, "satisfied", now=at(11, 21, 12))
+    services.record_callback(
+        session, a3.number, DISPATCHER, "satisfied", now=at(11, 21, 12), policy=DEFAULT_POLICY
+    )
     # a4 is returned and re-assigned to the same unit on 21 November: it leaves 6 October.
     services.return_order(session, a4.number, RSJ, "需核实", now=at(11, 21))
-    services.determine(session, a4.number, DISPATCHER, "GZ-RSJ", "仍由人社局办理", now=at(11, 21))
+    services.determine(
+        session,
+        a4.number,
+        DISPATCHER,
+        "GZ-RSJ",
+        "仍由人社局办理",
+        now=at(11, 21),
+        policy=DEFAULT_POLICY,
+    )
     a4.reply_deadline = datetime(2099, 12, 31, tzinfo=LOCAL)
     session.flush()
     result = rollups.refresh(session, now=at(11, 22))

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from hotline.infra import context
 from workorders import services
+from workorders.deadlines import DEFAULT_POLICY
 from workorders.errors import Conflict
 from workorders.models import WorkOrder, WorkOrderEvent
 
@@ -25,6 +26,7 @@ def test_of_simultaneous_actions_on_one_order_exactly_one_wins(app, backend):
             category_code="SOCINS.PENSION",
             description="养老金没有到账",
             actor=UNIT,
+            policy=DEFAULT_POLICY,
         )
         session.commit()
         number, version = opened.number, opened.version
@@ -37,7 +39,7 @@ def test_of_simultaneous_actions_on_one_order_exactly_one_wins(app, backend):
             services.get_work_order(session, number)  # the page each person has open
             everyone_has_read.wait()
             try:
-                services.perform(session, number, action, UNIT, note=note)
+                services.perform(session, number, action, UNIT, note=note, policy=DEFAULT_POLICY)
                 session.commit()
                 outcomes.append(action)
             except Conflict as exc:

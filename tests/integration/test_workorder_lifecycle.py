@@ -39,7 +39,7 @@ def open_order(session, **overrides):
         "now": MORNING,
     }
     values.update(overrides)
-    return services.open_work_order(session, **values)
+    return services.open_work_order(session, **values, policy=DEFAULT_POLICY)
 
 
 def actions(session, order) -> list[str]:
@@ -99,7 +99,13 @@ def test_a_return_goes_to_joint_determination_whose_decision_binds(session):
     services.return_order(session, order.number, street, "井盖属燃气公司管线", now=MORNING)
     assert order.status == "disputed"
     services.determine(
-        session, order.number, DISPATCHER, "GZ-TH-SPJ", "道路井盖由属地街道负责", now=MORNING
+        session,
+        order.number,
+        DISPATCHER,
+        "GZ-TH-SPJ",
+        "道路井盖由属地街道负责",
+        now=MORNING,
+        policy=DEFAULT_POLICY,
     )
     assert (order.status, order.unit_code) == ("dispatched", "GZ-TH-SPJ")
     assert "joint determination" in order.assignment_reason
@@ -115,6 +121,7 @@ def test_a_return_goes_to_joint_determination_whose_decision_binds(session):
         "GZ-RQJT",
         "燃气井盖由燃气集团负责",
         co_unit_codes=["GZ-TH-SPJ"],
+        policy=DEFAULT_POLICY,
     )
     assert (order.unit_code, order.co_unit_codes) == ("GZ-RQJT", ["GZ-TH-SPJ"])
     assert replay(actions(session, order)) == order.status == "dispatched"
@@ -126,13 +133,15 @@ def test_an_extension_moves_the_deadline_only_when_approved(session):
     services.sign_for(session, order.number, RSJ, now=MORNING)
     before = order.reply_deadline
     with pytest.raises(InvalidWorkOrder, match="1 to 30 working days"):
-        services.request_extension(session, order.number, RSJ, 31, "需要调档")
-    services.request_extension(session, order.number, RSJ, 2, "需要调取档案")
+        services.request_extension(
+            session, order.number, RSJ, 31, "需要调档", policy=DEFAULT_POLICY
+        )
+    services.request_extension(session, order.number, RSJ, 2, "需要调取档案", policy=DEFAULT_POLICY)
     with pytest.raises(IllegalTransition):
         services.reply(session, order.number, RSJ, "too early")
     services.decide_extension(session, order.number, DISPATCHER, False, "理由不足")
     assert (order.status, order.reply_deadline) == ("in_progress", before)
-    services.request_extension(session, order.number, RSJ, 2, "档案在外地")
+    services.request_extension(session, order.number, RSJ, 2, "档案在外地", policy=DEFAULT_POLICY)
     services.decide_extension(session, order.number, DISPATCHER, True)
     # Two more working days: Saturday 10 October (a make-up day) and Monday 12.
     assert before.astimezone(LOCAL).date() == date(2026, 10, 9)
@@ -152,7 +161,7 @@ def test_merged_duplicates_close_with_their_parent(session):
         services.cancel(session, parent.number, AGENT, "市民撤回")
     services.sign_for(session, parent.number, RSJ)
     services.reply(session, parent.number, RSJ, "已补发")
-    services.record_callback(session, parent.number, AGENT, "satisfied")
+    services.record_callback(session, parent.number, AGENT, "satisfied", policy=DEFAULT_POLICY)
     assert [o.status for o in (parent, first, second)] == ["closed"] * 3
     assert actions(session, first)[-2:] == ["merge", "follow_parent"]
     assert first.closed_at == parent.closed_at
@@ -195,15 +204,17 @@ def test_the_citizens_survey_answer_closes_or_reopens(session):
     assert notices(session, order)[-1] == ("survey", None)
     services.start_callback(session, order.number, services.SYSTEM, "texted")
     with pytest.raises(InvalidWorkOrder, match="not 1, 2 or 3"):
-        services.record_satisfaction(session, order.number, "maybe", AGENT)
+        services.record_satisfaction(session, order.number, "maybe", AGENT, policy=DEFAULT_POLICY)
     later = MORNING + timedelta(days=1)
-    services.record_satisfaction(session, order.number, "3", AGENT, now=later)
+    services.record_satisfaction(
+        session, order.number, "3", AGENT, now=later, policy=DEFAULT_POLICY
+    )
     # Back to the same unit, with fresh deadlines from now.
     assert (order.status, order.unit_code, order.signed_at) == ("dispatched", "GZ-RSJ", None)
     assert order.dispatched_at == later and order.reply_deadline > later
     services.sign_for(session, order.number, RSJ)
     services.reply(session, order.number, RSJ, "已到账")
-    services.record_satisfaction(session, order.number, " 2 ", AGENT)
+    services.record_satisfaction(session, order.number, " 2 ", AGENT, policy=DEFAULT_POLICY)
     assert (order.status, order.satisfaction) == ("closed", "basically_satisfied")
 
 

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workorders import services
+from workorders.deadlines import DEFAULT_POLICY
 from workorders.errors import WorkOrderError
 from workorders.models import WorkOrderEvent
 from workorders.states import STATUSES, TRANSITIONS, replay
@@ -43,6 +44,7 @@ def parent(session):
         category_code="SOCINS.PENSION",
         description="同一问题的主工单",
         actor=UNIT,
+        policy=DEFAULT_POLICY,
     )
 
 
@@ -64,6 +66,7 @@ def test_any_sequence_of_actions_stays_in_the_table_and_replays(session, parent,
         description="随机",
         actor=UNIT,
         citizen_phone="13800138000",
+        policy=DEFAULT_POLICY,
     )
     for action, params in moves:
         params = dict(params)
@@ -74,7 +77,9 @@ def test_any_sequence_of_actions_stays_in_the_table_and_replays(session, parent,
                 if action == "start_callback":
                     services.start_callback(session, order.number, services.SYSTEM, "texted")
                 else:
-                    services.perform(session, order.number, action, UNIT, **params)
+                    services.perform(
+                        session, order.number, action, UNIT, **params, policy=DEFAULT_POLICY
+                    )
         except WorkOrderError:
             pass  # refused with a message; nothing changed
         assert order.status in STATUSES

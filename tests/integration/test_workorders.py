@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from tests.factories import make_user
 from workorders import services
 from workorders.calendar import LOCAL
+from workorders.deadlines import DEFAULT_POLICY
 from workorders.errors import IllegalTransition, InvalidWorkOrder, NotFound
 from workorders.models import WorkOrderEvent
 from workorders.reports import closure_by_unit, closure_totals
@@ -26,7 +27,7 @@ def open_order(session, **overrides):
         "citizen_phone": "13800138000",
     }
     values.update(overrides)
-    return services.open_work_order(session, **values)
+    return services.open_work_order(session, **values, policy=DEFAULT_POLICY)
 
 
 def test_numbers_are_readable_and_count_per_local_day(session):
@@ -110,11 +111,13 @@ def test_the_lifecycle_and_its_audit_trail(session):
     with pytest.raises(InvalidWorkOrder):
         services.reply(session, order.number, unit, "  ")
     services.reply(session, order.number, unit, "已补发")
-    services.record_callback(session, order.number, AGENT, "unsatisfied", "还没收到")
+    services.record_callback(
+        session, order.number, AGENT, "unsatisfied", "还没收到", policy=DEFAULT_POLICY
+    )
     assert order.status == "dispatched"
     services.sign_for(session, order.number, unit)
     services.reply(session, order.number, unit, "已到账")
-    services.record_callback(session, order.number, AGENT, "satisfied")
+    services.record_callback(session, order.number, AGENT, "satisfied", policy=DEFAULT_POLICY)
     assert order.status == "closed"
     assert order.closed_at is not None
     session.flush()
@@ -136,7 +139,7 @@ def test_the_lifecycle_and_its_audit_trail(session):
     assert events[4].note == "还没收到"
     assert events[2].actor == "rsj" and events[2].actor_id == user.id
     with pytest.raises(IllegalTransition, match="closed"):
-        services.record_callback(session, order.number, AGENT, "satisfied")
+        services.record_callback(session, order.number, AGENT, "satisfied", policy=DEFAULT_POLICY)
 
 
 def test_closure_figures_count_dispatched_and_closed_orders(session):
@@ -147,7 +150,7 @@ def test_closure_figures_count_dispatched_and_closed_orders(session):
         services.sign_for(session, order.number, unit)
         services.reply(session, order.number, unit, "done")
     for order in orders[:2]:
-        services.record_callback(session, order.number, AGENT, "satisfied")
+        services.record_callback(session, order.number, AGENT, "satisfied", policy=DEFAULT_POLICY)
     session.flush()
     totals = closure_totals(session)
     assert (totals.dispatched, totals.closed, totals.closure_rate) == (4, 2, 0.5)

@@ -1,4 +1,4 @@
-from routing.ivr import Phrase, match_speech
+from routing.ivr import Phrase, Retry, after_wrong_choice, match_speech
 
 PHRASES = [
     Phrase("社保", "social_security"),
@@ -43,3 +43,15 @@ def test_characters_heard_in_order_match_a_category():
     assert match_speech("住房公积金怎么提取", phrases).category_code == "HPF.WITHDRAW"
     # Too far apart is not the same phrase.
     assert match_speech("公积金的事情还有一件就是我想提取", [phrases[-1]]) is None
+
+
+def test_two_wrong_choices_repeat_the_menu_and_the_third_moves_on():
+    first = after_wrong_choice(0)
+    second = after_wrong_choice(first.tries)
+    third = after_wrong_choice(second.tries)
+    assert (first, second, third) == (Retry(1, True), Retry(2, True), Retry(3, False))
+
+
+def test_a_repeated_delivery_is_answered_alike_without_counting_again():
+    assert after_wrong_choice(1, counted=False) == Retry(1, True)
+    assert after_wrong_choice(3, counted=False) == Retry(3, False)

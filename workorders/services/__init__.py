@@ -14,7 +14,6 @@ from workorders.services.access import (
 )
 from workorders.services.actions import (
     SATISFACTIONS,
-    SURVEY_ANSWERS,
     add_attachments,
     add_facts,
     cancel,
@@ -68,7 +67,6 @@ __all__ = [
     "MAX_URL",
     "SATISFACTIONS",
     "SIGN_DEADLINE_WORKING_DAYS",
-    "SURVEY_ANSWERS",
     "SYSTEM",
     "Actor",
     "SweepResult",

@@ -13,7 +13,7 @@ from sqlalchemy import orm
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.db import utcnow
-from workorders.deadlines import DEFAULT_POLICY, DeadlinePolicy, extended
+from workorders.deadlines import DeadlinePolicy, extended
 from workorders.errors import BindingDetermination, Conflict, InvalidWorkOrder
 from workorders.models import ExtensionRequest, WorkOrder
 from workorders.services.access import get_work_order, order_for_lead_unit
@@ -29,21 +29,9 @@ from workorders.services.intake import (
 from workorders.services.oversight import claim_notice
 from workorders.services.trail import Actor, close, merged_children, pending_extension, transition
 from workorders.states import PERFORMERS, next_status, return_is_barred
+from workorders.survey import satisfaction_of
 
 SATISFACTIONS = ("satisfied", "basically_satisfied", "unsatisfied", "no_answer", "no_response")
-# What a citizen may answer to the satisfaction survey (by text or to an agent).
-SURVEY_ANSWERS = {
-    "1": "satisfied",
-    "满意": "satisfied",
-    "satisfied": "satisfied",
-    "2": "basically_satisfied",
-    "基本满意": "basically_satisfied",
-    "basically satisfied": "basically_satisfied",
-    "basically_satisfied": "basically_satisfied",
-    "3": "unsatisfied",
-    "不满意": "unsatisfied",
-    "unsatisfied": "unsatisfied",
-}
 
 
 @dataclass(frozen=True)
@@ -52,7 +40,8 @@ class Request:
 
     actor: Actor
     now: datetime
-    policy: DeadlinePolicy = DEFAULT_POLICY
+    # Only the actions that compute deadlines are given (and read) the policy.
+    policy: DeadlinePolicy | None = None
     note: str = ""
     unit_code: str | None = None
     co_unit_codes: Sequence[str] = ()
@@ -154,7 +143,7 @@ def perform(
     satisfaction: str | None = None,
     expected_version: int | None = None,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """Apply ``action`` (a key of states.PERFORMERS, or "callback") to the order.
 
@@ -203,7 +192,7 @@ def dispatch_by_hand(
     *,
     co_unit_codes: Sequence[str] = (),
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The dispatcher assigns an order no rule decided."""
     request = Request(
@@ -221,7 +210,7 @@ def determine(
     *,
     co_unit_codes: Sequence[str] = (),
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """Joint determination (联合审定) of a disputed order: the decided unit is bound by it."""
     request = Request(
@@ -297,7 +286,7 @@ def request_extension(
     reason: str,
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The unit asks for more working days; the deadline moves only once approved."""
     request = Request(actor, now or utcnow(), policy, reason, working_days=working_days)
@@ -315,7 +304,7 @@ def record_callback(
     note: str = "",
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """Record the callback (回访): satisfied or no answer closes, unsatisfied reopens."""
     request = Request(actor, now or utcnow(), policy, note, satisfaction=satisfaction)
@@ -330,10 +319,10 @@ def record_satisfaction(
     actor: Actor,
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """The citizen's answer to the survey: 1 satisfied, 2 basically, 3 unsatisfied (reopens)."""
-    satisfaction = SURVEY_ANSWERS.get(answer.strip().casefold())
+    satisfaction = satisfaction_of(answer)
     if satisfaction is None:
         raise InvalidWorkOrder(f"{answer[:20]!r} is not 1, 2 or 3")
     return record_callback(

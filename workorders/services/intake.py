@@ -124,7 +124,7 @@ def open_work_order(
     dispatch: bool = True,
     note: str = "",
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> WorkOrder:
     """File a work order and, when the rules name a unit, dispatch it with its deadlines.
 
@@ -196,7 +196,7 @@ def expected_deadline(
     order: WorkOrder,
     *,
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> datetime:
     """The order's reply deadline, or the one it would get if dispatched ``now``."""
     if order.reply_deadline is not None:
@@ -243,7 +243,7 @@ def dispatch(
     *,
     co_unit_codes: Sequence[str] = (),
     now: datetime | None = None,
-    policy: DeadlinePolicy = DEFAULT_POLICY,
+    policy: DeadlinePolicy,
 ) -> None:
     """Assign a new order to ``unit_code`` (with co-units) and start its deadlines."""
     dispatch_to(

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.db import utcnow
 from workorders.calendar import LOCAL
-from workorders.deadlines import DEFAULT_POLICY, DeadlinePolicy, reminder_due
+from workorders.deadlines import DeadlinePolicy, reminder_due
 from workorders.models import WorkOrder, WorkOrderNotice
 from workorders.services.trail import SYSTEM, close, record
 from workorders.states import WITH_UNIT
@@ -28,7 +28,7 @@ class SweepResult:
 
 
 def sweep(
-    session: orm.Session, *, now: datetime | None = None, policy: DeadlinePolicy = DEFAULT_POLICY
+    session: orm.Session, *, now: datetime | None = None, policy: DeadlinePolicy
 ) -> SweepResult:
     """Remind units before deadlines, escalate what is overdue, close unanswered callbacks.
 

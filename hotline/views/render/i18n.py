@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Flask, request, session
 
+from workorders.labels import STATUS_LABELS
+
 LANGUAGES = ("zh", "en")
 
 # Chinese text -> English. Templates write Chinese and wrap it in t().
 ENGLISH = {
+    **STATUS_LABELS["en"],
     "12345 政务服务便民热线": "12345 Government Service Hotline",
     "登录": "Log in",
     "退出": "Log out",
@@ -109,13 +112,6 @@ ENGLISH = {
     "输入市民的问题，系统自动推荐答案": "Type the caller's question; answers are suggested",
     "插入答案": "Insert answer",
     "短信发送给来电人": "Text to caller",
-    "new": "New",
-    "dispatched": "Dispatched",
-    "signed": "Signed for",
-    "in_progress": "In progress",
-    "replied": "Replied",
-    "callback": "Callback",
-    "closed": "Closed",
     # Work-order lifecycle (issue 5).
     "期限": "Deadline",
     "只看未办结": "Open orders only",
@@ -170,10 +166,6 @@ ENGLISH = {
     "承办单位联系方式（派单通知）": "Units' contacts (for assignment notices)",
     "手机": "Mobile phone",
     "电子邮件": "E-mail",
-    "extension_requested": "Extension requested",
-    "disputed": "Returned, awaiting determination",
-    "cancelled": "Cancelled",
-    "merged": "Merged",
     "satisfied": "Satisfied",
     "basically_satisfied": "Basically satisfied",
     "unsatisfied": "Unsatisfied",
@@ -251,13 +243,7 @@ ENGLISH = {
 }
 
 CHINESE = {
-    "new": "待分派",
-    "dispatched": "已派发",
-    "signed": "已签收",
-    "in_progress": "办理中",
-    "replied": "已答复",
-    "callback": "回访中",
-    "closed": "已办结",
+    **STATUS_LABELS["zh"],
     "available": "置闲",
     "break": "小休",
     "offline": "离线",
@@ -265,10 +251,6 @@ CHINESE = {
     "wrap_up": "整理",
     "reserved": "已预占",
     # Work-order lifecycle (issue 5).
-    "extension_requested": "延期申请中",
-    "disputed": "退回待审定",
-    "cancelled": "已撤销",
-    "merged": "已合并",
     "satisfied": "满意",
     "basically_satisfied": "基本满意",
     "unsatisfied": "不满意",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-SESSION = [{"session": []}]
-BEARER = [{"bearer": []}]
+# Security requirements: each names a scheme, with the scopes it needs (none).
+Security = list[dict[str, list[str]]]
+SESSION: Security = [{"session": []}]
+BEARER: Security = [{"bearer": []}]
 
 _AGENT_STATUS = {"$ref": "#/components/schemas/AgentStatus"}
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -56,18 +58,32 @@ def _op(summary: str, security, responses: dict, **extra) -> dict:
     return {"summary": summary, "security": security, "responses": {**responses, **codes}, **extra}
 
 
-def _agent_action(summary: str, parameters=(), body=None) -> dict:
+# What the error map (hotline.views.errors) answers for the domain's refusals.
+_CONFLICT = _json(
+    _ERROR,
+    "the call, the agent or the order is not in a state that allows this any more (the "
+    "reservation was taken, the order changed meanwhile…)",
+)
+_UNACCEPTABLE = _json(_ERROR, "the request parsed, but a value in it is unacceptable")
+_NOT_FOUND = _json(_ERROR, "no such call")
+
+
+def _agent_action(summary: str, parameters=(), body=None, **responses) -> dict:
     extra: dict[str, Any] = {"parameters": list(parameters)}
     if body is not None:
         extra["requestBody"] = body
+    if parameters:
+        responses = {"404": _NOT_FOUND, **responses}
     return {
         "post": _op(
             summary,
             SESSION,
             {
                 "200": _json(_AGENT_STATUS, "the agent's status after the action"),
-                "409": _json(_ERROR, "the call or the agent is not in a state that allows this"),
+                "409": _CONFLICT,
                 "415": _json(_ERROR, "the request was not JSON"),
+                "422": _UNACCEPTABLE,
+                **responses,
             },
             **extra,
         )
@@ -120,6 +136,7 @@ PATHS: dict[str, dict] = {
         "Accept the offered call; the citizen is bridged to the agent",
         [_path_id("call_id")],
         _body({}),
+        **{"502": _json(_ERROR, "Twilio refused or could not be reached; the call waits again")},
     ),
     "/api/v1/agent/reservations/{call_id}/decline": _agent_action(
         "Decline the offered call; it goes to the next agent", [_path_id("call_id")], _body({})
@@ -145,8 +162,10 @@ PATHS: dict[str, dict] = {
                         },
                     }
                 ),
-                "400": _json(_ERROR, "the order is invalid (the message says why)"),
-                "409": _json(_ERROR, "this is not the agent's call"),
+                "404": _NOT_FOUND,
+                "409": _CONFLICT,
+                "415": _json(_ERROR, "the request was not JSON"),
+                "422": _json(_ERROR, "the order is invalid (the message says why)"),
             },
             parameters=[_path_id("call_id")],
             requestBody=_body(
@@ -245,7 +264,13 @@ PATHS: dict[str, dict] = {
 }
 
 SCHEMAS = {
-    "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+    "Error": {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string", "description": "a sentence saying why"},
+            "status": {"type": "integer", "description": "the HTTP status again"},
+        },
+    },
     "AgentStatus": {
         "type": "object",
         "properties": {
@@ -299,7 +324,7 @@ SCHEMAS = {
 
 # Work orders: departments' own systems with a department bearer token (their unit's orders
 # only), agents and dispatchers with their console session.
-SESSION_OR_BEARER = [{"session": []}, {"bearer": []}]
+SESSION_OR_BEARER: Security = [{"session": []}, {"bearer": []}]
 _ORDER = {"$ref": "#/components/schemas/WorkOrder"}
 _NUMBER = {
     "name": "number",
@@ -388,8 +413,10 @@ PATHS.update(
                 "responses": {
                     "201": _json(_ORDER, "the order, dispatched when a rule decided its unit"),
                     "200": _json(_ORDER, "an order was already opened for this external_ref"),
-                    "400": _json(_ERROR, "the order is invalid (the message says why)"),
+                    "400": _json(_ERROR, "a field is not of its type or out of range"),
+                    "409": _CONFLICT,
                     "415": _json(_ERROR, "the request was not JSON"),
+                    "422": _json(_ERROR, "the order is invalid (the message says why)"),
                     **_ORDER_ERRORS,
                 },
             },
@@ -439,13 +466,14 @@ PATHS.update(
                 ),
                 "responses": {
                     "200": _json(_ORDER, "the order after the action"),
-                    "400": _json(_ERROR, "the request is invalid (the message says why)"),
+                    "400": _json(_ERROR, "a field is not of its type or out of range"),
                     "409": _json(
                         _ERROR,
                         "the order's status does not allow this, a joint "
                         "determination binds the unit, or someone changed it meanwhile",
                     ),
                     "415": _json(_ERROR, "the request was not JSON"),
+                    "422": _json(_ERROR, "a value is unacceptable (the message says why)"),
                     **_ORDER_ERRORS,
                 },
             }

@@ -71,7 +71,7 @@ def bulletin_pdf(bulletin: Bulletin, definitions: list[tuple[str, str]]) -> byte
         ),
         Spacer(1, 4 * mm),
     ]
-    data = [list(HEADER)]
+    data: list[list[str | Paragraph]] = [list(HEADER)]
     for row in bulletin.rows:
         figures = row.figures
         data.append(

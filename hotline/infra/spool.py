@@ -5,6 +5,7 @@ must not be lost because the database was unreachable for a minute. Their reques
 appended, as signed, to ``webhook-spool.jsonl`` in the instance folder; once the database
 answers again :func:`replay` posts them to the application in the order they came, with the
 time they arrived. Every handler is idempotent, so a request replayed twice changes nothing.
+Which requests carry facts is the webhooks' business (webhooks/facts.py).
 """
 
 from __future__ import annotations
@@ -12,51 +13,41 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask
 from werkzeug.datastructures import MultiDict
 
-from hotline.db import utcnow
 from hotline.infra import context
-from webhooks.signature import public_url_of_request
 
 log = logging.getLogger(__name__)
 SPOOL_FILE = "webhook-spool.jsonl"
 RECEIVED_AT = "hotline.received_at"  # WSGI environ key: set by replay, never by a client
 SPOOLED_HEADER = "X-Hotline-Spooled"  # on an answer whose request was kept for later
-# The endpoints whose requests are facts worth keeping (the menus are a live conversation:
-# replaying them after the caller hung up would help no one).
-SPOOLED_ENDPOINTS = {
-    "voice.incoming",
-    "voice.fallback",
-    "voice.status",
-    "voice.queue_result",
-    "voice.recorded",
-    "voice.rating",
-    "sms.inbound",
-    "sms.fallback",
-    "sms.status",
-}
 
 
 def spool_path(app: Flask) -> Path:
     return context.settings(app).instance_path / SPOOL_FILE
 
 
-def keep_if_fact() -> bool:
-    """Append the current (signed) request to the spool if it carries a fact; True if kept."""
-    if request.endpoint not in SPOOLED_ENDPOINTS:
-        return False
+def keep(
+    app: Flask,
+    url: str,
+    form: Iterable[tuple[str, str]],
+    signature: str,
+    received_at: datetime,
+) -> None:
+    """Append one signed request (the URL Twilio signed, its form, its signature) to the spool."""
     line = {
-        "url": public_url_of_request(),
-        "form": list(request.form.items(multi=True)),
-        "signature": request.headers.get("X-Twilio-Signature", ""),
-        "received_at": received_at().isoformat(),
+        "url": url,
+        "form": list(form),
+        "signature": signature,
+        "received_at": received_at.isoformat(),
     }
-    path = spool_path(current_app)
+    path = spool_path(app)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
     # One write() with O_APPEND: web workers appending at once never interleave lines.
@@ -65,13 +56,6 @@ def keep_if_fact() -> bool:
         os.write(descriptor, data)
     finally:
         os.close(descriptor)
-    return True
-
-
-def received_at() -> datetime:
-    """When Twilio sent the current request: now, or the original time of a replayed one."""
-    value = request.environ.get(RECEIVED_AT)
-    return datetime.fromisoformat(value) if value else utcnow()
 
 
 def replay(app: Flask) -> tuple[int, int]:

@@ -1,0 +1,40 @@
+"""The agent's desk (the console and the agent API): each change is one use case here,
+which owns its transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import orm
+
+from hotline.infra import context
+from hotline.services.calls import agent_became_free
+from routing import services as routing
+
+
+def choose_state(session: orm.Session, agent_id: int, state: str) -> None:
+    """The agent's own choice (available, break, offline); available ends wrap-up and
+    offers them the best waiting call."""
+    routing.set_agent_state(session, agent_id, state)
+    session.commit()
+    if state == "available":
+        # Offered only once the new state is committed, so that a call arriving meanwhile
+        # can find the agent too; agent_became_free commits the offer.
+        agent_became_free(session, agent_id)
+
+
+def decline(session: orm.Session, agent_id: int, call_id: int) -> None:
+    """The agent turns the offered call down: it goes to the next agent."""
+    routing.decline_reservation(session, agent_id, call_id, context.router_settings())
+    session.commit()
+
+
+def resolve(session: orm.Session, agent_id: int, call_id: int, article_id: str | None) -> None:
+    """The agent resolved the call: with a knowledge-base article, or on the call."""
+    resolution = "kb" if article_id else "on_call"
+    routing.resolve_call(session, call_id, agent_id, resolution, article_id or None)
+    session.commit()
+
+
+def finish(session: orm.Session, agent_id: int) -> None:
+    """The agent ends their call and enters wrap-up."""
+    routing.finish_call(session, agent_id)
+    session.commit()

@@ -1,0 +1,53 @@
+"""Open311 service requests: the work order and the ticket its client follows it by."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import orm
+
+from hotline.infra import context
+from hotline.models import ApiToken, Open311Ticket
+from workorders import services as workorders
+from workorders.models import WorkOrder
+
+
+def file_request(
+    session: orm.Session,
+    *,
+    client: ApiToken,
+    category_code: str,
+    description: str,
+    citizen_phone: str,
+    citizen_name: str,
+    district_code: str | None,
+    street_code: str | None,
+    address: str,
+    latitude: float | None,
+    longitude: float | None,
+    media_url: str,
+) -> tuple[WorkOrder, Open311Ticket]:
+    """A work order for an Open311 service request, and the ticket its client follows it by;
+    committed together."""
+    order = workorders.open_work_order(
+        session,
+        channel="open311",
+        category_code=category_code,
+        description=description,
+        actor=workorders.Actor(f"open311:{client.name}"[:80]),
+        citizen_phone=citizen_phone,
+        citizen_name=citizen_name,
+        district_code=district_code,
+        street_code=street_code,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        attachments=[media_url] if media_url else [],
+        policy=context.deadline_policy(),
+    )
+    ticket = Open311Ticket(
+        token=secrets.token_urlsafe(18), work_order_id=order.id, api_token_id=client.id
+    )
+    session.add(ticket)
+    session.commit()
+    return order, ticket

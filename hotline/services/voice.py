@@ -1,0 +1,148 @@
+"""The caller's side of a call: one use case per voice webhook, each owning its transaction.
+
+The webhooks parse Twilio's request and render TwiML; these functions decide and commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from hotline.infra import context, reference
+from routing import ivr
+from routing import services as routing
+from routing.ivr import Phrase
+from routing.models import Call
+from routing.numberplan import Line, NumberPlan
+from workorders.models import Category
+
+
+def answer_arrival(
+    session: orm.Session, call_sid: str, line: Line | None, plan: NumberPlan, first: bool
+) -> tuple[Call, Line | None]:
+    """The call just recorded, and the merged legacy line it came in on (None: 12345 itself).
+
+    A line's callers go straight to its queue (an English line's in English). A repeated
+    delivery (``first`` False) is answered as the first one was, by the line on record.
+    """
+    call = routing.get_call(session, call_sid)
+    if not first:
+        line = plan.line(call.legacy_line_number)
+    if line is not None:
+        if call.status == "ivr" and line.skill_code == "english":
+            call.language = "en"
+        enqueue(session, call, line.skill_code)
+    return call, line
+
+
+def choose_language(session: orm.Session, call: Call, digits: str | None, delivery: str) -> bool:
+    """The caller's key at the language menu: True when done with that menu (a language
+    chosen, or the tries used up), False to hear it again."""
+    tries, counted = call.menu_attempts, _counts_a_try(session, call, "language", delivery)
+    if routing.choose_language(session, call, digits):
+        session.commit()
+        return True
+    retry = ivr.after_wrong_choice(tries, counted)
+    # Moving on, the topic menu gives its own tries.
+    call.menu_attempts = retry.tries if retry.repeat else 0
+    session.commit()
+    return not retry.repeat
+
+
+def choose_topic(
+    session: orm.Session, call: Call, digits: str | None, speech: str | None, delivery: str
+) -> bool:
+    """The caller's key or words at the topic menu: True once the call is in a queue (its
+    topic's, or the general one when the tries are used up), False to hear the menu again."""
+    tries, counted = call.menu_attempts, _counts_a_try(session, call, "menu", delivery)
+    choice = routing.choose_topic(session, call, digits, speech, category_phrases(session))
+    if choice is not None:
+        enqueue(session, call, choice.skill_code)
+        return True
+    retry = ivr.after_wrong_choice(tries, counted)
+    call.menu_attempts = retry.tries
+    if retry.repeat:
+        session.commit()
+        return False
+    enqueue(session, call, routing.GENERAL_SKILL)
+    return True
+
+
+def _counts_a_try(session: orm.Session, call: Call, menu: str, delivery: str) -> bool:
+    """Whether a wrong choice in this request counts as a try: not when it is Twilio's retry
+    of one already counted (the same ``delivery``, its I-Twilio-Idempotency-Token)."""
+    if not delivery:
+        return True
+    return routing.apply_event(session, call, menu, delivery, {})
+
+
+def enqueue(session: orm.Session, call: Call, skill_code: str) -> None:
+    """Put the caller in the skill's queue and reserve them an agent if one is free."""
+    routing.enqueue_call(session, call, skill_code)
+    # Committed before an agent is sought: the caller stays queued even if the reservation
+    # (which locks the available agents) fails, and an agent who becomes free meanwhile
+    # already sees the call waiting.
+    session.commit()
+    rules = reference.cache().get("skill_rules", lambda: routing.skill_rules(session))
+    routing.route_call(session, call.id, context.router_settings(), rules=rules)
+    session.commit()
+
+
+def category_phrases(session: orm.Session) -> list[Phrase]:
+    """The categories' names (Chinese and English) that lead to a skill, as menu phrases."""
+    return reference.cache().get("category_phrases", lambda: _category_phrases(session))
+
+
+def _category_phrases(session: orm.Session) -> list[Phrase]:
+    rows = session.execute(
+        sa.select(Category.code, Category.name, Category.name_en, Category.skill_code).where(
+            Category.skill_code.is_not(None)
+        )
+    )
+    phrases = []
+    for code, name, name_en, skill in rows:
+        phrases.append(Phrase(name, skill, code))
+        if name_en:
+            phrases.append(Phrase(name_en, skill, code))
+    return phrases
+
+
+def choose_while_waiting(session: orm.Session, call: Call, choice: str) -> None:
+    """Keep waiting, a callback, or a message: the caller's choice after a long wait."""
+    routing.choose_while_waiting(session, call, choice)
+    session.commit()
+
+
+def record_queue_result(
+    session: orm.Session, call_sid: str, result: str, queue_seconds: int | None
+) -> Call | None:
+    """How the caller left the queue (bridged, hung up, chose to leave…)."""
+    call = routing.record_queue_result(session, call_sid, result, queue_seconds)
+    session.commit()
+    return call
+
+
+def record_message(session: orm.Session, call: Call, recording_url: str, now: datetime) -> None:
+    """The caller's voice message: a callback task that carries it."""
+    routing.record_message(session, call, recording_url, now=now)
+    session.commit()
+
+
+def record_call_status(session: orm.Session, call_sid: str, status: str, now: datetime) -> None:
+    """Twilio's status callback for the caller's leg."""
+    routing.record_call_status(session, call_sid, status, now=now)
+    session.commit()
+
+
+def agent_leg_ended(session: orm.Session, call: Call) -> None:
+    """The agent hung up; the caller may stay on to rate the service."""
+    routing.agent_leg_ended(session, call)
+    session.commit()
+
+
+def record_rating(session: orm.Session, call_sid: str, digits: str | None) -> None:
+    """The caller's rating of the service (1 to 3)."""
+    routing.record_rating(session, call_sid, digits)
+    session.commit()

@@ -1,0 +1,90 @@
+"""Background jobs of texts: sending each outbound text once. Each takes ids, reloads its
+rows, and is safe to run again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from hotline.db import utcnow
+from hotline.infra import context, jobs
+from hotline.infra.database import new_session
+from hotline.infra.gateway import GatewayError
+from routing import messaging
+from routing.messaging import Message
+
+# A claim on a text lasts as long as the job may run; after it, the sender is presumed dead.
+SEND_LEASE = timedelta(seconds=jobs.JOBS["send_text"].timeout)
+
+
+class StillSending(Exception):
+    """Another attempt claimed this text moments ago; the job is retried later."""
+
+
+def _attempt_id() -> str | None:
+    """The rq job running now (its retries keep the id), or None in-process."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.id if job is not None else None
+
+
+def send_text(message_id: int) -> None:
+    """Send a queued text through the gateway exactly once.
+
+    The text is claimed (status ``sending``) in its own transaction before the gateway is
+    called. A job killed after the gateway accepted the text leaves that claim behind: its
+    retry asks the gateway whether the text went out and records it instead of sending it
+    again.
+    """
+    gateway = context.gateway()
+    now = utcnow()
+    with new_session() as session:
+        message = session.get(Message, message_id, with_for_update=True)
+        if message is None or message.sid is not None or message.direction != "out":
+            return
+        if message.status not in ("queued", "sending"):
+            return
+        conversation = message.conversation
+        if conversation.opted_out_at is not None and message.created_at < conversation.opted_out_at:
+            message.status, message.error = "failed", messaging.OPTED_OUT
+            return
+        attempt = _attempt_id()
+        if message.status == "sending":
+            # A retry of the very job that claimed it follows that job's end; anyone else
+            # waits for the claim to lapse.
+            retried = attempt is not None and message.claimed_by == attempt
+            recent = message.claimed_at is not None and now - message.claimed_at < SEND_LEASE
+            if recent and not retried:
+                raise StillSending(f"text {message_id} is being sent by another attempt")
+            # An earlier attempt died after claiming: did its text get through?
+            sid = gateway.find_sms(conversation.phone, message.body, message.created_at)
+            if sid is not None:
+                message.sid, message.status, message.error = sid, "sent", ""
+                return
+        message.status, message.claimed_at, message.claimed_by = "sending", now, attempt
+        message.attempts += 1
+        phone, body = conversation.phone, message.body
+    callback = context.status_callback("/twilio/sms/status")
+    try:
+        sid = gateway.send_sms(phone, body, status_callback=callback)
+    except GatewayError as exc:
+        with new_session() as session:
+            session.execute(
+                sa.update(Message)
+                .where(Message.id == message_id, Message.status == "sending")
+                .values(status="queued", claimed_at=None, error=str(exc)[:200])
+            )
+        raise
+    with new_session() as session:
+        session.execute(
+            sa.update(Message)
+            .where(Message.id == message_id)
+            .values(
+                sid=sid,
+                # A delivery callback may already have moved it on.
+                status=sa.case((Message.status == "sending", "sent"), else_=Message.status),
+                error="",
+            )
+        )

@@ -1,0 +1,35 @@
+"""The console's text threads: an agent takes a thread over and hands it back."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import login, post_form
+from tests.factories import PASSWORD, make_agent
+
+pytestmark = pytest.mark.db
+
+
+@pytest.mark.parametrize("action", ["take-over", "release"])
+def test_an_unknown_thread_is_not_found(client, session, action):
+    user, _ = make_agent(session)
+    session.commit()
+    login(client, user.username, PASSWORD)
+    response = post_form(
+        client, f"/console/conversations/424242/{action}", {}, "/console/conversations/"
+    )
+    assert response.status_code == 404
+
+
+def test_the_thread_list_shows_who_wrote_in_not_who_was_only_texted(client, session):
+    from hotline.services import texts
+    from routing import messaging
+
+    user, _ = make_agent(session)
+    messaging.receive(session, "13900001111", "请问社保卡怎么补办", sid="SM" + "1" * 32)
+    texts.send(session, "13900002222", "【12345】您反映的问题已受理，工单号 20261201-000001。")
+    session.commit()
+    login(client, user.username, PASSWORD)
+    page = client.get("/console/conversations/").get_data(as_text=True)
+    assert "1111" in page
+    assert "2222" not in page
