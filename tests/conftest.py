@@ -35,7 +35,18 @@ from hotline.models import Base  # noqa: E402
 from hotline.seed.reference import seed_reference  # noqa: E402
 from hotline.settings import Settings  # noqa: E402
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The evaluation data shared by the projects beside this checkout (not part of it).
+SHARED_DATA = Path(
+    os.environ.get("HOTLINE_TEST_SHARED_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
+SHARED_FILES = {
+    "units.json": "units",
+    "categories.json": "categories",
+    "legacy_lines.json": "legacy hotlines",
+    "kb_articles.jsonl": "knowledge-base articles",
+    "queries_dev.jsonl": "evaluation queries",
+}
 POSTGRES_ADMIN_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -53,9 +64,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def service_missing(message: str):
-    """Fail under CI (the service must be there), skip on a developer's machine."""
+    """Fail under CI (the service or data must be there), skip on a developer's machine."""
     if IN_CI:
-        pytest.fail(f"{message} (CI=true: services are required)", pytrace=False)
+        pytest.fail(f"{message} (CI=true: it is required)", pytrace=False)
     pytest.skip(message)
 
 
@@ -205,8 +216,15 @@ def redis_url():
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"the reference data sets are missing: {SHARED_DATA}")
+    """The folder of shared evaluation data (``../shared/data`` beside the checkout, or
+    HOTLINE_TEST_SHARED_DATA)."""
+    missing = [name for name in SHARED_FILES if not (SHARED_DATA / name).is_file()]
+    if missing:
+        holds = ", ".join(f"{name} ({SHARED_FILES[name]})" for name in missing)
+        service_missing(
+            f"the shared evaluation data is missing: {SHARED_DATA} should hold {holds}; "
+            "put it there or point HOTLINE_TEST_SHARED_DATA at a copy"
+        )
     return SHARED_DATA
 
 
