@@ -12,6 +12,7 @@ from rq import Queue
 
 from hotline.infra import context, jobs
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, app_with, empty_transactional_tables
+from tests.factories import open_order
 from workorders import services
 from workorders.models import WorkOrder
 
@@ -19,14 +20,8 @@ HOTLINE = Path(sys.executable).parent / "hotline"
 
 
 def file_order(session) -> WorkOrder:
-    order = services.open_work_order(
-        session,
-        channel="console",
-        category_code="SOCINS.PENSION",
-        description="养老金没有到账",
-        actor=services.SYSTEM,
-        citizen_phone="13800138000",
-    )
+    """A work order whose citizen is to be texted its number once it is committed."""
+    order = open_order(session, actor=services.SYSTEM)
     jobs.enqueue(session, "notify_work_order_filed", order.id)
     return order
 
