@@ -20,7 +20,7 @@ def test_of_simultaneous_actions_on_one_order_exactly_one_wins(app, backend):
         pytest.skip("SQLite runs one writer at a time: there is nothing to race")
     factory = context.sessions(app)
     with app.app_context(), factory() as session:
-        opened = open_order(session, actor=UNIT, citizen_phone="")
+        opened = open_order(session, description="养老金没有到账", actor=UNIT, citizen_phone="")
         session.commit()
         number, version = opened.number, opened.version
 
