@@ -35,7 +35,18 @@ from hotline.models import Base  # noqa: E402
 from hotline.seed.reference import seed_reference  # noqa: E402
 from hotline.settings import Settings  # noqa: E402
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The evaluation data shared by the projects beside this checkout (not part of it).
+SHARED_DATA = Path(
+    os.environ.get("HOTLINE_TEST_SHARED_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
+SHARED_FILES = {
+    "units.json": "units",
+    "categories.json": "categories",
+    "legacy_lines.json": "legacy hotlines",
+    "kb_articles.jsonl": "knowledge-base articles",
+    "queries_dev.jsonl": "evaluation queries",
+}
 POSTGRES_ADMIN_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -53,9 +64,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def service_missing(message: str):
-    """Fail under CI (the service must be there), skip on a developer's machine."""
+    """Fail under CI (the service or data must be there), skip on a developer's machine."""
     if IN_CI:
-        pytest.fail(f"{message} (CI=true: services are required)", pytrace=False)
+        pytest.fail(f"{message} (CI=true: it is required)", pytrace=False)
     pytest.skip(message)
 
 
@@ -141,15 +152,44 @@ def app(database_url, tmp_path, request):
     dispose_engines(app)
 
 
+TRANSACTIONAL_TABLES = [t for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+# Which transactional tables hold rows, in one round trip.
+TABLES_WITH_ROWS = sa.union_all(
+    *(
+        sa.select(sa.literal(table.name).label("name")).where(sa.exists().select_from(table))
+        for table in TRANSACTIONAL_TABLES
+    )
+)
+# The sequences of those tables (their ids) that handed out a number since they were last
+# restarted, each restarted; tests may rely on ids starting afresh.
+RESTART_MOVED_SEQUENCES = sa.text(
+    """
+    SELECT setval(s.seqrelid, s.seqstart, false)
+    FROM pg_sequence s
+    JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
+        AND d.refclassid = 'pg_class'::regclass
+    WHERE d.refobjid IN (
+            SELECT to_regclass(quote_ident(name)) FROM unnest(CAST(:tables AS text[])) name
+        )
+        AND pg_sequence_last_value(s.seqrelid) IS NOT NULL
+    """
+)
+
+
 def empty_transactional_tables(engine: sa.Engine) -> None:
-    tables = [t for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+    """Delete the rows a test left, and restart the ids it used.
+
+    Only the tables that hold rows are touched: a test uses a few, and TRUNCATE of all of them
+    (new files for every table and index) took most of the suite's time on PostgreSQL.
+    """
     with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
+        used = set(connection.scalars(TABLES_WITH_ROWS))
+        for table in reversed(TRANSACTIONAL_TABLES):  # the rows that refer to others first
+            if table.name in used:
                 connection.execute(table.delete())
+        if engine.dialect.name == "postgresql":
+            names = [table.name for table in TRANSACTIONAL_TABLES]
+            connection.execute(RESTART_MOVED_SEQUENCES, {"tables": names})
 
 
 @pytest.fixture
@@ -205,8 +245,15 @@ def redis_url():
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"the reference data sets are missing: {SHARED_DATA}")
+    """The folder of shared evaluation data (``../shared/data`` beside the checkout, or
+    HOTLINE_TEST_SHARED_DATA)."""
+    missing = [name for name in SHARED_FILES if not (SHARED_DATA / name).is_file()]
+    if missing:
+        holds = ", ".join(f"{name} ({SHARED_FILES[name]})" for name in missing)
+        service_missing(
+            f"the shared evaluation data is missing: {SHARED_DATA} should hold {holds}; "
+            "put it there or point HOTLINE_TEST_SHARED_DATA at a copy"
+        )
     return SHARED_DATA
 
 

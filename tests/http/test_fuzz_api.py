@@ -30,10 +30,9 @@ from schemathesis.specs.openapi.checks import (
 from hotline.infra import context
 from hotline.infra.tokens import create_token
 from tests.conftest import override
-from tests.factories import PASSWORD, make_agent, make_user
+from tests.factories import PASSWORD, make_agent, make_user, open_order
 from tests.voice_flow import Caller
 from workorders import services as workorders
-from workorders.deadlines import DEFAULT_POLICY
 
 # HOTLINE_TEST_FUZZ_SCALE=10 runs ten times as many, at random rather than the same each time.
 SCALE = int(os.environ.get("HOTLINE_TEST_FUZZ_SCALE", "1"))
@@ -82,15 +81,7 @@ def world(app, observer):
         dispatcher, _ = make_agent(arrange, role="supervisor")
         agent, _ = make_agent(arrange)
         make_user(arrange, "department", "GZ-RSJ", username="fuzz-dept")
-        order = workorders.open_work_order(
-            arrange,
-            channel="phone",
-            category_code="SOCINS.PENSION",
-            description="养老金",
-            actor=workorders.SYSTEM,
-            citizen_phone="13800138000",
-            policy=DEFAULT_POLICY,
-        )
+        order = open_order(arrange, channel="phone", actor=workorders.SYSTEM)
         _, monitor = create_token(arrange, "monitor", "fuzz monitor")
         _, department = create_token(arrange, "department", "fuzz dept", "GZ-RSJ")
         arrange.commit()

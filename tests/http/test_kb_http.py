@@ -6,7 +6,7 @@ from knowledge_base.models import Feedback, SearchLog
 from knowledge_base.services import import_article
 from routing.models import Call
 from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_agent, make_user
+from tests.factories import PASSWORD, make_agent, make_call, make_user
 
 ARTICLE = {
     "id": "HL-9200",
@@ -23,19 +23,6 @@ def arrange(observer, role="agent"):
     user = make_agent(observer)[0] if role == "agent" else make_user(observer, role)
     observer.commit()
     return user
-
-
-def make_call(observer) -> Call:
-    call = Call(
-        call_sid="CA" + "b" * 32,
-        from_number="13800138000",
-        to_number="12345",
-        entry="main",
-        status="connected",
-    )
-    observer.add(call)
-    observer.commit()
-    return call
 
 
 def test_the_search_api_answers_agents_with_ranked_articles(client, observer):
@@ -96,6 +83,7 @@ def test_the_gap_report_is_for_supervisors(client, observer):
 def test_an_answer_is_texted_to_the_caller_once(client, observer, gateway):
     agent = arrange(observer)
     call = make_call(observer)
+    observer.commit()
     login(client, agent.username, PASSWORD)
     token = csrf_token(client, "/console/")
     sent = client.post(

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from routing.messaging import Conversation, Message
 from tests.conftest import signed_post
+from tests.factories import open_order
 from workorders import services as workorders
-from workorders.deadlines import DEFAULT_POLICY
 from workorders.models import WorkOrder
 
 _sids = itertools.count(1)
@@ -75,15 +75,7 @@ def test_anything_else_opens_a_work_order_and_replies_with_its_number(client, ob
 
 
 def test_status_is_told_only_to_the_phone_that_opened_the_order(client, session, gateway):
-    order = workorders.open_work_order(
-        session,
-        channel="phone",
-        category_code="SOCINS.PENSION",
-        description="养老金",
-        actor=workorders.SYSTEM,
-        citizen_phone="13800138000",
-        policy=DEFAULT_POLICY,
-    )
+    order = open_order(session, channel="phone", actor=workorders.SYSTEM)
     session.commit()
     text(client, f"查询 {order.number}")
     assert "已派发" in sent_to(gateway)[-1] and order.number in sent_to(gateway)[-1]
@@ -94,15 +86,7 @@ def test_status_is_told_only_to_the_phone_that_opened_the_order(client, session,
 
 
 def test_an_unsatisfied_survey_answer_reopens_the_order(client, session, gateway):
-    order = workorders.open_work_order(
-        session,
-        channel="phone",
-        category_code="SOCINS.PENSION",
-        description="养老金",
-        actor=workorders.SYSTEM,
-        citizen_phone="13800138000",
-        policy=DEFAULT_POLICY,
-    )
+    order = open_order(session, channel="phone", actor=workorders.SYSTEM)
     unit = workorders.Actor("rsj", None, "GZ-RSJ")
     workorders.sign_for(session, order.number, unit)
     workorders.reply(session, order.number, unit, "已补发")

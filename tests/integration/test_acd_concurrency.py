@@ -11,7 +11,7 @@ from hotline.infra import context
 from routing import services as routing
 from routing.errors import RoutingError
 from routing.models import Agent, Call
-from tests.factories import make_agent
+from tests.factories import make_agent, make_call
 
 SETTINGS = routing.RouterSettings(reservation_seconds=60)
 THREADS = 8
@@ -20,19 +20,15 @@ THREADS = 8
 def waiting_calls(session, count):
     now = utcnow()
     calls = [
-        Call(
-            call_sid=f"CA{i:032x}",
+        make_call(
+            session,
             from_number=f"1380000{i:04d}",
-            to_number="12345",
-            entry="main",
             status="queued",
             skill_code="general",
             enqueued_at=now - timedelta(seconds=i),
         )
         for i in range(count)
     ]
-    session.add_all(calls)
-    session.flush()
     return [c.id for c in calls]
 
 

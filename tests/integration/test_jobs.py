@@ -12,23 +12,16 @@ from rq import Queue
 
 from hotline.infra import context, jobs
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, app_with, empty_transactional_tables
+from tests.factories import open_order
 from workorders import services
-from workorders.deadlines import DEFAULT_POLICY
 from workorders.models import WorkOrder
 
 HOTLINE = Path(sys.executable).parent / "hotline"
 
 
 def file_order(session) -> WorkOrder:
-    order = services.open_work_order(
-        session,
-        channel="console",
-        category_code="SOCINS.PENSION",
-        description="养老金没有到账",
-        actor=services.SYSTEM,
-        citizen_phone="13800138000",
-        policy=DEFAULT_POLICY,
-    )
+    """A work order whose citizen is to be texted its number once it is committed."""
+    order = open_order(session, actor=services.SYSTEM)
     jobs.enqueue(session, "notify_work_order_filed", order.id)
     return order
 

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from hotline.infra import context
+from tests.factories import open_order
 from workorders import services
 from workorders.deadlines import DEFAULT_POLICY
 from workorders.errors import Conflict
@@ -20,14 +21,7 @@ def test_of_simultaneous_actions_on_one_order_exactly_one_wins(app, backend):
         pytest.skip("SQLite runs one writer at a time: there is nothing to race")
     factory = context.sessions(app)
     with app.app_context(), factory() as session:
-        opened = services.open_work_order(
-            session,
-            channel="console",
-            category_code="SOCINS.PENSION",
-            description="养老金没有到账",
-            actor=UNIT,
-            policy=DEFAULT_POLICY,
-        )
+        opened = open_order(session, description="养老金没有到账", actor=UNIT, citizen_phone="")
         session.commit()
         number, version = opened.number, opened.version
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
 from workorders import rules, services
 from workorders.calendar import LOCAL
 from workorders.deadlines import DEFAULT_POLICY
@@ -29,17 +30,9 @@ CGW = services.Actor("cgw", None, "GZ-CGW")
 MORNING = datetime(2026, 9, 25, 2, 0, tzinfo=UTC)
 
 
-def open_order(session, **overrides):
-    values = {
-        "channel": "console",
-        "category_code": "SOCINS.PENSION",
-        "description": "养老金没有按时发放",
-        "actor": AGENT,
-        "citizen_phone": "13800138000",
-        "now": MORNING,
-    }
-    values.update(overrides)
-    return services.open_work_order(session, **values, policy=DEFAULT_POLICY)
+def open_order(session, **fields):
+    """Filed on the morning the holiday starts, unless ``fields`` say when."""
+    return factories.open_order(session, **{"now": MORNING, **fields})
 
 
 def actions(session, order) -> list[str]:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import open_order
 from workorders import services
 from workorders.deadlines import DEFAULT_POLICY
 from workorders.errors import WorkOrderError
@@ -38,14 +39,7 @@ MOVES = [
 
 @pytest.fixture
 def parent(session):
-    return services.open_work_order(
-        session,
-        channel="console",
-        category_code="SOCINS.PENSION",
-        description="同一问题的主工单",
-        actor=UNIT,
-        policy=DEFAULT_POLICY,
-    )
+    return open_order(session, description="同一问题的主工单", actor=UNIT, citizen_phone="")
 
 
 @settings(
@@ -59,15 +53,7 @@ def parent(session):
 )
 def test_any_sequence_of_actions_stays_in_the_table_and_replays(session, parent, start, moves):
     # A pension order is dispatched at once; a manhole without a place waits for dispatch.
-    order = services.open_work_order(
-        session,
-        channel="phone",
-        category_code=start,
-        description="随机",
-        actor=UNIT,
-        citizen_phone="13800138000",
-        policy=DEFAULT_POLICY,
-    )
+    order = open_order(session, channel="phone", category_code=start, actor=UNIT)
     for action, params in moves:
         params = dict(params)
         if params.pop("parent", False):

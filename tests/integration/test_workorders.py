@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_user
+from tests.factories import make_user, open_order
 from workorders import services
 from workorders.calendar import LOCAL
 from workorders.deadlines import DEFAULT_POLICY
@@ -16,18 +16,6 @@ from workorders.reports import closure_by_unit, closure_totals
 AGENT = services.Actor("agent1", None, None)
 # Wednesday 30 September 2026, 10:00 in Guangzhou: the National Day holiday starts tomorrow.
 BEFORE_NATIONAL_DAY = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
-
-
-def open_order(session, **overrides):
-    values = {
-        "channel": "console",
-        "category_code": "SOCINS.PENSION",
-        "description": "养老金没有按时发放",
-        "actor": AGENT,
-        "citizen_phone": "13800138000",
-    }
-    values.update(overrides)
-    return services.open_work_order(session, **values, policy=DEFAULT_POLICY)
 
 
 def test_numbers_are_readable_and_count_per_local_day(session):
