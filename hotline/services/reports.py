@@ -1,48 +1,14 @@
-"""What the report pages and the monitor API share: the definitions as shown, call figures
-per day or month, and CSV output."""
+"""What the report pages and the monitor API share: the definitions as shown and the call
+figures per day or month."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, datetime, time
 
-from flask import Response, abort, request
 from sqlalchemy import orm
 
 from routing.metrics import LOCAL, CallFigures, call_records, summarize
-
-# Report periods are whole days in these years; outside them a date is a mistake (and year 1
-# or 9999 would overflow the date arithmetic of a period).
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
-
-
-def day_in_range(name: str, day: date) -> date:
-    """``day`` if reports can cover it; else a 400 naming the parameter."""
-    if not FIRST_DAY <= day <= LAST_DAY:
-        abort(400, f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
-    return day
-
-
-def moment_in_range(name: str, moment: datetime) -> datetime:
-    """``moment`` if its year is one reports can cover; else a 400 naming the parameter."""
-    if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
-        abort(400, f"{name} must be between the years {FIRST_DAY.year} and {LAST_DAY.year}")
-    return moment
-
-
-def query_day(name: str) -> date | None:
-    """The date in query parameter ``name`` (ISO), None when absent; else a 400."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        abort(400, f"{name} must be a date such as 2026-11-26")
-    return day_in_range(name, day)
-
 
 # (figure, definition) as written on the report pages, in the PDF and in the README.
 DEFINITIONS: list[tuple[str, str]] = [
@@ -96,18 +62,3 @@ def call_trend(
         summarize(key, groups[key], short_abandon_seconds, service_level_seconds)
         for key in sorted(groups)
     ]
-
-
-def csv_response(rows: list[dict], filename: str, excel: bool = False) -> Response:
-    """Rows as CSV (a BOM first when meant for Excel, which needs it to read UTF-8)."""
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
-    body = ("\ufeff" if excel else "") + buffer.getvalue()
-    return Response(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import sqlalchemy as sa
 from flask import abort, request
 from flask_login import current_user
@@ -153,3 +155,34 @@ def json_body() -> JsonBody:
     if not isinstance(fields, dict):
         abort(400, "the body must be a JSON object")
     return JsonBody(fields)
+
+
+# Report periods are whole days in these years; outside them a date is a mistake (and year 1
+# or 9999 would overflow the date arithmetic of a period).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def day_in_range(name: str, day: date) -> date:
+    """``day`` if reports can cover it; else a 400 naming the parameter."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+def moment_in_range(name: str, moment: datetime) -> datetime:
+    """``moment`` if its year is one reports can cover; else a 400 naming the parameter."""
+    if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
+        abort(400, f"{name} must be between the years {FIRST_DAY.year} and {LAST_DAY.year}")
+    return moment
+
+
+def query_day(name: str) -> date | None:
+    """The date in query parameter ``name`` (ISO), None when absent; else a 400."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"{name} must be a date such as 2026-11-26")
+    return day_in_range(name, day)

@@ -11,14 +11,10 @@ from flask import Blueprint, abort, jsonify, request
 from hotline.db import utcnow
 from hotline.infra import context
 from hotline.infra.database import get_session
-from hotline.services.reports import (
-    TREND_GROUPINGS,
-    call_trend,
-    csv_response,
-    day_in_range,
-    query_day,
-)
+from hotline.services.reports import TREND_GROUPINGS, call_trend
 from hotline.views.auth import token_required
+from hotline.views.common import day_in_range, query_day
+from hotline.views.render.csv import csv_response
 from routing.metrics import LOCAL
 from workorders import rollups
 from workorders.bulletin import last_complete_month, monthly_bulletin

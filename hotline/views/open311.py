@@ -21,8 +21,7 @@ from hotline.infra.database import get_session
 from hotline.models import Open311Ticket
 from hotline.services import access
 from hotline.services import open311 as open311_requests
-from hotline.services.reports import moment_in_range
-from hotline.views.common import is_whole
+from hotline.views.common import is_whole, moment_in_range
 from workorders import open311
 from workorders.calendar import LOCAL
 from workorders.models import Category, Unit, WorkOrder, WorkOrderEvent
@@ -42,7 +41,7 @@ def _respond(fmt: str, root: str, value, status: int = 200) -> Response:
 
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt: str):
-    base = context.settings().public_url or request.url_root.rstrip("/")
+    base = context.public_url()
     return _respond(
         fmt,
         "discovery",

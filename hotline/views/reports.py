@@ -11,16 +11,11 @@ from hotline.db import utcnow
 from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services.agent_figures import STAR_RULE, agent_figures, service_stars
-from hotline.services.reports import (
-    DEFINITIONS,
-    call_trend,
-    csv_response,
-    day_in_range,
-    local_midnight,
-    query_day,
-)
+from hotline.services.reports import DEFINITIONS, call_trend, local_midnight
 from hotline.views.auth import roles_required
+from hotline.views.common import day_in_range, query_day
 from hotline.views.render import charts
+from hotline.views.render.csv import csv_response
 from hotline.views.render.pdf import bulletin_pdf
 from routing.metrics import LOCAL, call_totals
 from workorders import rollups

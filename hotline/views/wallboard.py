@@ -9,9 +9,9 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services.calls import keep_queues_moving
-from hotline.services.reports import moment_in_range
 from hotline.services.wallboard import wallboard
 from hotline.views.auth import roles_required, token_required
+from hotline.views.common import moment_in_range
 from routing.metrics import GROUPINGS, LOCAL, call_report
 
 bp = Blueprint("wallboard", __name__)
