@@ -30,10 +30,20 @@ def test_of_simultaneous_actions_on_one_order_exactly_one_wins(app, backend):
 
     def act(action: str, note: str) -> None:
         with app.app_context(), factory() as session:
-            services.get_work_order(session, number)  # the page each person has open
+            # The page each person has open, and the version it shows: the console and the
+            # API send it back with the action.
+            seen = services.get_work_order(session, number).version
             everyone_has_read.wait()
             try:
-                services.perform(session, number, action, UNIT, note=note, policy=DEFAULT_POLICY)
+                services.perform(
+                    session,
+                    number,
+                    action,
+                    UNIT,
+                    note=note,
+                    expected_version=seen,
+                    policy=DEFAULT_POLICY,
+                )
                 session.commit()
                 outcomes.append(action)
             except Conflict as exc:
