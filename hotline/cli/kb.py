@@ -9,13 +9,16 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from hotline.cli.common import database_errors
+
+if TYPE_CHECKING:
+    from hotline.seed.reference import SeedError
 
 # Columns of the CSV format; list columns hold values separated by "|" (or a JSON array).
 CSV_COLUMNS = (
@@ -76,8 +79,9 @@ def import_command(path: Path, file_format: str, actor: str) -> None:
         click.echo(f"  rejected {where}: {reason}")
 
 
-def read_csv(path: Path) -> list[tuple[int, Any]]:
-    """(line number, record) pairs from a CSV file with a header row of CSV_COLUMNS."""
+def read_csv(path: Path) -> list[tuple[int, dict[str, Any] | SeedError]]:
+    """(line number, record) pairs from a CSV file with a header row of CSV_COLUMNS; a row
+    that cannot be read becomes a SeedError record, which the loader rejects."""
     from hotline.seed.reference import SeedError
 
     try:
@@ -88,7 +92,7 @@ def read_csv(path: Path) -> list[tuple[int, Any]]:
     missing = {"id", "title", "answer"} - set(reader.fieldnames or ())
     if missing:
         raise SeedError(f"{path}: the header lacks {', '.join(sorted(missing))}")
-    records = []
+    records: list[tuple[int, dict[str, Any] | SeedError]] = []
     for row in reader:
         line = reader.line_num
         try:

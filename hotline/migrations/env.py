@@ -20,7 +20,10 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = db.create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no database URL: run the migrations with `hotline db upgrade`")
+    engine = db.create_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

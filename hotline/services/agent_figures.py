@@ -57,7 +57,7 @@ def agent_figures(session: orm.Session, start: datetime, end: datetime) -> list[
     """Each agent's figures over the calls they answered in [start, end), most handled first."""
     rows = session.execute(
         sa.select(
-            Call.agent_id,
+            Agent.id,
             Agent.name,
             Call.enqueued_at,
             Call.status,
@@ -73,6 +73,7 @@ def agent_figures(session: orm.Session, start: datetime, end: datetime) -> list[
     records: dict[tuple[int, str], list[CallRecord]] = defaultdict(list)
     ratings: dict[int, dict[int, int]] = defaultdict(dict)
     for agent_id, name, enqueued, status, answered, ended, wrap_up, resolution, rating in rows:
+        assert answered is not None  # the where clause keeps answered calls only
         records[(agent_id, name)].append(
             CallRecord(
                 enqueued_at=enqueued or answered,

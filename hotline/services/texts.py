@@ -112,8 +112,9 @@ def survey_pending(session: orm.Session, conversation: Conversation) -> WorkOrde
     return next((o for o in orders if o.status in ("replied", "callback")), None)
 
 
-def record_survey(session: orm.Session, conversation: Conversation, answer: str) -> None:
-    order = survey_pending(session, conversation)
+def record_survey(
+    session: orm.Session, conversation: Conversation, order: WorkOrder, answer: str
+) -> None:
     actor = workorders.Actor(f"sms:{conversation.phone}")
     order = record_satisfaction(session, order.number, answer, actor)
     reopened = order.satisfaction == "unsatisfied"
@@ -215,8 +216,8 @@ def handle(session: orm.Session, inbound: Inbound) -> Message | None:
         say(session, conversation, "agent")
     elif match := STATUS_PATTERN.match(command):
         reply(session, conversation, order_status(session, conversation, match.group(1)))
-    elif satisfaction_of(command) and survey_pending(session, conversation):
-        record_survey(session, conversation, command)
+    elif satisfaction_of(command) and (pending := survey_pending(session, conversation)):
+        record_survey(session, conversation, pending, command)
     else:
         answer_question(session, conversation, body)
     return message
@@ -226,7 +227,7 @@ def answer_question(session: orm.Session, conversation: Conversation, body: str)
     """A confident knowledge-base answer; otherwise a work order for a dispatcher to confirm."""
     ranking = kb.search(session, body, limit=3)
     if ranking.confident:
-        article = session.get(Article, ranking.hits[0].id)
+        article = session.get_one(Article, ranking.hits[0].id)
         reply(session, conversation, f"{article.answer}\n{text(conversation, 'agent_hint')}")
         return
     category, reason = guess_category(session, body, ranking)
@@ -260,11 +261,11 @@ def guess_category(session: orm.Session, body: str, ranking) -> tuple[str, str]:
     match = match_speech(
         body, [Phrase(name, skill or "general", code) for code, name, skill in leaves]
     )
-    if match is not None:
+    if match is not None and match.category_code is not None:
         return match.category_code, f"category named in the text: “{match.text}”"
-    options = [o for o in routing_services.menu_options(session) if o.skill_code]
+    options = routing_services.menu_options(session)
     keyword = match_speech(
-        body, [Phrase(k, o.skill_code) for o in options for k in o.keywords if k]
+        body, [Phrase(k, o.skill_code) for o in options if o.skill_code for k in o.keywords if k]
     )
     if keyword is not None:
         shared = [

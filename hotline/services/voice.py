@@ -28,6 +28,7 @@ def answer_arrival(
     delivery (``first`` False) is answered as the first one was, by the line on record.
     """
     call = routing.get_call(session, call_sid)
+    assert call is not None  # recorded by this delivery or an earlier one, and never deleted
     if not first:
         line = plan.line(call.legacy_line_number)
     if line is not None:
@@ -57,9 +58,9 @@ def choose_topic(
     """The caller's key or words at the topic menu: True once the call is in a queue (its
     topic's, or the general one when the tries are used up), False to hear the menu again."""
     tries, counted = call.menu_attempts, _counts_a_try(session, call, "menu", delivery)
-    choice = routing.choose_topic(session, call, digits, speech, category_phrases(session))
-    if choice is not None:
-        enqueue(session, call, choice.skill_code)
+    skill_code = routing.choose_topic(session, call, digits, speech, category_phrases(session))
+    if skill_code is not None:
+        enqueue(session, call, skill_code)
         return True
     retry = ivr.after_wrong_choice(tries, counted)
     call.menu_attempts = retry.tries
@@ -103,6 +104,7 @@ def _category_phrases(session: orm.Session) -> list[Phrase]:
     )
     phrases = []
     for code, name, name_en, skill in rows:
+        assert skill is not None  # the where clause keeps categories with a skill only
         phrases.append(Phrase(name, skill, code))
         if name_en:
             phrases.append(Phrase(name_en, skill, code))

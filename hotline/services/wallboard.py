@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -22,7 +23,7 @@ def wallboard(session: orm.Session, settings: routing.RouterSettings) -> dict:
     day_start = datetime.combine(now.astimezone(LOCAL).date(), time.min, tzinfo=LOCAL)
     waiting = routing.waiting_calls(session)
     skills = session.scalars(sa.select(Skill).order_by(Skill.code)).all()
-    queues = []
+    queues: list[dict[str, Any]] = []  # JSON for the wallboard page
     for skill in skills:
         calls = [c for c in waiting if c.skill_code == skill.code]
         queues.append(
@@ -32,7 +33,12 @@ def wallboard(session: orm.Session, settings: routing.RouterSettings) -> dict:
                 "waiting": len(calls),
                 "callbacks": sum(c.kind == "callback" for c in calls),
                 "longest_wait_seconds": max(
-                    (round((now - c.enqueued_at).total_seconds()) for c in calls), default=0
+                    (
+                        round((now - c.enqueued_at).total_seconds())
+                        for c in calls
+                        if c.enqueued_at is not None
+                    ),
+                    default=0,
                 ),
             }
         )
@@ -45,15 +51,17 @@ def wallboard(session: orm.Session, settings: routing.RouterSettings) -> dict:
     ratings = Counter(rating for _, rating in rated)
     by_agent: dict[int, Counter] = {}
     for agent_id, rating in rated:
-        by_agent.setdefault(agent_id, Counter())[rating] += 1
-    (today,) = call_report(
+        if agent_id is not None:
+            by_agent.setdefault(agent_id, Counter())[rating] += 1
+    report = call_report(
         session,
         day_start,
         now + timedelta(seconds=1),
         "total",
         settings.short_abandon_seconds,
         settings.service_level_seconds,
-    ) or [None]
+    )
+    today = report[0] if report else None
     return {
         "at": now.isoformat(),
         "queues": queues,

@@ -39,7 +39,9 @@ def file_work_order(
 
     The order is linked to the call and to the caller's recorded message, if any.
     """
-    call = session.get(Call, call_id) if call_id is not None else None
+    # Only the agent on the call files from it: without an agent, a call no one answered
+    # would lend the order its caller's number and recording.
+    call = session.get(Call, call_id) if call_id is not None and agent_id is not None else None
     if call is not None and call.agent_id != agent_id:
         call = None
     order = workorders.open_work_order(
@@ -62,7 +64,7 @@ def file_work_order(
         external_ref=external_ref,
         policy=context.deadline_policy(),
     )
-    if call is not None:
+    if call is not None and agent_id is not None:
         routing.resolve_call(session, call.id, agent_id, "work_order")
     jobs.enqueue(session, "notify_work_order_filed", order.id)
     return order

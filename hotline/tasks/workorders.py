@@ -152,8 +152,10 @@ def schedule_sweep(every: int, now: datetime | None = None) -> str:
     slot = int(now.timestamp()) // every + 1
     job_id = SWEEP_JOB.format(every=every, slot=slot)
     spec = jobs.JOBS["sweep_work_orders"]
-    connection = context.jobs_runner().connection
-    Queue(spec.queue, connection=connection).enqueue_at(
+    runner = context.jobs_runner()
+    if not isinstance(runner, jobs.RqRunner):
+        raise RuntimeError("scheduling the sweep needs Redis (HOTLINE_REDIS_URL) and rq")
+    Queue(spec.queue, connection=runner.connection).enqueue_at(
         datetime.fromtimestamp(slot * every, UTC),
         spec.function,
         every,

@@ -72,8 +72,8 @@ def unauthorized():
 
 def authenticate(username: str, password: str) -> User | None:
     user = get_session().scalar(sa.select(User).where(User.username == username.strip()))
-    known = user is not None and user.active
-    return user if password_matches(user.password_hash if known else None, password) else None
+    password_hash = user.password_hash if user is not None and user.active else None
+    return user if password_matches(password_hash, password) else None
 
 
 def roles_required(*roles: str):

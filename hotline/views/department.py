@@ -39,7 +39,8 @@ def _unit_code() -> str:
 @roles_required("department")
 def home():
     session = get_session()
-    unit = session.get(Unit, _unit_code())
+    # A login's unit is a foreign key, and units are never deleted.
+    unit = session.get_one(Unit, _unit_code())
     show_all = request.args.get("all") == "1"
     orders = workorders.orders_for_unit(session, unit.code, open_only=not show_all)
     subtree = workorders.unit_subtree(session, unit.code)

@@ -46,6 +46,7 @@ STATUS_OF_KIND = {
     "upstream": 502,
 }
 REFUSALS = (RoutingError, WorkOrderError, KnowledgeBaseError, AdminError, GatewayError)
+Refusal = RoutingError | WorkOrderError | KnowledgeBaseError | AdminError | GatewayError
 JSON_PATHS = ("/api/", "/twilio/", "/healthz")
 OPEN311_PATH = "/open311/"
 
@@ -56,7 +57,7 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(refusal, refused)
 
 
-def status_of(error: Exception) -> int:
+def status_of(error: Refusal) -> int:
     """The HTTP status of a domain error, from the kind its class declares."""
     return STATUS_OF_KIND[error.kind]
 
@@ -81,7 +82,7 @@ def back_to(target: str | Callable[[], str], *arguments: str):
     return decorator
 
 
-def refused(error: Exception):
+def refused(error: Refusal):
     """A domain error: nothing of the request's transaction is kept, and the map answers."""
     get_session().rollback()
     status = status_of(error)
@@ -91,7 +92,7 @@ def refused(error: Exception):
     back = g.get("back_to")
     # A missing order or call has no page to go back to: that is the error page's 404.
     if back is not None and status != 404:
-        sentence = http_error.description
+        sentence = http_error.description or http_error.name
         flash(f"{t('操作冲突')}: {sentence}" if status == 409 else sentence)
         return redirect(back())
     return answer(http_error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -66,7 +67,7 @@ def discovery(fmt: str):
 @bp.get(f"/services.{FORMAT}")
 def services(fmt: str):
     session = get_session()
-    groups = dict(
+    groups: dict[str | None, str] = dict(
         session.execute(
             sa.select(Category.code, Category.name).where(Category.parent_code.is_(None))
         ).all()
@@ -209,7 +210,7 @@ def _leaf_categories() -> list[Category]:
 
 
 def _filters() -> list[sa.ColumnElement[bool]]:
-    conditions = []
+    conditions: list[sa.ColumnElement[bool]] = []
     codes = _list_arg("service_code")
     if codes:
         conditions.append(WorkOrder.category_code.in_(codes))
@@ -233,7 +234,7 @@ def _filters() -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _records(orders: list[WorkOrder]) -> list[dict]:
+def _records(orders: Sequence[WorkOrder]) -> list[dict]:
     if not orders:
         return []
     session = get_session()

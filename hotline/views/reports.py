@@ -76,9 +76,8 @@ def home():
     trend = order_figures(session, trend_by, start, end)
     calls_trend = call_trend(session, start, end, trend_by, short, target)
     units = order_figures(session, "unit", start, end)
-    ranked = sorted(
-        (u for u in units if u.on_time_rate is not None), key=lambda u: (-u.on_time_rate, u.key)
-    )
+    on_time = [(u.on_time_rate, u) for u in units if u.on_time_rate is not None]
+    ranked = [u for _, u in sorted(on_time, key=lambda pair: (-pair[0], pair[1].key))]
     period = "按日" if trend_by == "day" else "按月"
 
     def label(key: str) -> str:
@@ -179,10 +178,8 @@ def agents():
     month = _month() if request.args.get("month") else _today().replace(day=1)
     figures = agent_figures(get_session(), local_midnight(month), local_midnight(next_month(month)))
     stars = service_stars(figures)
-    rated = sorted(
-        (f for f in figures if f.satisfaction_rate is not None),
-        key=lambda f: (-f.satisfaction_rate, f.name),
-    )
+    satisfied = [(f.satisfaction_rate, f) for f in figures if f.satisfaction_rate is not None]
+    rated = [f for _, f in sorted(satisfied, key=lambda pair: (-pair[0], pair[1].name))]
     return render_template(
         "agents_report.html",
         month=month,

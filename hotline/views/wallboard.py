@@ -69,8 +69,8 @@ def _moment(name: str, end: bool) -> datetime:
     """A date (a whole local day; `to` includes its day) or an ISO date-time; today by default."""
     raw = request.args.get(name, "").strip()
     if not raw:
-        day = datetime.now(LOCAL).date()
-        return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=LOCAL)
+        today = datetime.now(LOCAL).date()
+        return datetime.combine(today + timedelta(days=1 if end else 0), time.min, tzinfo=LOCAL)
     try:
         day = date.fromisoformat(raw) if len(raw) == 10 else None
         moment = datetime.fromisoformat(raw)

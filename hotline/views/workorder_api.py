@@ -44,6 +44,13 @@ class Caller:
     actor: workorders.Actor
     role: str
 
+    @property
+    def unit_code(self) -> str:
+        """The unit a department caller acts for (``_caller`` lets none in without one)."""
+        if self.actor.unit_code is None:
+            abort(403, "this login belongs to no unit")
+        return self.actor.unit_code
+
 
 def _caller() -> Caller:
     """Who is asking: a department token (Authorization: Bearer), else the session login."""
@@ -82,7 +89,7 @@ def list_orders():
     if not is_whole(limit) or not 1 <= int(limit) <= MAX_LIST:
         abort(400, f"limit must be between 1 and {MAX_LIST}")
     if caller.role == "department":
-        orders = workorders.orders_for_unit(session, caller.actor.unit_code, open_only=open_only)
+        orders = workorders.orders_for_unit(session, caller.unit_code, open_only=open_only)
         if status:
             orders = [o for o in orders if o.status == status]
         orders = orders[: int(limit)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -47,7 +48,7 @@ def record_arrival(
     once, records the call once and neither delivery fails. On an autocommit connection it
     is a single round trip to the database.
     """
-    values = {
+    values: dict[str, object] = {
         "call_sid": call_sid,
         "kind": "inbound",
         # Numbers are kept to their column's 32 characters: a SIP address or whatever else
@@ -69,11 +70,13 @@ def record_arrival(
     return db.execute(_ARRIVALS[dialect.name], values).scalar() is not None
 
 
-# Built once, so that each arrival reuses the compiled statement.
+# Built once, so that each arrival reuses the compiled statement. A declarative class's
+# __table__ is a Table, though the base class declares only a FromClause.
+_CALLS = cast(sa.Table, Call.__table__)
 _ARRIVALS = {
-    name: dialect_insert(Call.__table__)
+    name: dialect_insert(_CALLS)
     .on_conflict_do_nothing(index_elements=["call_sid"])
-    .returning(Call.__table__.c.id)
+    .returning(_CALLS.c.id)
     for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
 
@@ -105,21 +108,23 @@ def choose_topic(
     digits: str | None,
     speech: str | None,
     category_phrases: Iterable[Phrase] = (),
-) -> IvrOption | Phrase | None:
-    """The topic by digit, or by speech matched to menu keywords and category names.
+) -> str | None:
+    """The skill of the topic chosen by digit, or by speech matched to menu keywords and
+    category names.
 
     The speech is kept on the call for the agent. None (and a try counted) when neither fits.
     """
     option = _option(session, "main", digits)
     if option is not None and option.skill_code:
         call.priority = max(call.priority, option.priority)
-        return option
+        return option.skill_code
     if speech:
         call.speech_result = speech.strip()[:2000]
-        options = [o for o in menu_options(session) if o.skill_code]
+        options = menu_options(session)
         phrases = [
             Phrase(keyword, o.skill_code)
             for o in options
+            if o.skill_code
             for keyword in (*o.keywords, o.label, o.label_yue, o.label_en)
             if keyword
         ]
@@ -131,7 +136,7 @@ def choose_topic(
             chosen = next((o for o in options if o.skill_code == match.skill_code), None)
             if chosen is not None:
                 call.priority = max(call.priority, chosen.priority)
-            return match
+            return match.skill_code
     call.menu_attempts += 1
     return None
 

@@ -212,6 +212,7 @@ def expire_reservations(
         .execution_options(**FRESH)
     ).all()
     for call in expired:
+        assert call.reserved_agent_id is not None  # read under a lock where it is not None
         agent = lock_agent(session, call.reserved_agent_id)
         if agent.state == "reserved":
             set_state(session, agent, "break", now, reason="missed")
@@ -291,6 +292,8 @@ def release_call(session: orm.Session, call_id: int, now: datetime | None = None
     call = session.scalar(
         sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
     )
+    if call is None:
+        raise CallUnavailable("no such call")
     if call.agent_id is not None:
         set_state(session, lock_agent(session, call.agent_id), "available", now)
     status = "queued" if call.ended_at is None else "abandoned"
@@ -309,7 +312,7 @@ def waiting_calls(session: orm.Session, skill_codes: Iterable[str] | None = None
 
 def queue_position(session: orm.Session, call: Call) -> int:
     """1 for the next call to be served in its skill's queue."""
-    ahead = [c for c in waiting_calls(session, [call.skill_code]) if c.id != call.id]
+    ahead = [c for c in waiting_calls(session, [_queue_of(call)]) if c.id != call.id]
     order = acd.queue_order([*map(call_view, ahead), call_view(call)])
     return [c.id for c in order].index(call.id) + 1
 
@@ -328,8 +331,15 @@ def expected_wait(session: orm.Session, call: Call, now: datetime | None = None)
         call_view(call), map(agent_view, at_work), now, skill_rules(session)
     )
     return acd.expected_wait_seconds(
-        position, average_handle_seconds(session, call.skill_code), serving
+        position, average_handle_seconds(session, _queue_of(call)), serving
     )
+
+
+def _queue_of(call: Call) -> str:
+    """The skill whose queue the call waits in."""
+    if call.skill_code is None:
+        raise CallUnavailable("this call is in no queue")
+    return call.skill_code
 
 
 def average_handle_seconds(session: orm.Session, skill_code: str, sample: int = 50) -> float:
@@ -342,7 +352,11 @@ def average_handle_seconds(session: orm.Session, skill_code: str, sample: int = 
         .order_by(Call.ended_at.desc())
         .limit(sample)
     ).all()
-    if not rows:
+    handled = [
+        (end - start).total_seconds() + (wrap or 0)
+        for start, end, wrap in rows
+        if start is not None and end is not None
+    ]
+    if not handled:
         return DEFAULT_HANDLE_SECONDS
-    total = sum((end - start).total_seconds() + (wrap or 0) for start, end, wrap in rows)
-    return total / len(rows)
+    return sum(handled) / len(handled)

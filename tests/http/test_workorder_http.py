@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from hotline.models import AuditEvent
 from tests.conftest import csrf_token, login, post_form
-from tests.factories import PASSWORD, make_agent, make_user
+from tests.factories import PASSWORD, make_agent, make_call, make_user
 from workorders.models import Unit, WorkOrder
 from workorders.states import replay
 
@@ -200,6 +200,26 @@ def test_a_unit_never_sees_another_units_order(app, client, observer):
     # A unit may not do what only the dispatcher does.
     refused = act(other, number, "urge", bearer(district_token))
     assert refused.status_code == 403
+
+
+def test_only_the_agent_on_a_call_files_from_it(app, client, observer):
+    # A supervisor is no agent: naming a call that no one answered must not lend the order
+    # that caller's number and recording, nor mark the call resolved.
+    supervisor = make_user(observer, "supervisor")
+    call = make_call(
+        observer,
+        status="abandoned",
+        from_number="13900000000",
+        recording_url="https://api.twilio.example/recordings/RE1",
+    )
+    observer.commit()
+    api_login(client, supervisor)
+    number = open_order(client, citizen_phone="", call_id=call.id)["number"]
+
+    order = observer.scalar(sa.select(WorkOrder).where(WorkOrder.number == number))
+    assert (order.call_id, order.recording_url, order.citizen_phone) == (None, None, "")
+    observer.refresh(call)
+    assert call.resolution is None
 
 
 def test_a_co_unit_sees_the_order_but_only_the_lead_acts(app, client, observer):

@@ -91,3 +91,17 @@ def test_eval_on_the_shared_data_meets_the_targets(shared_data):
     assert metrics["recall_at_5"] >= 0.97
     assert metrics["false_answer_rate"] <= 0.10
     assert metrics["mrr"] >= metrics["recall_at_1"]
+
+
+def test_import_rejects_a_csv_row_it_cannot_read_and_loads_the_others(runner, observer, tmp_path):
+    # A row with a stray cell is one rejected record, not a failed import: read_csv hands
+    # it on as a SeedError, which the loader reports with its line.
+    path = tmp_path / "articles.csv"
+    path.write_text(
+        "id,title,answer\nC-1,社保卡挂失,拨打12333挂失。,多余\nC-2,医保报销,带上发票到窗口办理。\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["kb", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 created" in result.output and "1 rejected" in result.output
+    assert "line 2: more cells than columns" in result.output

@@ -46,9 +46,15 @@ class Request:
     unit_code: str | None = None
     co_unit_codes: Sequence[str] = ()
     working_days: int | None = None
-    attachments: Iterable[str] = ()
+    attachments: Sequence[str] = ()
     parent_number: str = ""
     satisfaction: str = ""
+
+    def deadline_policy(self) -> DeadlinePolicy:
+        """The policy, which every entry whose action computes deadlines passes."""
+        if self.policy is None:
+            raise TypeError("this action computes deadlines: give it the deadline policy")
+        return self.policy
 
 
 Step = Callable[[orm.Session, WorkOrder, Request], None]
@@ -173,7 +179,7 @@ def perform(
         unit_code=unit_code,
         co_unit_codes=co_unit_codes,
         working_days=working_days or 0,
-        attachments=attachments,
+        attachments=tuple(attachments),
         parent_number=parent_number or "",
         satisfaction=satisfaction or "",
     )
@@ -267,7 +273,7 @@ def reply(
     now: datetime | None = None,
 ) -> WorkOrder:
     """The responsible unit answers; the order then waits for the citizen's callback."""
-    request = Request(actor, now or utcnow(), note=text, attachments=attachments)
+    request = Request(actor, now or utcnow(), note=text, attachments=tuple(attachments))
     return _act(session, number, "reply", request)
 
 
@@ -374,7 +380,7 @@ def add_facts(
     now: datetime | None = None,
 ) -> WorkOrder:
     """Record new facts on the order (they lift a binding joint determination)."""
-    request = Request(actor, now or utcnow(), note=text, attachments=attachments)
+    request = Request(actor, now or utcnow(), note=text, attachments=tuple(attachments))
     return _act(session, number, "add_facts", request)
 
 
@@ -387,7 +393,7 @@ def add_attachments(
     now: datetime | None = None,
 ) -> WorkOrder:
     """Link photos or documents (by http(s) URL) to an open order."""
-    return _act(session, number, "attach", Request(actor, now or utcnow(), attachments=urls))
+    return _act(session, number, "attach", Request(actor, now or utcnow(), attachments=tuple(urls)))
 
 
 # -- the parts of the table's rows --------------------------------------------------------
@@ -407,7 +413,7 @@ def _needs_text(missing: str, name: str, *, attachments: bool = False):
 
 def _extension_asked(request: Request) -> Request:
     request = _needs_text("an extension request needs its reason", "reason")(request)
-    longest = request.policy.max_extension_working_days
+    longest = request.deadline_policy().max_extension_working_days
     if not isinstance(request.working_days, int) or not (1 <= request.working_days <= longest):
         raise InvalidWorkOrder(f"an extension is 1 to {longest} working days")
     return request
@@ -448,7 +454,7 @@ def _replied(session: orm.Session, order: WorkOrder, request: Request) -> None:
 
 def _returnable(session: orm.Session, order: WorkOrder, request: Request) -> str:
     history = [(event.action, event.unit_code) for event in order.events]
-    if return_is_barred(history, order.unit_code):
+    if order.unit_code is not None and return_is_barred(history, order.unit_code):
         raise BindingDetermination(
             f"a joint determination made {order.unit_code} responsible for work order "
             f"{order.number}; it cannot be returned again unless new facts are recorded"
@@ -483,6 +489,8 @@ def _extension_decided(
     extension.decision_note = request.note.strip()[:MAX_NOTE]
     extension.previous_deadline = order.reply_deadline
     if approve:
+        if order.reply_deadline is None:
+            raise InvalidWorkOrder(f"work order {order.number} has no reply deadline to extend")
         order.reply_deadline = extended(
             load_calendar(session), order.reply_deadline, extension.working_days
         )
@@ -597,7 +605,7 @@ def _assign(
         request.actor,
         note,
         request.now,
-        request.policy,
+        request.deadline_policy(),
     )
 
 

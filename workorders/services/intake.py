@@ -201,7 +201,7 @@ def expected_deadline(
     """The order's reply deadline, or the one it would get if dispatched ``now``."""
     if order.reply_deadline is not None:
         return order.reply_deadline
-    category = session.get(Category, order.category_code)
+    category = session.get_one(Category, order.category_code)
     return deadlines(
         load_calendar(session),
         policy,
@@ -266,7 +266,7 @@ def dispatch_to(
     the deadlines and tell the unit."""
     unit, co_units = active_units(session, unit_code, co_unit_codes)
     status = next_status(order.status, action)
-    category = session.get(Category, order.category_code)
+    category = session.get_one(Category, order.category_code)
     due = deadlines(
         load_calendar(session),
         policy,
@@ -354,5 +354,9 @@ def _check_location(
 def _check_coordinates(latitude: float | None, longitude: float | None) -> None:
     if (latitude is None) != (longitude is None):
         raise InvalidWorkOrder("give both latitude and longitude, or neither")
-    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    if (
+        latitude is not None
+        and longitude is not None
+        and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
+    ):
         raise InvalidWorkOrder("latitude or longitude out of range")

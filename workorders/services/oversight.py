@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm.exc import StaleDataError
 
-from hotline.db import utcnow
+from hotline.db import affected_rows, utcnow
 from workorders.calendar import LOCAL
 from workorders.deadlines import DeadlinePolicy, reminder_due
 from workorders.models import WorkOrder, WorkOrderNotice
@@ -47,9 +47,9 @@ def sweep(
         .order_by(WorkOrder.id)
     ).all()
     for order in running:
-        unsigned = order.status == "dispatched" and order.sign_deadline is not None
         if (
-            unsigned
+            order.status == "dispatched"
+            and order.sign_deadline is not None
             and order.sign_deadline < now
             and _escalate(session, order, "sign_overdue", order.sign_deadline, now)
         ):
@@ -57,8 +57,10 @@ def sweep(
         if order.reply_deadline and order.reply_deadline < now:
             if _escalate(session, order, "reply_overdue", order.reply_deadline, now):
                 result.escalated.append(order.number)
-        elif reminder_due(order.reply_deadline, now, policy) and claim_notice(
-            session, order, "reply_due", order.reply_deadline, order.unit_code
+        elif (
+            order.reply_deadline is not None
+            and reminder_due(order.reply_deadline, now, policy)
+            and claim_notice(session, order, "reply_due", order.reply_deadline, order.unit_code)
         ):
             result.reminded.append(order.number)
 
@@ -128,7 +130,7 @@ def claim_notice_for_sending(session: orm.Session, notice_id: int, now: datetime
         .where(WorkOrderNotice.id == notice_id, WorkOrderNotice.sent_at.is_(None))
         .values(sent_at=now)
     )
-    return done.rowcount == 1
+    return affected_rows(done) == 1
 
 
 def _escalate(
