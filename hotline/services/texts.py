@@ -230,12 +230,13 @@ def answer_question(session: orm.Session, conversation: Conversation, body: str)
     """What a text that is no command gets, by its triage: a question answered with
     confidence gets the article; a report, a request or another question a work order."""
     triaged = triage.classify(body)
-    if triaged.kind in (triage.THANKS, triage.NONSENSE):
-        say(session, conversation, "welcome" if triaged.kind == triage.THANKS else "empty")
-        return
     # Searched for reports too: the closest article's category helps to file them.
     ranking = kb.search(session, body, limit=3)
-    if triage.route(triaged, ranking.confident) == triage.ANSWER:
+    outcome = triage.route(triaged, ranking.confident)
+    if outcome in (triage.WELCOME, triage.HELP):
+        say(session, conversation, "welcome" if outcome == triage.WELCOME else "empty")
+        return
+    if outcome == triage.ANSWER:
         article = session.get(Article, ranking.hits[0].id)
         reply(session, conversation, f"{article.answer}\n{text(conversation, 'agent_hint')}")
         return
