@@ -9,6 +9,8 @@ def test_a_question_is_told_by_its_words_and_particles():
         "請問身份證過期去邊度換",
         "社保卡喺邊度攞呀",
         "Where do I pay my water bill?",
+        "您好，我是外地户籍，想问一下灵活就业人员能不能在网上交社保",  # long: no mere topic
+        "谢谢，另外医保卡丢了在哪里补办",  # thanks first, then the question
     ):
         assert classify(body).kind == QUESTION, body
 
@@ -31,6 +33,7 @@ def test_a_question_about_a_procedure_stays_a_question_when_it_names_a_problem()
 
 def test_asking_for_an_action_is_a_request_but_asking_to_know_is_not():
     assert classify("麻烦派人来看一下").kind == REQUEST
+    assert classify("帮忙催一下我的工单").kind == REQUEST
     assert classify("请问落户有什么要求").kind == QUESTION
     assert classify("谢谢你们帮忙").kind == THANKS
 
