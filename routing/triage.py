@@ -158,7 +158,9 @@ def normalise(text: str) -> str:
 
 def cues(text: str) -> list[tuple[str, str]]:
     """(kind, cue) for every cue in ``text``, left to right, the longest at each place."""
-    return [(_GROUP_KINDS[m.lastgroup], m.group()) for m in _SCANNER.finditer(normalise(text))]
+    # Every alternative of the scanner is a named group, so a match always names one.
+    matches = _SCANNER.finditer(normalise(text))
+    return [(_GROUP_KINDS[m.lastgroup or ""], m.group()) for m in matches]
 
 
 def classify(text: str) -> Triage:
