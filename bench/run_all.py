@@ -2,10 +2,10 @@
 
     .venv/bin/python -m bench.run_all [--skip-postgresql]
 
-Runs ``bench.acd``, then ``bench.voice_webhooks`` on SQLite and on PostgreSQL, then
-``bench.typhoon`` on the embedded default and on gunicorn + PostgreSQL + rq, each in its
-own process (bounded by a timeout), prints their tables and a one-line verdict per run.
-Exit status 0 only when every target passed.
+Runs ``bench.acd`` and ``bench.sms_triage``, then ``bench.voice_webhooks`` on SQLite and on
+PostgreSQL, then ``bench.typhoon`` on the embedded default and on gunicorn + PostgreSQL + rq,
+each in its own process (bounded by a timeout), prints their tables and a one-line verdict
+per run. Exit status 0 only when every target passed.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     runs = [
         ["bench.acd"],
+        ["bench.sms_triage"],
         ["bench.voice_webhooks", "--database", "sqlite"],
     ]
     if not args.skip_postgresql:

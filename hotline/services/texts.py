@@ -17,7 +17,7 @@ from hotline.infra import jobs
 from hotline.services.workorders import open_work_order_from_text, record_satisfaction
 from knowledge_base import services as kb
 from knowledge_base.models import Article
-from routing import messaging
+from routing import messaging, triage
 from routing import services as routing_services
 from routing.ivr import Phrase, match_speech
 from routing.messaging import Conversation, Message
@@ -71,6 +71,10 @@ TEXTS = {
         "Text 'status {number}' to follow it.",
     },
     "survey_thanks": {"zh": "感谢您的评价。", "en": "Thank you for your rating."},
+    "welcome": {
+        "zh": "不客气，感谢您对12345热线的支持。",
+        "en": "You are welcome. Thank you for texting 12345.",
+    },
     "survey_reopened": {
         "zh": "感谢反馈，您的工单已重新交办。",
         "en": "Thank you. Your work order has been reopened.",
@@ -224,15 +228,26 @@ def handle(session: orm.Session, inbound: Inbound) -> Message | None:
 
 
 def answer_question(session: orm.Session, conversation: Conversation, body: str) -> None:
-    """A confident knowledge-base answer; otherwise a work order for a dispatcher to confirm."""
+    """What a text that is no command gets, by its triage: a question answered with
+    confidence gets the article; a report, a request or another question a work order."""
+    triaged = triage.classify(body)
+    # Searched for reports too: the closest article's category helps to file them.
     ranking = kb.search(session, body, limit=3)
-    if ranking.confident:
+    outcome = triage.route(triaged, ranking.confident)
+    if outcome in (triage.WELCOME, triage.HELP):
+        say(session, conversation, "welcome" if outcome == triage.WELCOME else "empty")
+        return
+    if outcome == triage.ANSWER:
         article = session.get_one(Article, ranking.hits[0].id)
         reply(session, conversation, f"{article.answer}\n{text(conversation, 'agent_hint')}")
         return
     category, reason = guess_category(session, body, ranking)
     order, deadline = open_work_order_from_text(
-        session, phone=conversation.phone, body=body, category_code=category, note=reason
+        session,
+        phone=conversation.phone,
+        body=body,
+        category_code=category,
+        note=f"{triaged.reason}; {reason}",
     )
     reply(
         session,
