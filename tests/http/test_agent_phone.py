@@ -3,8 +3,16 @@
 import pytest
 
 from hotline.models import AuditEvent
-from tests.conftest import login, post_form, signed_post
+from routing.models import Agent
+from tests.conftest import login, override, post_form, signed_post
 from tests.factories import PASSWORD, make_agent, make_call, make_user
+
+VOICE_CLIENT = {
+    "twilio_account_sid": "AC" + "1" * 32,
+    "twilio_api_key": "SK" + "2" * 32,
+    "twilio_api_secret": "voice-secret",
+    "twilio_twiml_app_sid": "AP" + "3" * 32,
+}
 
 
 def bridge_for(client, observer, phone: str | None):
@@ -90,3 +98,21 @@ def test_an_agent_may_not_use_the_admin_form(client, observer):
     assert response.status_code in (302, 403)
     observer.refresh(other)
     assert other.phone is None
+
+
+def test_the_console_loads_the_browser_phone_only_when_it_can_ring(app, client, observer):
+    user, agent = make_agent(observer)
+    observer.commit()
+    login(client, user.username, PASSWORD)
+    # The embedded default (no API key): the console is as it always was.
+    page = client.get("/console/").get_data(as_text=True)
+    assert 'id="voice"' not in page and "twilio.min.js" not in page
+    override(app, **VOICE_CLIENT)
+    page = client.get("/console/").get_data(as_text=True)
+    assert 'data-token-url="/api/v1/agent/voice-token"' in page
+    assert "vendor/twilio.min.js" in page and "voice.js" in page
+    # An agent who answers on a phone has nothing to register in the browser.
+    agent = observer.get(Agent, agent.id)
+    agent.phone = "+862083175291"
+    observer.commit()
+    assert 'id="voice"' not in client.get("/console/").get_data(as_text=True)
