@@ -5,6 +5,9 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The Twilio Voice SDK the agent console loads, at the version package-lock.json pins;
+# copied into the package at install time, so nothing is fetched from a CDN at run time.
+VOICE_SDK := hotline/static/vendor/twilio.min.js
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -18,14 +21,20 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+$(VOICE_SDK): package.json package-lock.json
+	@echo "installing the browser voice client (npm ci) ..."
+	@npm ci --no-audit --no-fund --silent
+	@mkdir -p $(dir $@)
+	@cp node_modules/@twilio/voice-sdk/dist/twilio.min.js $@
 
-run: $(STAMP)
+install: $(STAMP) $(VOICE_SDK)
+
+run: install
 	@$(BIN)/hotline db upgrade
 	@$(BIN)/hotline seed --demo
 	@$(BIN)/hotline serve --host $(HOST) --port $(PORT)
 
-lint: $(STAMP)
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -35,4 +44,4 @@ test: lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info node_modules $(VOICE_SDK)

@@ -57,6 +57,11 @@ class Settings:
         """True when real Twilio credentials are configured (else the local gateway is used)."""
         return self.twilio_account_sid is not None
 
+    @property
+    def voice_client(self) -> bool:
+        """True when agents' browsers can be given Voice access tokens (an API key is set)."""
+        return bool(self.twilio_account_sid and self.twilio_api_key and self.twilio_api_secret)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

@@ -27,3 +27,9 @@ class NotEligible(RoutingError):
     """The agent lacks the skill or language the call needs."""
 
     kind = "forbidden"
+
+
+class InvalidPhone(RoutingError):
+    """An agent's phone is neither an E.164 number nor a sip: address."""
+
+    kind = "invalid"

@@ -80,6 +80,9 @@ class Agent(Base):
     state: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="offline", index=True)
     state_since: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
     state_reason: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
+    # Where the bridge rings an agent who works from a phone (an E.164 number or a sip:
+    # URI) instead of the browser client; None rings the browser.
+    phone: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))
 
     skills: orm.Mapped[list[AgentSkill]] = orm.relationship(
         back_populates="agent", cascade="all, delete-orphan"

@@ -98,10 +98,11 @@ def serving(env: dict[str, str], directory: Path):
 
 
 @contextmanager
-def served_product(backend: str, directory: Path, seed_args=("--demo",)):
-    """The product as an operator starts it: db upgrade, seed, serve on a free port."""
+def served_product(backend: str, directory: Path, seed_args=("--demo",), env_changes=None):
+    """The product as an operator starts it: db upgrade, seed, serve on a free port (with
+    the environment variables ``env_changes`` on top of the usual ones)."""
     database_url, drop = make_database(backend, "served", directory)
-    env = hotline_env(directory / "instance", database_url)
+    env = {**hotline_env(directory / "instance", database_url), **(env_changes or {})}
     try:
         upgraded = hotline("db", "upgrade", env=env)
         assert upgraded.returncode == 0, upgraded.stderr

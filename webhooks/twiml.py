@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from flask import Response
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 VOICES = {
     "zh": {"voice": "Polly.Zhiyu", "language": "cmn-CN"},
@@ -189,3 +189,17 @@ def goodbye(name: str, language: str) -> VoiceResponse:
 
 def apology(language: str = "zh") -> VoiceResponse:
     return goodbye("apology", language)
+
+
+def ring_agent(dial: Dial, identity: str, phone: str | None, context: Mapping[str, str]) -> None:
+    """Ring the agent's phone (an E.164 number or a sip: URI) when they have one, else their
+    browser client, which receives ``context`` (the call and the caller) as parameters."""
+    if phone and phone.startswith(("sip:", "sips:")):
+        dial.sip(phone)
+    elif phone:
+        dial.number(phone)
+    else:
+        client = dial.client()
+        client.identity(identity)
+        for name, value in context.items():
+            client.parameter(name=name, value=value)

@@ -232,7 +232,9 @@ def bridge(call_id: int):
     response = VoiceResponse()
     twiml.say(response, twiml.prompt("connecting", call.language), call.language)
     dial = response.dial(action=url_for("voice.after_dial", call_id=call.id), method="POST")
-    dial.client(agent.client_name)
+    twiml.ring_agent(
+        dial, agent.client_name, agent.phone, {"call_id": str(call.id), "caller": call.from_number}
+    )
     return twiml.twiml(response)
 
 

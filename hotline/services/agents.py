@@ -6,8 +6,11 @@ from __future__ import annotations
 from sqlalchemy import orm
 
 from hotline.infra import context
+from hotline.services.admin import record
 from hotline.services.calls import agent_became_free
 from routing import services as routing
+from routing.models import Agent
+from workorders.services import Actor
 
 
 def choose_state(session: orm.Session, agent_id: int, state: str) -> None:
@@ -37,4 +40,20 @@ def resolve(session: orm.Session, agent_id: int, call_id: int, article_id: str |
 def finish(session: orm.Session, agent_id: int) -> None:
     """The agent ends their call and enters wrap-up."""
     routing.finish_call(session, agent_id)
+    session.commit()
+
+
+def set_phone(session: orm.Session, agent_id: int, phone: str, actor: Actor) -> None:
+    """Where the bridge rings the agent (their phone, or the browser when empty), audited."""
+    before = routing.set_phone(session, agent_id, phone)
+    after = session.get(Agent, agent_id).phone
+    if before != after:
+        record(
+            session,
+            actor,
+            "agent",
+            str(agent_id),
+            "update",
+            {"phone": {"from": before, "to": after}},
+        )
     session.commit()

@@ -286,8 +286,8 @@ class CallFlow:
     def talk(self, dial: ET.Element) -> str:
         """The bridge dials the agent's client; the citizen talks until the agent hangs up."""
         call, record = self.call, self.record
-        client = dial.find("Client")
-        agent = "" if client is None else (client.text or "").strip()
+        identity = dial.find("Client/Identity")
+        agent = "" if identity is None else (identity.text or "").strip()
         if not agent:
             return "hangup"
         with call.lock:

@@ -17,7 +17,8 @@
     fetch(root.dataset.statusUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (status) {
-        if (status && version(status) !== root.dataset.version) { window.location.reload(); }
+        var onCall = window.hotlineVoice && window.hotlineVoice.busy();  // voice.js
+        if (status && version(status) !== root.dataset.version && !onCall) { window.location.reload(); }
       })
       .catch(function () {})
       .then(function () { window.setTimeout(poll, 2000); });

@@ -137,7 +137,7 @@ def finish():
 def voice_token():
     """A Twilio Voice access token for the agent's browser client (VoiceGrant)."""
     config = context.settings()
-    if not (config.twilio_api_key and config.twilio_account_sid and config.twilio_api_secret):
+    if not config.voice_client:
         abort(
             503,
             "the browser voice client is not configured "

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services import agents
 from hotline.services.calls import agent_status, connect
@@ -53,6 +54,8 @@ def home():
         categories=leaf_categories(),
         districts=units_of_kind("district"),
         streets=units_of_kind("street"),
+        # The browser rings only for agents without a phone, when tokens can be made.
+        voice_client=context.settings().voice_client and agent.phone is None,
     )
 
 
@@ -106,6 +109,15 @@ def resolve(call_id: int):
 @back_to("console.home")
 def finish():
     agents.finish(get_session(), current_agent().id)
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/phone")
+@roles_required("agent", "supervisor")
+@back_to("console.home")
+def set_phone():
+    agents.set_phone(get_session(), current_agent().id, form_text("phone", 200), current_actor())
+    flash(t("操作成功"))
     return redirect(url_for("console.home"))
 
 

@@ -17,6 +17,7 @@ from routing.services.agents import (
     create_agent,
     ready,
     set_agent_state,
+    set_phone,
 )
 from routing.services.callbacks import (
     CALLBACK_PRIORITY,
@@ -123,6 +124,7 @@ __all__ = [
     "resolve_call",
     "route_call",
     "set_agent_state",
+    "set_phone",
     "skill_rules",
     "tick",
     "waiting_calls",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,11 +10,13 @@ from sqlalchemy import orm
 
 from hotline.db import utcnow
 from routing import acd
-from routing.errors import AgentNotReady
+from routing.errors import AgentNotReady, InvalidPhone
 from routing.models import Agent, AgentSkill, AgentStateChange, Call
 from routing.services.locks import lock_agent
 
 MANUAL_STATES = ("available", "break", "offline")
+E164_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
+SIP_ADDRESS = re.compile(r"sips?:[^@\s<>\"]+@[^@\s<>\"]+")
 
 
 def agent_for_user(session: orm.Session, user_id: int) -> Agent | None:
@@ -65,6 +68,20 @@ def set_agent_state(
         _end_wrap_up(session, agent, now)
     set_state(session, agent, state, now)
     return agent
+
+
+def set_phone(session: orm.Session, agent_id: int, phone: str) -> str | None:
+    """Where the agent takes calls: an E.164 number or a sip: address, empty for the browser.
+    Returns the phone it replaces."""
+    wanted = "".join(phone.split())
+    if wanted and not (E164_NUMBER.fullmatch(wanted) or SIP_ADDRESS.fullmatch(wanted)):
+        raise InvalidPhone(
+            f"{phone!r} is neither a phone number in international form (+8620…) "
+            "nor a SIP address (sip:agent@pbx.example.org)"
+        )
+    agent = lock_agent(session, agent_id)
+    before, agent.phone = agent.phone, wanted or None
+    return before
 
 
 def ready(session: orm.Session, agent_id: int, now: datetime | None = None) -> Agent:

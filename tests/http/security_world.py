@@ -52,6 +52,7 @@ class World:
     day: str = ""
     option_id: int = 0
     ticket: str = ""
+    agent_id: int = 0
 
 
 def signed(client, path: str, params: dict):
@@ -94,7 +95,8 @@ def arrange(app, observer) -> World:
         twilio_api_secret="not-a-real-secret-but-long-enough-for-hs256",
         twilio_twiml_app_sid="AP" + "0" * 32,
     )
-    world.users["agent"], _ = make_agent(observer)
+    world.users["agent"], agent = make_agent(observer)
+    world.agent_id = agent.id
     world.users["supervisor"], _ = make_agent(observer, role="supervisor")
     world.users["department"] = make_user(observer, "department", unit_code=UNIT_A)
     world.users["department_b"] = make_user(observer, "department", unit_code=UNIT_B)

@@ -156,7 +156,7 @@ def test_accepting_a_callback_task_calls_the_citizen_back(client, observer, gate
     assert task.call_sid == placed["sid"] and task.status == "connected"
     # The citizen answers: Twilio fetches the bridge URL for the new call.
     answered = Caller(client, observer, call_sid=placed["sid"])
-    assert f"<Client>{user.username}</Client>" in answered.post(
+    assert f"<Identity>{user.username}</Identity>" in answered.post(
         f"/twilio/voice/bridge/{offered['id']}"
     )
 

@@ -53,6 +53,7 @@ POST   /console/finish                                           L   ok  ok  403
 POST   /console/calls/<int:call_id>/accept                       L   ok  ok  403 403 403 L   L   L
 POST   /console/calls/<int:call_id>/decline                      L   ok  ok  403 403 403 L   L   L
 POST   /console/calls/<int:call_id>/resolve                      L   ok  ok  403 403 403 L   L   L
+POST   /console/phone                                            L   ok  ok  403 403 403 L   L   L
 POST   /console/work-orders                                      L   ok  ok  403 403 ok  L   L   L
 GET    /console/orders/<number>                                  L   ok  ok  403 403 ok  L   L   L
 GET    /console/conversations/                                   L   ok  ok  403 403 ok  L   L   L
@@ -99,6 +100,7 @@ GET    /api/v1/reports/call-trend                                401 401 401 401
 GET    /api/v1/reports/calls                                     401 401 401 401 401 401 ok  401 401
 GET    /admin/                                                   L   403 403 403 403 ok  L   L   L
 POST   /admin/menu/<int:option_id>                               L   403 403 403 403 ok  L   L   L
+POST   /admin/agents/<int:agent_id>/phone                        L   403 403 403 403 ok  L   L   L
 GET    /admin/workorders/                                        L   403 403 403 403 ok  L   L   L
 POST   /admin/workorders/rules                                   L   403 403 403 403 ok  L   L   L
 POST   /admin/workorders/rules/<int:rule_id>/active              L   403 403 403 403 ok  L   L   L
@@ -182,6 +184,7 @@ def path_of(rule: str, world: World) -> str:
         "<article_id>": world.article_id,
         "<action>": "sign",
         "<int:option_id>": str(world.option_id),
+        "<int:agent_id>": str(world.agent_id),
         "<int:rule_id>": str(world.rule_id),
         "<day>": world.day,
         "<any(json, xml):fmt>": "json",

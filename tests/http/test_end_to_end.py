@@ -53,7 +53,7 @@ def test_a_call_to_12345_is_answered_and_its_work_order_closed(client, observer,
     assert redirect["call_sid"] == CALL_SID
     assert redirect["url"] == f"{PUBLIC_URL}/twilio/voice/bridge/{call_id}"
     bridge = signed_post(client, f"/twilio/voice/bridge/{call_id}", params)
-    assert f"<Client>{agent_user.username}</Client>" in bridge.get_data(as_text=True)
+    assert f"<Identity>{agent_user.username}</Identity>" in bridge.get_data(as_text=True)
 
     # The agent searches the knowledge base while talking.
     api = client.get("/api/v1/kb/search?q=井盖不见了").get_json()

@@ -133,7 +133,7 @@ def test_an_answered_call_is_reserved_bridged_rated_and_closed(client, observer,
     (redirect,) = gateway.sent()
     assert redirect["url"] == f"{PUBLIC_URL}/twilio/voice/bridge/{call.id}"
     bridge = caller.post(f"/twilio/voice/bridge/{call.id}")
-    assert f"<Client>{user.username}</Client>" in bridge
+    assert f"<Identity>{user.username}</Identity>" in bridge
     assert f'action="/twilio/voice/after-dial/{call.id}"' in bridge
     caller.post("/twilio/voice/queue-result", QueueResult="redirected", QueueTime="12")
     rating = caller.post(

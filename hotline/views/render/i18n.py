@@ -89,6 +89,32 @@ ENGLISH = {
     "暂无工单": "No work orders",
     "无": "none",
     "操作成功": "Done",
+    "接听电话": "Answer on phone",
+    "留空则在浏览器接听": "leave empty to answer in the browser",
+    "坐席接听方式": "Where agents answer",
+    "填写电话号码（+86…）或 SIP 地址（sip:…）后，来电转到该电话；留空则在浏览器工作台接听。": (
+        "With a phone number (+86…) or a SIP address (sip:…), calls ring that phone; "
+        "left empty, they ring the browser console."
+    ),
+    "浏览器话机": "Browser phone",
+    "未连接": "Not connected",
+    "已连接": "Connected",
+    "来电振铃": "Ringing",
+    "接听来电": "Answer",
+    "静音": "Mute",
+    "取消静音": "Unmute",
+    "挂断": "Hang up",
+    "无法使用麦克风，不能置闲：请允许浏览器使用麦克风后重试。": (
+        "The microphone cannot be used, so you cannot go available: "
+        "allow the browser to use it and try again."
+    ),
+    "服务器未配置浏览器语音，不能在浏览器接听来电。": (
+        "The server has no browser voice client configured: calls cannot ring in the browser."
+    ),
+    "浏览器话机连接失败（令牌无效或已过期），已置为离线，请刷新页面后重试。": (
+        "The browser phone could not connect (its token is invalid or expired); you are "
+        "now offline. Reload the page and try again."
+    ),
     "知识库缺口报告": "Knowledge-base gaps",
     "统计天数": "Days",
     "没有可靠答案的常见问题": "Frequent questions without a confident answer",
