@@ -46,7 +46,7 @@ def finish(session: orm.Session, agent_id: int) -> None:
 def set_phone(session: orm.Session, agent_id: int, phone: str, actor: Actor) -> None:
     """Where the bridge rings the agent (their phone, or the browser when empty), audited."""
     before = routing.set_phone(session, agent_id, phone)
-    after = session.get(Agent, agent_id).phone
+    after = session.get_one(Agent, agent_id).phone
     if before != after:
         record(
             session,
