@@ -310,6 +310,7 @@ def test_an_unknown_user_is_locked_just_like_a_known_one(client, observer):
     known = [post_login(client, user.username, "wrong") for _ in range(7)]
     unknown = [post_login(client, "nobody-at-all", "wrong") for _ in range(7)]
     assert [r.status_code for r in known] == [r.status_code for r in unknown]
+    assert known[-1].status_code == 429
     assert without_csrf_token(known[-1]) == without_csrf_token(unknown[-1])
 
 
