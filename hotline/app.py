@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,6 +16,7 @@ from hotline.db import utcnow
 from hotline.infra import context, database, listeners, reference
 from hotline.infra.gateway import LocalGateway, TwilioGateway
 from hotline.infra.jobs import InProcessRunner, RqRunner
+from hotline.services.logins import ABSOLUTE_LIFETIME
 from hotline.settings import Settings
 from hotline.views import (
     admin,
@@ -60,6 +61,11 @@ class CookieSessions(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def get_cookie_secure(self, app: Flask) -> bool:
+        # Secure under an https public URL, and on any request that came in over https
+        # (directly, or through a trusted proxy that ProxyFix believes).
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
 
 def create_app(
     settings: Settings | None = None, flask_config: Mapping[str, Any] | None = None
@@ -72,6 +78,7 @@ def create_app(
     """
     settings = settings if settings is not None else Settings.from_env()
     app = Flask(__name__)
+    https = (settings.public_url or "").startswith("https://")
     app.session_interface = CookieSessions()
     app.url_map.converters["int"] = RowId
     app.config.from_mapping(
@@ -79,6 +86,13 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        # Flask signs the cookie with its time: none is accepted older than a login may be.
+        PERMANENT_SESSION_LIFETIME=ABSOLUTE_LIFETIME,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_DURATION=ABSOLUTE_LIFETIME,
         WTF_CSRF_TIME_LIMIT=None,
     )
     if flask_config:
@@ -94,6 +108,7 @@ def create_app(
     # Before CSRF's check, which reads the form.
     app.before_request(_refuse_oversize_bodies)
     app.before_request(_refuse_nul_characters)
+    app.after_request(_security_headers)
 
     database.init_app(app)
     reference.init_app(app)
@@ -169,6 +184,21 @@ def _refuse_nul_characters():
         texts += list(_strings_in(request.get_json(silent=True)))
     if any("\x00" in text for text in texts):
         abort(400, "the request contains a NUL character")
+
+
+SECURITY_HEADERS = {
+    # No page of ours may be framed (clickjacking); the console's inline scripts keep working.
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _strings_in(value):

@@ -17,7 +17,17 @@ from hotline.db import Base, UTCDateTime, utcnow
 ROLES = ("agent", "supervisor", "department", "monitor", "admin")
 TOKEN_ROLES = ("monitor", "open311", "department")
 
-__all__ = ["ROLES", "TOKEN_ROLES", "ApiToken", "AuditEvent", "Base", "OutboxJob", "User"]
+__all__ = [
+    "ROLES",
+    "TOKEN_ROLES",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "LoginSession",
+    "LoginThrottle",
+    "OutboxJob",
+    "User",
+]
 # Imported for their side effect of registering tables on Base.metadata.
 _MODEL_MODULES = (
     knowledge_base.models,
@@ -115,3 +125,32 @@ class OutboxJob(Base):
     attempts: orm.Mapped[int] = orm.mapped_column(default=0)
     last_error: orm.Mapped[str] = orm.mapped_column(sa.String(300), default="")
     failed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+
+
+class LoginSession(Base):
+    """One login of a user: the signed cookie carries its token, only the token's SHA-256 is
+    stored, and the login lasts while this row is neither ended nor idle too long."""
+
+    __tablename__ = "login_sessions"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("users.id"), index=True)
+    # A digest of the password hash the user logged in with: a new password ends the login.
+    password_stamp: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)
+    ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+
+
+class LoginThrottle(Base):
+    """Recent failed logins of one username or one client address (``key`` is a digest of
+    which), and until when further tries are refused."""
+
+    __tablename__ = "login_throttles"
+
+    key: orm.Mapped[str] = orm.mapped_column(sa.String(80), primary_key=True)
+    failures: orm.Mapped[int] = orm.mapped_column(default=0)
+    window_started_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    locked_until: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    lockouts: orm.Mapped[int] = orm.mapped_column(default=0)

@@ -51,6 +51,7 @@ class Settings:
     reference_cache_seconds: int = 30
     sqlite_synchronous: str = "normal"
     twilio_api_base_url: str | None = None
+    session_idle_minutes: int = 480
 
     @property
     def uses_twilio(self) -> bool:
@@ -95,6 +96,9 @@ class Settings:
             ),
             sqlite_synchronous=_sqlite_synchronous(env),
             twilio_api_base_url=_twilio_api_base_url(env),
+            session_idle_minutes=_whole(
+                env, "HOTLINE_SESSION_IDLE_MINUTES", 480, 1, 720, "minutes"
+            ),
             **_voice_client(env),
         )
 

@@ -8,16 +8,16 @@ API's CSRF protection (the cookie is also SameSite=Lax).
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from hotline.infra import context
 from hotline.infra.database import get_session
-from hotline.services import agents
+from hotline.services import agents, logins
 from hotline.services.calls import agent_status, connect, keep_queues_moving
 from hotline.services.workorders import submit_work_order
-from hotline.views.auth import LoginUser, authenticate, roles_required
+from hotline.views.auth import roles_required, sign_in, sign_out
 from hotline.views.common import changes_must_be_json, current_actor, json_body
 from routing import services as routing
 
@@ -36,16 +36,20 @@ def _agent():
 @bp.post("/session")
 def log_in():
     body = json_body()
-    user = authenticate(body.text("username"), body.text("password"))
-    if user is None:
+    try:
+        user = sign_in(body.text("username"), body.text("password"))
+    except logins.LoginLocked as locked:
+        response = jsonify(error=str(locked), status=429)
+        response.headers["Retry-After"] = str(locked.wait_seconds)
+        return response, 429
+    except logins.LoginRefused:
         abort(401, "wrong username or password")
-    login_user(LoginUser(user))
     return jsonify(username=user.username, role=user.role, unit=user.unit_code)
 
 
 @bp.delete("/session")
 def log_out():
-    logout_user()
+    sign_out()
     return "", 204
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import math
+import re
+from urllib.parse import unquote, urlsplit
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -14,20 +16,24 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from hotline.infra.database import get_session
-from hotline.infra.passwords import password_matches
 from hotline.models import User
-from hotline.services import access
+from hotline.services import access, logins
 from hotline.views.render.i18n import t
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 
+# A login token as logins.log_in makes them (token_urlsafe of 32 bytes).
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+# Control characters, whitespace and backslashes have no place in a redirect path.
+UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
 HOME_BY_ROLE = {
     "agent": "console.home",
     "supervisor": "supervisor.home",
@@ -38,9 +44,10 @@ HOME_BY_ROLE = {
 
 
 class LoginUser:
-    """The Flask-Login view of a user row."""
+    """The Flask-Login view of a user row, within one login session."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User, token: str):
+        self.token = token
         self.id = user.id
         self.username = user.username
         self.display_name = user.display_name or user.username
@@ -51,15 +58,17 @@ class LoginUser:
         self.is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # What the signed cookie (and a remember-me cookie, were one made) carries: the
+        # login's token, which the server can revoke, never the bare user id.
+        return self.token
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    if not user_id.isdigit():
+def load_user(token: str):
+    if not TOKEN.fullmatch(token):
         return None
-    user = get_session().get(User, int(user_id))
-    return LoginUser(user) if user is not None and user.active else None
+    user = logins.resume(get_session(), token)
+    return LoginUser(user, token) if user is not None else None
 
 
 @login_manager.unauthorized_handler
@@ -70,10 +79,20 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def authenticate(username: str, password: str) -> User | None:
-    user = get_session().scalar(sa.select(User).where(User.username == username.strip()))
-    password_hash = user.password_hash if user is not None and user.active else None
-    return user if password_matches(password_hash, password) else None
+def sign_in(username: str, password: str) -> User:
+    """Check the password behind the failed-login throttle and log the user in; raises
+    :class:`logins.LoginRefused` or :class:`logins.LoginLocked`."""
+    user, token = logins.log_in(get_session(), username, password, request.remote_addr or "")
+    login_user(LoginUser(user, token))
+    return user
+
+
+def sign_out() -> None:
+    """End this login on the server too, so a copy of its cookie opens nothing."""
+    token = session.get("_user_id")
+    if isinstance(token, str) and TOKEN.fullmatch(token):
+        logins.log_out(get_session(), token)
+    logout_user()
 
 
 def roles_required(*roles: str):
@@ -120,28 +139,47 @@ def token_required(*roles: str):
     return decorator
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only a path on this site: not //host, and no backslash, which browsers read as /.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else None; the login and every form that
+    takes a ``next`` ask here.
+
+    Browsers drop tabs and newlines inside a URL, strip spaces around it and read a
+    backslash as a slash, so any of these (also percent-encoded) could turn a path into
+    ``//host``: such a target is refused rather than cleaned.
+    """
+    if not target or len(target) > 2000:
+        return None
+    decoded = target
+    for _ in range(3):
+        decoded = unquote(decoded)
+    for text in (target, decoded):
+        if UNSAFE_IN_NEXT.search(text) or not text.startswith("/") or text.startswith("//"):
+            return None
+        parts = urlsplit(text)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
-        if user is None:
+        try:
+            user = sign_in(request.form.get("username", ""), request.form.get("password", ""))
+        except logins.LoginLocked as locked:
+            minutes = math.ceil(locked.wait_seconds / 60)
+            flash(t("登录失败次数过多，请 {minutes} 分钟后再试").format(minutes=minutes))
+            return render_template("login.html"), 429, {"Retry-After": locked.wait_seconds}
+        except logins.LoginRefused:
             flash(t("用户名或密码错误"))
             return render_template("login.html"), 401
-        login_user(LoginUser(user))
-        return redirect(_safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
+        return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
     return render_template("login.html")
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sign_out()
     return redirect(url_for("auth.login"))
 
 

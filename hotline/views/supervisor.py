@@ -13,7 +13,7 @@ from flask_login import current_user
 from hotline.db import utcnow
 from hotline.infra.database import get_session
 from hotline.services.workorders import perform_action
-from hotline.views.auth import roles_required
+from hotline.views.auth import roles_required, safe_next
 from hotline.views.common import (
     actions_for,
     active_units,
@@ -92,11 +92,7 @@ def home():
 
 
 def _back() -> str:
-    target = request.form.get("next", "")
-    # Only a path on this site, as after logging in.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("supervisor.home")
+    return safe_next(request.form.get("next")) or url_for("supervisor.home")
 
 
 @bp.post("/orders/<number>/callback")

@@ -85,3 +85,11 @@ def test_the_reference_cache_and_sqlite_durability_can_be_set(tmp_path):
         tmp_path, HOTLINE_REFERENCE_CACHE_SECONDS="0", HOTLINE_SQLITE_SYNCHRONOUS="FULL"
     )
     assert (tuned.reference_cache_seconds, tuned.sqlite_synchronous) == (0, "full")
+
+
+@pytest.mark.parametrize("raw", ["0", "721", "eight hours", "-5", "１２", "²"])
+def test_the_session_idle_minutes_are_parsed_strictly(tmp_path, raw):
+    assert settings(tmp_path).session_idle_minutes == 480
+    assert settings(tmp_path, HOTLINE_SESSION_IDLE_MINUTES="60").session_idle_minutes == 60
+    with pytest.raises(SettingsError, match=r"^HOTLINE_SESSION_IDLE_MINUTES: "):
+        settings(tmp_path, HOTLINE_SESSION_IDLE_MINUTES=raw)

@@ -18,6 +18,7 @@ ENGLISH = {
     "密码": "Password",
     "用户名或密码错误": "Wrong username or password",
     "请先登录": "Please log in first",
+    "登录失败次数过多，请 {minutes} 分钟后再试": "Too many failed logins; wait {minutes} min",
     "您没有权限访问此页面": "You may not open this page",
     "坐席工作台": "Agent console",
     "值班长": "Supervisor desk",

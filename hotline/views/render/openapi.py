@@ -109,6 +109,12 @@ PATHS: dict[str, dict] = {
             "responses": {
                 "200": _json({"type": "object"}),
                 "401": _json(_ERROR, "wrong username or password"),
+                "429": {
+                    "description": "too many failed logins for this username or address; "
+                    "refused until the Retry-After header's seconds have passed",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                    "content": {"application/json": {"schema": _ERROR}},
+                },
             },
         },
         "delete": {
