@@ -18,7 +18,12 @@ from hotline.services import agents, logins
 from hotline.services.calls import agent_status, connect, keep_queues_moving
 from hotline.services.workorders import submit_work_order
 from hotline.views.auth import roles_required, sign_in, sign_out
-from hotline.views.common import changes_must_be_json, current_actor, json_body
+from hotline.views.common import (
+    changes_must_be_json,
+    current_actor,
+    json_body,
+    work_order_fields,
+)
 from routing import services as routing
 
 bp = Blueprint("agent_api", __name__, url_prefix="/api/v1")
@@ -108,14 +113,7 @@ def new_work_order(call_id: int):
     order = submit_work_order(
         session,
         actor=current_actor(),
-        category_code=body.text("category", 48),
-        description=body.text("description"),
-        citizen_phone=body.text("citizen_phone", 32),
-        citizen_name=body.text("citizen_name", 80),
-        district_code=body.text("district", 32) or None,
-        street_code=body.text("street", 32) or None,
-        address=body.text("address", 200),
-        urgent=body.flag("urgent"),
+        **work_order_fields(body),
         call_id=call_id,
         agent_id=agent.id,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, request
@@ -155,6 +156,20 @@ def json_body() -> JsonBody:
     if not isinstance(fields, dict):
         abort(400, "the body must be a JSON object")
     return JsonBody(fields)
+
+
+def work_order_fields(body: JsonBody) -> dict[str, Any]:
+    """What both JSON APIs take of a new work order: category, words, citizen and place."""
+    return {
+        "category_code": body.text("category", 48),
+        "description": body.text("description"),
+        "citizen_phone": body.text("citizen_phone", 32),
+        "citizen_name": body.text("citizen_name", 80),
+        "district_code": body.text("district", 32) or None,
+        "street_code": body.text("street", 32) or None,
+        "address": body.text("address", 200),
+        "urgent": body.flag("urgent"),
+    }
 
 
 # Report periods are whole days in these years; outside them a date is a mistake (and year 1

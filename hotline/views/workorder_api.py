@@ -27,6 +27,7 @@ from hotline.views.common import (
     is_whole,
     json_body,
     may_perform,
+    work_order_fields,
 )
 from routing import services as routing
 from workorders import services as workorders
@@ -129,16 +130,9 @@ def open_order():
     order = submit_work_order(
         session,
         actor=caller.actor,
-        category_code=body.text("category", 48),
-        description=body.text("description"),
-        citizen_phone=body.text("citizen_phone", 32),
-        citizen_name=body.text("citizen_name", 80),
-        district_code=body.text("district", 32) or None,
-        street_code=body.text("street", 32) or None,
-        address=body.text("address", 200),
+        **work_order_fields(body),
         latitude=body.number("latitude"),
         longitude=body.number("longitude"),
-        urgent=body.flag("urgent"),
         call_id=body.whole("call_id"),
         agent_id=agent.id if agent else None,
         attachments=body.texts("attachments"),
