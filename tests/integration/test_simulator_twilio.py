@@ -1,9 +1,12 @@
 """The gateway with TWILIO_API_BASE_URL talks to the simulator's stand-in for Twilio's API."""
 
 import socket
+import threading
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from hotline.infra.gateway import GatewayError, TwilioGateway
 from hotline.simulator.twilio_api import FakeTwilioApi, Scheduler, Telephony
@@ -86,3 +89,37 @@ def test_a_text_stamped_in_the_second_it_was_queued_is_found_again(twilio):
     body = "您的工单已受理。"
     assert gateway.find_sms("13800138000", body, queued) == sid
     assert gateway.find_sms("13800138000", body, queued + timedelta(seconds=1)) is None
+
+
+def test_delivery_reported_before_the_answer_reaches_the_text(twilio, app, session, observer):
+    """The fake posts "sent" and "delivered" to the served hotline before it answers."""
+    from hotline.infra import context
+    from hotline.services import texts
+    from routing.messaging import Message
+    from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
+
+    telephony, _ = twilio
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hotline = Telephony(
+            f"http://127.0.0.1:{server.server_port}",
+            SID,
+            TWILIO_TOKEN,
+            "12345",
+            public_url=PUBLIC_URL,
+            scheduler=telephony.scheduler,
+        )
+        hotline.reports_before_answering = True
+        with FakeTwilioApi(hotline, "127.0.0.1", 0) as api:
+            port = api.server.server_address[1]
+            gateway = TwilioGateway(SID, TWILIO_TOKEN, "12345", base_url=f"http://127.0.0.1:{port}")
+            context.provide(app, context.GATEWAY, gateway)
+            texts.send(session, "13800138000", "您的工单已受理。")
+            session.commit()
+    finally:
+        server.shutdown()
+    (text,) = hotline.texts_to("13800138000")
+    assert hotline.latencies.by_status == {204: 2}  # both reports were taken
+    message = observer.scalar(sa.select(Message).where(Message.direction == "out"))
+    assert (message.sid, message.status) == (text.sid, "delivered")
