@@ -12,12 +12,20 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from hotline.db import Base, UTCDateTime, utcnow
+from hotline.db import Base, UTCDateTime, affected_rows, utcnow
 
 MESSAGE_STATUSES = ("received", "queued", "sending", "sent", "delivered", "failed", "undelivered")
 # What a provider's status callback may move a message to, and from where: a late "sent"
 # never overwrites "delivered".
-STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
+STATUS_RANK = {
+    "accepted": 0,
+    "queued": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+}
 FLOOD_WINDOW = timedelta(minutes=1)
 FLOOD_LIMIT = 10
 MAX_BODY = 1600
@@ -111,13 +119,24 @@ def receive(
         # The same text, delivered twice at once: the other delivery recorded it.
         return None
     conversation.last_message_at = now
-    # Texting again is asking to hear from us again.
-    conversation.opted_out_at = None
     return message
 
 
 def opt_out(session: orm.Session, conversation: Conversation, now: datetime | None = None) -> None:
+    """No text goes to the number from now on but the confirmation, which is queued with this
+    very moment as its creation time (see :func:`queue_reply`); texting START ends it."""
     conversation.opted_out_at = now or utcnow()
+
+
+def opt_in(session: orm.Session, conversation: Conversation) -> None:
+    conversation.opted_out_at = None
+
+
+def may_send(conversation: Conversation, message: Message) -> bool:
+    """Whether the text may go out now: not to an opted-out number, unless it is the one
+    confirmation of that opt-out (created at the moment of the opt-out itself)."""
+    opted_out = conversation.opted_out_at
+    return opted_out is None or message.created_at == opted_out
 
 
 def is_flooding(
@@ -141,21 +160,27 @@ def queue_reply(
     body: str,
     agent_id: int | None = None,
     now: datetime | None = None,
+    confirming_opt_out: bool = False,
 ) -> Message | None:
     """An outbound text waiting for the sending job; None if the number opted out.
 
     A refused text is kept all the same, as failed with the reason, so the thread shows it.
+    The confirmation of an opt-out (``confirming_opt_out``) carries the opt-out's own time,
+    which is how the sending job tells it from any other text to the number.
     """
-    refused = conversation.opted_out_at is not None
+    if confirming_opt_out and conversation.opted_out_at is not None:
+        now = conversation.opted_out_at
     message = Message(
         conversation=conversation,
         direction="out",
         body=body,
-        status="failed" if refused else "queued",
-        error=OPTED_OUT if refused else "",
+        status="queued",
         agent_id=agent_id,
         created_at=now or utcnow(),
     )
+    refused = not may_send(conversation, message)
+    if refused:
+        message.status, message.error = "failed", OPTED_OUT
     session.add(message)
     session.flush()
     if refused:
@@ -164,16 +189,45 @@ def queue_reply(
     return message
 
 
-def record_status(session: orm.Session, sid: str, status: str, error: str = "") -> Message | None:
-    """Apply the provider's status callback; repeated or late callbacks change nothing."""
-    message = session.scalar(sa.select(Message).where(Message.sid == sid))
-    if message is None or status not in STATUS_RANK:
-        return message
-    if STATUS_RANK[status] > STATUS_RANK.get(message.status, -1):
-        message.status = status
-        if error:
-            message.error = error[:200]
-    return message
+def record_status(
+    session: orm.Session, sid: str, status: str, error: str = "", message_id: int | None = None
+) -> bool:
+    """Apply the provider's status callback; False when it matches no text of ours.
+
+    Each status only moves a text forward (STATUS_RANK): a repeated or late callback, such as
+    a "sent" after "delivered", changes nothing. A callback may come before the sending job
+    has recorded the sid Twilio answered with: its URL names our message (``message_id``,
+    signed by Twilio with the rest of the URL), whose row exists before Twilio is asked, so
+    the callback records the sid itself and nothing waits to be matched later. Each step is
+    one UPDATE, so callbacks racing each other or the job cannot undo one another.
+    """
+    if status not in STATUS_RANK:
+        return False
+    rank = sa.case(STATUS_RANK, value=Message.status, else_=-1)
+    forward = rank < STATUS_RANK[status]
+    values = {"status": sa.case((forward, status), else_=Message.status)}
+    if error:
+        values["error"] = sa.case((forward, error[:200]), else_=Message.error)
+    by_sid = (
+        sa.update(Message)
+        .where(Message.sid == sid)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if affected_rows(session.execute(by_sid)):
+        return True
+    if message_id is None:
+        return False
+    early = (
+        sa.update(Message)
+        .where(Message.id == message_id, Message.direction == "out", Message.sid.is_(None))
+        .values(sid=sid, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if affected_rows(session.execute(early)):
+        return True
+    # The job recorded the sid between the two statements.
+    return bool(affected_rows(session.execute(by_sid)))
 
 
 def take_over(session: orm.Session, conversation_id: int, agent_id: int) -> Conversation:

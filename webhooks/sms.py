@@ -73,5 +73,7 @@ def status():
         sid,
         request.form.get("MessageStatus", "").strip().lower(),
         request.form.get("ErrorCode", ""),
+        # The message the callback was asked for (hotline.tasks.texts.send_text).
+        request.args.get("message", type=int),
     )
     return "", 204

@@ -94,6 +94,9 @@ class TwilioGateway:
             recent = self.client.messages.list(to=to, from_=self.from_number, limit=50)
         except TwilioException as exc:
             raise GatewayError(f"Twilio could not list the texts to {to}: {exc}") from exc
+        # Twilio stamps date_created in whole seconds: a text created in the second ``since``
+        # falls in is on or after that second, not necessarily after ``since`` itself.
+        since = since.replace(microsecond=0)
         for message in recent:
             created = message.date_created
             if message.body == body and (created is None or created >= since):

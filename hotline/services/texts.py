@@ -30,10 +30,14 @@ from workorders.models import Category, WorkOrder
 from workorders.survey import satisfaction_of
 
 FALLBACK_CATEGORY = "GOV.LOCAL"
-# Characters per text, leaving room for the "(1/3)" mark: 70 in Chinese (UCS-2), 160 in
-# plain English (GSM-7).
-SEGMENT = {"zh": 64, "en": 153}
-STOP_WORDS = {"stop", "unsubscribe", "退订", "退訂", "td"}
+# The carriers' keywords, each a whole text (any case or width): Twilio's standard opt-out,
+# opt-in and help words, and their Chinese counterparts.
+OPT_OUT_WORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
+    | {"退订", "退訂", "td"}
+)
+OPT_IN_WORDS = frozenset({"start", "unstop", "yes", "开通", "開通", "订阅", "訂閱"})
+HELP_WORDS = frozenset({"help", "info", "帮助", "幫助"})
 AGENT_WORDS = {"0", "人工", "转人工", "轉人工", "agent"}
 STATUS_PATTERN = re.compile(r"^(?:查询|查詢|status)\s*[:：]?\s*(\d{8}-\d{6})$", re.IGNORECASE)
 
@@ -44,8 +48,22 @@ TEXTS = {
         "en": "This is the 12345 hotline. Please text us your question or problem.",
     },
     "stopped": {
-        "zh": "您已退订12345短信，再次发送短信即可恢复。",
-        "en": "You will get no more texts from 12345. Text us again to resume.",
+        "zh": "您已退订12345短信，本号码不会再给您发短信。回复“开通”或START可恢复。",
+        "en": "You have unsubscribed from 12345 and will get no more texts. Reply START to resume.",
+    },
+    "started": {
+        "zh": "您已恢复接收12345短信。回复“退订”或STOP可随时退订，回复“帮助”获取帮助。",
+        "en": "You will get texts from 12345 again. Reply STOP to unsubscribe, HELP for help.",
+    },
+    "help": {
+        "zh": "12345政务服务便民热线：发短信咨询或反映问题即可受理，回复“查询 工单号”查进度，"
+        "回复0转人工，也可拨打12345。回复“退订”或STOP停止接收短信。",
+        "en": "12345 government hotline: text us a question or a problem, 'status <number>' "
+        "to follow a work order, 0 for an agent, or call 12345. Reply STOP to unsubscribe.",
+    },
+    "summary": {
+        "zh": "以上为摘要，详询12345或回复0转人工。",
+        "en": "This is a summary: call 12345 or reply 0 for an agent.",
     },
     "agent": {
         "zh": "已为您转人工服务，话务员将尽快回复。",
@@ -148,46 +166,118 @@ def localise(text: str, conversation: Conversation) -> str:
     return _to_traditional(text) if conversation.script == "hant" else text
 
 
-def split(text: str, size: int = SEGMENT["zh"]) -> list[str]:
-    """Parts that each fit one text, numbered when there are several."""
-    text = text.strip()
-    if len(text) <= size:
-        return [text]
-    parts = [text[i : i + size] for i in range(0, len(text), size)]
-    return [f"({n}/{len(parts)}){part}" for n, part in enumerate(parts, start=1)]
+# Where a shortened text may end: a sentence's end, else a clause's.
+SENTENCE_ENDS = "。！？；!?;.\n"
+CLAUSE_ENDS = "，、：,:"
+# What a cut must never split: a URL, and any run of Latin letters and digits with the
+# marks inside numbers, ticket numbers and addresses ("20261202-000002", "1,600", "3.5").
+UNBREAKABLE = re.compile(r"https?://[!-~]+|[0-9A-Za-z](?:[0-9A-Za-z_\-.,:/@%+#&=?]*[0-9A-Za-z_/])?")
+
+
+def twilio_length(text: str) -> int:
+    """Characters as Twilio counts them against its limit: a character outside the Basic
+    Multilingual Plane (an emoji) counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def shorten(text: str, room: int) -> str:
+    """The longest beginning of ``text`` within ``room`` characters that ends at a sentence's
+    end, else a clause's, else between two words; never inside a number or a URL."""
+    inside = set()
+    for run in UNBREAKABLE.finditer(text):
+        inside.update(range(run.start() + 1, run.end()))
+    cuts = [p for p in range(min(room, len(text)), 0, -1) if p not in inside]
+    for ends in (SENTENCE_ENDS, CLAUSE_ENDS):
+        for cut in cuts:
+            if text[cut - 1] in ends:
+                return text[:cut].rstrip()
+    return text[: cuts[0]].rstrip() if cuts else ""
+
+
+def fit(body: str, offer: str, limit: int = messaging.MAX_BODY) -> str:
+    """``body`` as one text Twilio takes (it segments it itself): whole when it fits, else its
+    beginning up to a boundary, marked as cut, then ``offer`` (where to hear the rest)."""
+    body = body.strip()
+    if twilio_length(body) <= limit:
+        return body
+    room = limit - twilio_length(offer) - 2
+    while True:
+        summary = shorten(body, room)
+        if summary and summary[-1] in CLAUSE_ENDS:
+            summary = summary[:-1]
+        if not summary or summary[-1] not in SENTENCE_ENDS:
+            summary += "…"
+        shortened = f"{summary}\n{offer}"
+        excess = twilio_length(shortened) - limit
+        if excess <= 0:
+            return shortened
+        room -= excess  # characters that count twice
 
 
 def normalise_command(body: str) -> str:
     return unicodedata.normalize("NFKC", body).strip().casefold()
 
 
-def send(session: orm.Session, phone: str, body: str, *, agent_id=None) -> Message | None:
+def send(
+    session: orm.Session, phone: str, body: str, *, agent_id=None, confirming_opt_out=False
+) -> Message | None:
     """Text ``body`` to ``phone``: the one way every outbound text goes out.
 
     The text is recorded in the number's conversation (status queued) in the caller's
-    transaction, and the ``send_text`` job sends it exactly once after that commits. A number
-    that opted out is not texted: None, the refused text kept in the thread as failed.
+    transaction, and the ``send_text`` job sends it exactly once after that commits. It is
+    one message of at most 1,600 characters (Twilio's limit; Twilio segments it), a longer
+    body shortened with :func:`fit`. A number that opted out is not texted (None, the
+    refused text kept in the thread as failed), but for the confirmation of that opt-out.
     """
     number = normalize_number(phone)
     if not number:
         raise ValueError("a text needs a phone number")
     conversation = messaging.conversation_for(session, number)
-    message = messaging.queue_reply(session, conversation, body, agent_id)
+    body = fit(body, localise(text(conversation, "summary"), conversation))
+    message = messaging.queue_reply(
+        session, conversation, body, agent_id, confirming_opt_out=confirming_opt_out
+    )
     if message is not None:
         jobs.enqueue(session, "send_text", message.id)
     return message
 
 
-def reply(session: orm.Session, conversation: Conversation, text: str, agent_id=None) -> list:
-    """Send ``text`` (split to text length) to the conversation; the parts that will go out."""
-    size = SEGMENT["en"] if conversation.language == "en" and text.isascii() else SEGMENT["zh"]
-    parts = split(localise(text, conversation), size)
-    sent = [send(session, conversation.phone, part, agent_id=agent_id) for part in parts]
-    return [message for message in sent if message is not None]
+def reply(
+    session: orm.Session, conversation: Conversation, text: str, agent_id=None
+) -> Message | None:
+    """Send ``text`` to the conversation in the citizen's script, as one message; None when
+    the number opted out."""
+    return send(session, conversation.phone, localise(text, conversation), agent_id=agent_id)
 
 
-def say(session: orm.Session, conversation: Conversation, key: str) -> list:
+def say(session: orm.Session, conversation: Conversation, key: str) -> Message | None:
     return reply(session, conversation, text(conversation, key))
+
+
+def answer_keyword(session: orm.Session, conversation: Conversation, command: str, now) -> bool:
+    """The carriers' keywords, each only as a whole text: True when ``command`` was one.
+
+    STOP and its kin opt the number out; its confirmation, sent once as the opt-out begins,
+    is the last text the number gets (as with Twilio's own opt-out). START and its kin end
+    the opt-out and confirm; HELP says what the number is for and how to opt out.
+    """
+    word = re.sub(r"^[\W_]+|[\W_]+$", "", command)
+    if word in OPT_OUT_WORDS:
+        if word == "td":  # the Chinese carriers' short form of 退订, written in Latin letters
+            conversation.language = "zh"
+        if conversation.opted_out_at is None:
+            messaging.opt_out(session, conversation, now)
+            stopped = localise(text(conversation, "stopped"), conversation)
+            send(session, conversation.phone, stopped, confirming_opt_out=True)
+    elif word in OPT_IN_WORDS:
+        messaging.opt_in(session, conversation)
+        say(session, conversation, "started")
+    elif word in HELP_WORDS:
+        if not messaging.is_flooding(session, conversation, now):
+            say(session, conversation, "help")
+    else:
+        return False
+    return True
 
 
 def handle(session: orm.Session, inbound: Inbound) -> Message | None:
@@ -201,15 +291,13 @@ def handle(session: orm.Session, inbound: Inbound) -> Message | None:
     if body:
         conversation.language, conversation.script = detect_language(body)
     command = normalise_command(body)
+    if answer_keyword(session, conversation, command, now):
+        return message
     if messaging.is_flooding(session, conversation, now):
         warned = conversation.flood_warned_at
         if warned is None or now - warned > messaging.FLOOD_WINDOW:
             conversation.flood_warned_at = now
             say(session, conversation, "flood")
-        return message
-    if command in STOP_WORDS:
-        say(session, conversation, "stopped")
-        messaging.opt_out(session, conversation, now)
         return message
     if conversation.agent_id is not None:
         return message  # an agent has the thread
@@ -330,7 +418,9 @@ def receive(session: orm.Session, inbound: Inbound) -> Message | None:
     return message
 
 
-def record_delivery_status(session: orm.Session, sid: str, status: str, error_code: str) -> None:
-    """Twilio's delivery receipt for a text we sent."""
-    messaging.record_status(session, sid, status, error_code)
+def record_delivery_status(
+    session: orm.Session, sid: str, status: str, error_code: str, message_id: int | None = None
+) -> None:
+    """Twilio's delivery receipt for a text we sent (``message_id`` from the callback URL)."""
+    messaging.record_status(session, sid, status, error_code, message_id)
     session.commit()

@@ -22,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -32,6 +34,9 @@ log = logging.getLogger(__name__)
 CALL_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(\w+)\.json$")
 CALLS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+# Twilio's limit on a message body, and its error beyond it.
+MAX_BODY = 1600
+BODY_TOO_LONG = 21617
 
 
 def new_sid(prefix: str) -> str:
@@ -151,6 +156,8 @@ class SentText:
     to: str
     body: str
     status_callback: str | None
+    # As Twilio stamps it: whole seconds.
+    created: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
 
 class Telephony:
@@ -184,6 +191,8 @@ class Telephony:
         self.inboxes: dict[str, list[Callable[[SentText], None]]] = defaultdict(list)
         self.on_callback: Callable[[LiveCall, str], None] | None = None
         self.on_text: Callable[[SentText], None] | None = None
+        # Twilio may report a text's delivery before it answers the request that sent it.
+        self.reports_before_answering = False
         self._local = threading.local()
         self.rest_requests: dict[str, int] = defaultdict(int)
 
@@ -291,9 +300,22 @@ class Telephony:
         text = SentText(new_sid("SM"), to, body, status_callback)
         with self.texts_lock:
             self.texts.append(text)
+        if self.reports_before_answering:
+            self._report_delivery_now(text)
         if self.on_text is not None:
             self.on_text(text)
         return text.sid
+
+    def _report_delivery_now(self, text: SentText) -> None:
+        """The text's "sent" and "delivered" callbacks, posted before its sid is answered."""
+        if text.status_callback:
+            for status in ("sent", "delivered"):
+                params = {"MessageSid": text.sid, "MessageStatus": status, "To": text.to}
+                self.post(text.status_callback, params)
+
+    def sent_text(self, sid: str) -> SentText | None:
+        with self.texts_lock:
+            return next((t for t in self.texts if t.sid == sid), None)
 
     def texts_to(self, number: str) -> list[SentText]:
         key = phone_key(number)
@@ -320,6 +342,29 @@ class FakeTwilioApi:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def twilio_length(body: str) -> int:
+    """Characters as Twilio counts them: one outside the Basic Multilingual Plane is two."""
+    return len(body.encode("utf-16-le")) // 2
+
+
+def body_refusal(body: str) -> tuple[int, int, str] | None:
+    """Twilio's answer (HTTP status, code, message) to a body it does not take, else None."""
+    if twilio_length(body) > MAX_BODY:
+        return 400, BODY_TOO_LONG, "The concatenated message body exceeds the 1600 character limit"
+    return None
+
+
+def message_resource(text: SentText) -> dict:
+    """A Message as Twilio's REST API shows it (the fields the gateway reads)."""
+    return {
+        "sid": text.sid,
+        "to": text.to,
+        "body": text.body,
+        "status": "queued",
+        "date_created": format_datetime(text.created, usegmt=False),
+    }
 
 
 def _handler_for(telephony: Telephony):
@@ -379,9 +424,27 @@ def _handler_for(telephony: Telephony):
                 if not form.get("To") or "Body" not in form:
                     self._error(400, 21604, "To and Body are required")
                     return
+                if refusal := body_refusal(form["Body"]):
+                    self._error(*refusal)
+                    return
                 sid = telephony.send_text(form["To"], form["Body"], form.get("StatusCallback"))
-                self._answer(201, {"sid": sid, "status": "queued", "to": form["To"]})
+                self._answer(201, message_resource(telephony.sent_text(sid)))
             else:
                 self._error(404, 20404, "The requested resource was not found")
+
+        def do_GET(self):
+            if self.headers.get("Authorization") != expected:
+                self._error(401, 20003, "Authenticate")
+                return
+            parts = urlsplit(self.path)
+            if not MESSAGES_PATH.match(parts.path):
+                self._error(404, 20404, "The requested resource was not found")
+                return
+            telephony.rest_requests["messages.list"] += 1
+            to = parse_qs(parts.query).get("To", [""])[0]
+            texts = reversed(telephony.texts_to(to))  # newest first, as Twilio lists them
+            self._answer(
+                200, {"messages": [message_resource(t) for t in texts], "next_page_uri": None}
+            )
 
     return Handler

@@ -37,10 +37,11 @@ def text_kb_answer(feedback_id: int) -> None:
 
 
 def sms_body(article: Article) -> str:
-    """The text of an answer: title and answer, cut to fit, with the hotline to call back."""
+    """The text of an answer: title and answer, cut at a boundary to fit, with the hotline to
+    call back."""
     answer = article.answer
     if len(answer) > SMS_ANSWER_LIMIT:
-        answer = answer[:SMS_ANSWER_LIMIT].rstrip() + "……"
+        answer = texts.shorten(answer, SMS_ANSWER_LIMIT).rstrip(texts.CLAUSE_ENDS) + "……"
     if article.lang == "en":
         return f"[12345] {article.title}: {answer} Call 12345 for more ({article.id})."
     return f"【12345】{article.title}：{answer} 详询12345（{article.id}）。"

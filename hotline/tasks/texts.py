@@ -36,7 +36,8 @@ def send_text(message_id: int) -> None:
     The text is claimed (status ``sending``) in its own transaction before the gateway is
     called. A job killed after the gateway accepted the text leaves that claim behind: its
     retry asks the gateway whether the text went out and records it instead of sending it
-    again.
+    again. Twilio may report delivery before it answers: the callback URL names this message,
+    so that report records the sid and its status at once, and the answer below keeps both.
     """
     gateway = context.gateway()
     now = utcnow()
@@ -47,7 +48,7 @@ def send_text(message_id: int) -> None:
         if message.status not in ("queued", "sending"):
             return
         conversation = message.conversation
-        if conversation.opted_out_at is not None and message.created_at < conversation.opted_out_at:
+        if not messaging.may_send(conversation, message):
             message.status, message.error = "failed", messaging.OPTED_OUT
             return
         attempt = _attempt_id()
@@ -66,7 +67,9 @@ def send_text(message_id: int) -> None:
         message.status, message.claimed_at, message.claimed_by = "sending", now, attempt
         message.attempts += 1
         phone, body = conversation.phone, message.body
-    callback = context.status_callback("/twilio/sms/status")
+    # The callback names our row: a delivery report that comes before Twilio's answer (and
+    # so before the sid is recorded below) still finds its text (messaging.record_status).
+    callback = context.status_callback(f"/twilio/sms/status?message={message_id}")
     try:
         sid = gateway.send_sms(phone, body, status_callback=callback)
     except GatewayError as exc:

@@ -1,8 +1,12 @@
 """The gateway with TWILIO_API_BASE_URL talks to the simulator's stand-in for Twilio's API."""
 
 import socket
+import threading
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from hotline.infra.gateway import GatewayError, TwilioGateway
 from hotline.simulator.twilio_api import FakeTwilioApi, Scheduler, Telephony
@@ -60,3 +64,62 @@ def test_a_callback_is_placed_and_a_wrong_token_refused(twilio):
     assert placed == [("13800138000", "https://h/b")]
     with pytest.raises(GatewayError):
         TwilioGateway(SID, "c" * 32, "12345", base_url=base).send_sms("13800138000", "x")
+
+
+def test_a_body_over_1600_characters_is_refused_as_twilio_refuses_it(twilio):
+    telephony, base = twilio
+    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    gateway.send_sms("13800138000", "路" * 1600)
+    gateway.send_sms("13800138000", "🙏" * 800)  # each counts twice
+    for body in ("路" * 1601, "🙏" * 801):
+        with pytest.raises(GatewayError, match="exceeds the 1600 character limit") as refused:
+            gateway.send_sms("13800138000", body)
+        assert (refused.value.__cause__.status, refused.value.__cause__.code) == (400, 21617)
+    assert len(telephony.texts_to("13800138000")) == 2
+
+
+def test_a_text_stamped_in_the_second_it_was_queued_is_found_again(twilio):
+    """Twilio's date_created has whole seconds; the text was queued within that second."""
+    telephony, base = twilio
+    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    sid = gateway.send_sms("13800138000", "您的工单已受理。")
+    (text,) = telephony.texts_to("13800138000")
+    assert text.created.microsecond == 0
+    queued = text.created + timedelta(milliseconds=500)
+    body = "您的工单已受理。"
+    assert gateway.find_sms("13800138000", body, queued) == sid
+    assert gateway.find_sms("13800138000", body, queued + timedelta(seconds=1)) is None
+
+
+def test_delivery_reported_before_the_answer_reaches_the_text(twilio, app, session, observer):
+    """The fake posts "sent" and "delivered" to the served hotline before it answers."""
+    from hotline.infra import context
+    from hotline.services import texts
+    from routing.messaging import Message
+    from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
+
+    telephony, _ = twilio
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hotline = Telephony(
+            f"http://127.0.0.1:{server.server_port}",
+            SID,
+            TWILIO_TOKEN,
+            "12345",
+            public_url=PUBLIC_URL,
+            scheduler=telephony.scheduler,
+        )
+        hotline.reports_before_answering = True
+        with FakeTwilioApi(hotline, "127.0.0.1", 0) as api:
+            port = api.server.server_address[1]
+            gateway = TwilioGateway(SID, TWILIO_TOKEN, "12345", base_url=f"http://127.0.0.1:{port}")
+            context.provide(app, context.GATEWAY, gateway)
+            texts.send(session, "13800138000", "您的工单已受理。")
+            session.commit()
+    finally:
+        server.shutdown()
+    (text,) = hotline.texts_to("13800138000")
+    assert hotline.latencies.by_status == {204: 2}  # both reports were taken
+    message = observer.scalar(sa.select(Message).where(Message.direction == "out"))
+    assert (message.sid, message.status) == (text.sid, "delivered")
