@@ -268,15 +268,18 @@ def after_dial(call_id: int):
     )
 
 
-@bp.post("/callback-status/<int:call_id>/<int:attempt>")
+@bp.post("/callback-status/<int:call_id>")
 @twilio_signed
-def callback_status(call_id: int, attempt: int):
-    """The StatusCallback of a callback we placed: its final status (completed, or not
-    reached: no-answer, busy, failed, canceled)."""
+def callback_status(call_id: int):
+    """The StatusCallback of a callback we placed (``attempt`` in the signed URL's query):
+    its final status (completed, or not reached: no-answer, busy, failed, canceled)."""
     session = get_session()
     _call_sid()
+    attempt = request.args.get("attempt", "")[:4]
+    if not (attempt.isascii() and attempt.isdigit()):
+        abort(400, "attempt is required")
     voice.record_callback_status(
-        session, call_id, attempt, request.form.get("CallStatus", "")[:32], facts.received_at()
+        session, call_id, int(attempt), request.form.get("CallStatus", "")[:32], facts.received_at()
     )
     return twiml.twiml(VoiceResponse())
 

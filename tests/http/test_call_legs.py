@@ -188,7 +188,9 @@ def test_an_unanswered_callback_is_tried_again_then_closed_unreached(
     assert free(app, agent_id) == task.id
     accept(app, agent_id, task.id)
     (first,) = [r for r in gateway.sent() if r["kind"] == "call"]
-    assert first["status_callback"] == f"{PUBLIC_URL}/twilio/voice/callback-status/{task.id}/1"
+    assert (
+        first["status_callback"] == f"{PUBLIC_URL}/twilio/voice/callback-status/{task.id}?attempt=1"
+    )
 
     callback_status(client, first, "no-answer")
     observer.expire_all()
@@ -206,7 +208,7 @@ def test_an_unanswered_callback_is_tried_again_then_closed_unreached(
     assert observer.get(Call, task.id).reserved_agent_id == agent_id
     accept(app, agent_id, task.id)
     second = [r for r in gateway.sent() if r["kind"] == "call"][-1]
-    assert second["status_callback"].endswith(f"/callback-status/{task.id}/2")
+    assert second["status_callback"].endswith(f"/callback-status/{task.id}?attempt=2")
     callback_status(client, first, "failed")  # late, of the first attempt: no change
     observer.expire_all()
     assert observer.get(Call, task.id).status == "connected"
