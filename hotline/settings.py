@@ -44,6 +44,8 @@ class Settings:
     urgent_reply_hours: int = 24
     reminder_hours: int = 24
     callback_days: int = 3
+    callback_attempts: int = 3
+    callback_retry_minutes: int = 10
     supervisor_email: str | None = None
     api_rate_limit: int = 60
     proxy_fix: int = 0
@@ -85,6 +87,10 @@ class Settings:
             urgent_reply_hours=_whole(env, "HOTLINE_URGENT_REPLY_HOURS", 24, 1, 720, "hours"),
             reminder_hours=_whole(env, "HOTLINE_REMINDER_HOURS", 24, 1, 720, "hours"),
             callback_days=_whole(env, "HOTLINE_CALLBACK_DAYS", 3, 1, 60, "days"),
+            callback_attempts=_whole(env, "HOTLINE_CALLBACK_ATTEMPTS", 3, 1, 10, "attempts"),
+            callback_retry_minutes=_whole(
+                env, "HOTLINE_CALLBACK_RETRY_MINUTES", 10, 1, 1440, "minutes"
+            ),
             supervisor_email=_email(env, "HOTLINE_SUPERVISOR_EMAIL"),
             api_rate_limit=_whole(env, "HOTLINE_API_RATE_LIMIT", 60, 1, 100000, "requests"),
             proxy_fix=_whole(env, "HOTLINE_PROXY_FIX", 0, 0, 5, "trusted proxies"),

@@ -6,7 +6,11 @@ Definitions (also in the README):
 - short abandons: callers who hung up in the queue within the short-abandon time; they
   are counted apart and left out of the rates' denominators;
 - answered: offered calls an agent answered, directly or through the callback the caller
-  asked for; abandoned: the other callers who hung up in the queue;
+  asked for; a call is answered when the agent's leg connects (the <Dial> action says the
+  agent picked up), not when the agent accepts it, so a leg the agent did not answer is no
+  answer and the wait goes on; abandoned: the other callers who hung up in the queue;
+- callbacks unreached: callers who asked for a callback (or left a message) whom every
+  attempt failed to reach; counted apart, neither answered nor abandoned;
 - answer rate = answered / (offered − short abandons); abandonment rate likewise;
 - service level = calls answered within T seconds / (offered − short abandons);
 - ASA = mean wait of directly answered calls; AHT = mean talk plus wrap-up time;
@@ -48,6 +52,7 @@ class CallRecord:
     queue_seconds: int | None = None
     callback_answered_at: datetime | None = None
     resolution: str | None = None
+    callback_unreached: bool = False
 
     @property
     def wait_seconds(self) -> float | None:
@@ -73,6 +78,7 @@ class CallFigures:
     aht_seconds: float | None
     resolved_first_contact: int = 0
     occupancy: float | None = None
+    callbacks_unreached: int = 0
 
     @property
     def counted(self) -> int:
@@ -103,6 +109,7 @@ class CallFigures:
             "abandoned": self.abandoned,
             "short_abandoned": self.short_abandoned,
             "callbacks_requested": self.callbacks_requested,
+            "callbacks_unreached": self.callbacks_unreached,
             "answer_rate": self.answer_rate,
             "abandonment_rate": self.abandonment_rate,
             "service_level": self.service_level,
@@ -122,7 +129,7 @@ def summarize(
 ) -> CallFigures:
     """The figures of a group of offered calls."""
     records = list(records)
-    answered = abandoned = short = callbacks = within = resolved = 0
+    answered = abandoned = short = callbacks = within = resolved = unreached = 0
     waits: list[float] = []
     handles: list[float] = []
     for record in records:
@@ -144,6 +151,7 @@ def summarize(
                 abandoned += 1
         if record.status == "left":
             callbacks += 1
+            unreached += record.callback_unreached and record.callback_answered_at is None
     return CallFigures(
         key=key,
         offered=len(records),
@@ -156,6 +164,7 @@ def summarize(
         aht_seconds=round(fmean(handles), 1) if handles else None,
         resolved_first_contact=resolved,
         occupancy=occupancy,
+        callbacks_unreached=unreached,
     )
 
 
@@ -198,12 +207,22 @@ def occupancy(
 
 
 def call_records(session: orm.Session, start: datetime, end: datetime) -> list[CallRecord]:
-    """The inbound calls offered in [start, end), with the answer time of their callback."""
+    """The inbound calls offered in [start, end), with the answer time of their callback
+    and whether it was closed unreached."""
     callback = orm.aliased(Call)
     answered_callback = (
         sa.select(sa.func.min(callback.answered_at))
         .where(callback.parent_call_id == Call.id, callback.kind == "callback")
         .scalar_subquery()
+    )
+    unreached_callback = (
+        sa.select(callback.id)
+        .where(
+            callback.parent_call_id == Call.id,
+            callback.kind == "callback",
+            callback.status == "unreached",
+        )
+        .exists()
     )
     rows = session.execute(
         sa.select(
@@ -217,6 +236,7 @@ def call_records(session: orm.Session, start: datetime, end: datetime) -> list[C
             Call.queue_seconds,
             answered_callback,
             Call.resolution,
+            unreached_callback,
         ).where(
             Call.kind == "inbound",
             Call.enqueued_at >= start,
@@ -235,6 +255,7 @@ def call_records(session: orm.Session, start: datetime, end: datetime) -> list[C
             queue_seconds=row[7],
             callback_answered_at=row[8],
             resolution=row[9],
+            callback_unreached=bool(row[10]),
         )
         for row in rows
         if row[0] is not None  # always, by the period's bounds; this tells the type

@@ -10,7 +10,17 @@ from sqlalchemy import orm
 from hotline.db import Base, UTCDateTime, utcnow
 
 AGENT_STATES = ("offline", "available", "reserved", "on_call", "wrap_up", "break")
-CALL_STATUSES = ("ivr", "queued", "connected", "completed", "abandoned", "failed", "left")
+CALL_STATUSES = (
+    "ivr",
+    "queued",
+    "connected",
+    "completed",
+    "abandoned",
+    "failed",
+    "left",
+    "scheduled",  # a callback waiting for its next attempt (retry_at)
+    "unreached",  # a callback whose every attempt went unanswered
+)
 CALL_KINDS = ("inbound", "callback")
 LANGUAGES = ("zh", "yue", "en")
 
@@ -141,6 +151,11 @@ class Call(Base):
     answered_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     resolution: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    # Callback tasks: calls placed to the citizen so far, and when the next one is due.
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")
+    retry_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    # Why the call ended when nobody hung up on it (Twilio no longer knew it, unreached…).
+    end_reason: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
     kb_article_id: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("kb_articles.id"))
 
     __table_args__ = (

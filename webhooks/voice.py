@@ -241,21 +241,49 @@ def bridge(call_id: int):
 @bp.post("/after-dial/<int:call_id>")
 @twilio_signed
 def after_dial(call_id: int):
-    """The agent's leg ended. If the caller is still there, ask them to rate the service."""
+    """The agent's leg ended (Twilio's <Dial> action). Answered: a caller still there is
+    asked to rate the service. Not answered (no-answer, busy, failed): the caller still
+    there is queued again, at the head; a callback's citizen is told they will be called."""
     session = get_session()
     call = session.get(Call, call_id)
     if call is None or call.call_sid != request.form.get("CallSid"):
         abort(400, "this call is not the one being bridged")
-    caller_still_there = request.form.get("CallStatus") == "in-progress"
-    answered = request.form.get("DialCallStatus") == "completed"
-    voice.agent_leg_ended(session, call)
-    if not (caller_still_there and answered):
+    caller_on_line = request.form.get("CallStatus") == "in-progress"
+    dial_status = request.form.get("DialCallStatus", "")[:32]
+    duration = request.form.get("DialCallDuration", "")[:9]
+    talk_seconds = int(duration) if duration.isascii() and duration.isdigit() else None
+    call = voice.agent_leg_ended(
+        session, call, dial_status, caller_on_line, talk_seconds, facts.received_at()
+    )
+    if not caller_on_line:
+        return twiml.twiml(VoiceResponse())
+    if call.status == "queued" and call.kind == "inbound":
+        return _enqueue_response(call)
+    if call.status in ("queued", "scheduled"):
+        return twiml.twiml(twiml.goodbye("callback_booked", call.language))
+    if dial_status not in routing.LEG_CONNECTED:
         return twiml.twiml(VoiceResponse())
     return twiml.twiml(
         twiml.single_digit(
             url_for("voice.rating"), twiml.prompt("rate", call.language), call.language
         )
     )
+
+
+@bp.post("/callback-status/<int:call_id>")
+@twilio_signed
+def callback_status(call_id: int):
+    """The StatusCallback of a callback we placed (``attempt`` in the signed URL's query):
+    its final status (completed, or not reached: no-answer, busy, failed, canceled)."""
+    session = get_session()
+    _call_sid()
+    attempt = request.args.get("attempt", "")[:4]
+    if not (attempt.isascii() and attempt.isdigit()):
+        abort(400, "attempt is required")
+    voice.record_callback_status(
+        session, call_id, int(attempt), request.form.get("CallStatus", "")[:32], facts.received_at()
+    )
+    return twiml.twiml(VoiceResponse())
 
 
 @bp.post("/rating")

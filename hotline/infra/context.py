@@ -134,4 +134,6 @@ def router_settings() -> RouterSettings:
         short_abandon_seconds=config.short_abandon_seconds,
         offer_choices_after_seconds=config.callback_offer_seconds,
         service_level_seconds=config.service_level_seconds,
+        callback_attempts=config.callback_attempts,
+        callback_retry_minutes=config.callback_retry_minutes,
     )

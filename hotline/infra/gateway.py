@@ -16,9 +16,30 @@ from hotline.db import utcnow
 
 
 class GatewayError(Exception):
-    """Twilio refused or could not be reached; the message says which."""
+    """Twilio refused or could not be reached; the message says which, and ``code`` is
+    Twilio's error code when Twilio answered with one (None when it could not be reached)."""
 
     kind = "upstream"
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+# Twilio's answers that the call is gone: 20404 (no such call, or no longer live) and
+# 21220 (a realtime operation on a call that is not in progress, e.g. redirecting it).
+CALL_GONE_CODES = frozenset({20404, 21220})
+
+
+def call_is_gone(error: GatewayError) -> bool:
+    """Whether Twilio said the call no longer exists or has ended: retrying cannot help."""
+    return error.code in CALL_GONE_CODES
+
+
+def _twilio_code(exc: Exception) -> int | None:
+    """The error code of a TwilioRestException (None for a transport failure)."""
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, int) else None
 
 
 class Gateway(Protocol):
@@ -32,8 +53,10 @@ class Gateway(Protocol):
     def redirect_call(self, call_sid: str, url: str) -> None:
         """Make a live call fetch new TwiML from ``url`` (e.g. to bridge it to an agent)."""
 
-    def place_call(self, to: str, url: str) -> str:
-        """Call ``to``; once answered the call fetches its TwiML from ``url``. Returns its sid."""
+    def place_call(self, to: str, url: str, status_callback: str | None = None) -> str:
+        """Call ``to``; once answered the call fetches its TwiML from ``url``. Returns its sid.
+        Twilio posts the call's final status (completed, no-answer, busy, failed, canceled)
+        to ``status_callback``."""
 
 
 def base_url_http_client(base_url: str):
@@ -109,15 +132,30 @@ class TwilioGateway:
         try:
             self.client.calls(call_sid).update(url=url, method="POST")
         except TwilioException as exc:
-            raise GatewayError(f"Twilio could not redirect call {call_sid}: {exc}") from exc
+            raise GatewayError(
+                f"Twilio could not redirect call {call_sid}: {exc}", _twilio_code(exc)
+            ) from exc
 
-    def place_call(self, to: str, url: str) -> str:
+    def place_call(self, to: str, url: str, status_callback: str | None = None) -> str:
         from twilio.base.exceptions import TwilioException
 
+        # Only the "completed" event is needed: it carries the final CallStatus, which says
+        # whether the citizen answered (completed) or not (no-answer, busy, failed, canceled).
+        extra = (
+            {
+                "status_callback": status_callback,
+                "status_callback_method": "POST",
+                "status_callback_event": ["completed"],
+            }
+            if status_callback
+            else {}
+        )
         try:
-            call = self.client.calls.create(to=to, from_=self.from_number, url=url, method="POST")
+            call = self.client.calls.create(
+                to=to, from_=self.from_number, url=url, method="POST", **extra
+            )
         except TwilioException as exc:
-            raise GatewayError(f"Twilio could not call {to}: {exc}") from exc
+            raise GatewayError(f"Twilio could not call {to}: {exc}", _twilio_code(exc)) from exc
         return call.sid
 
 
@@ -148,8 +186,9 @@ class LocalGateway:
     def redirect_call(self, call_sid: str, url: str) -> None:
         self._record({"kind": "redirect", "call_sid": call_sid, "url": url}, "RD")
 
-    def place_call(self, to: str, url: str) -> str:
-        return self._record({"kind": "call", "to": to, "url": url}, "CA")
+    def place_call(self, to: str, url: str, status_callback: str | None = None) -> str:
+        request = {"kind": "call", "to": to, "url": url, "status_callback": status_callback}
+        return self._record(request, "CA")
 
     def sent(self) -> list[dict]:
         """Every request recorded so far, oldest first."""

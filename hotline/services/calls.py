@@ -12,8 +12,9 @@ from sqlalchemy import orm
 
 from hotline.db import utcnow
 from hotline.infra import context
-from hotline.infra.gateway import GatewayError
+from hotline.infra.gateway import GatewayError, call_is_gone
 from routing import services as routing
+from routing.errors import CallUnavailable
 from routing.metrics import LOCAL
 from routing.models import Agent, Call, LegacyLine, Skill
 from workorders.services import orders_for_phone
@@ -25,8 +26,10 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
     """Accept the agent's reservation and bridge the citizen to them through the gateway.
 
     An inbound caller waiting in the queue is redirected to a URL that dials the agent; a
-    callback task places a call to the citizen that does the same once answered. If the
-    gateway fails, the call goes back to the queue and the error is raised.
+    callback task places a call to the citizen that does the same once answered, and whose
+    final status comes back to us. If Twilio says the call is gone, the call is ended and
+    CallUnavailable raised; if the gateway fails otherwise, the call goes back to the queue
+    and the error is raised.
     """
     call = routing.accept_reservation(session, agent.id, call_id)
     # Committed before the gateway is asked, which takes a while: Twilio requests the bridge
@@ -38,11 +41,18 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
     gateway = context.gateway()
     try:
         if call.kind == "callback":
-            routing.dialled_back(session, call, gateway.place_call(call.from_number, bridge))
+            status = url_for("voice.callback_status", call_id=call.id, attempt=call.attempts)
+            call_sid = gateway.place_call(call.from_number, bridge, context.public_url(status))
+            routing.dialled_back(session, call, call_sid)
         else:
             gateway.redirect_call(call.call_sid, bridge)
-    except GatewayError:
+    except GatewayError as exc:
         log.warning("bridging call %s to agent %s failed", call.id, agent.id, exc_info=True)
+        if call_is_gone(exc):
+            # Queued again, it would be offered to every agent in turn, and never bridged.
+            routing.end_gone_call(session, call.id, f"twilio {exc.code}", utcnow())
+            session.commit()
+            raise CallUnavailable("the caller is no longer on the line") from exc
         routing.release_call(session, call.id)
         session.commit()
         raise

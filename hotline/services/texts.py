@@ -183,7 +183,7 @@ def twilio_length(text: str) -> int:
 def shorten(text: str, room: int) -> str:
     """The longest beginning of ``text`` within ``room`` characters that ends at a sentence's
     end, else a clause's, else between two words; never inside a number or a URL."""
-    inside = set()
+    inside: set[int] = set()
     for run in UNBREAKABLE.finditer(text):
         inside.update(range(run.start() + 1, run.end()))
     cuts = [p for p in range(min(room, len(text)), 0, -1) if p not in inside]

@@ -138,9 +138,42 @@ def record_call_status(session: orm.Session, call_sid: str, status: str, now: da
     session.commit()
 
 
-def agent_leg_ended(session: orm.Session, call: Call) -> None:
-    """The agent hung up; the caller may stay on to rate the service."""
-    routing.agent_leg_ended(session, call)
+def agent_leg_ended(
+    session: orm.Session,
+    call: Call,
+    dial_status: str,
+    caller_on_line: bool,
+    talk_seconds: int | None,
+    now: datetime,
+) -> Call:
+    """The agent's leg ended. Answered: the call counts as answered since the agent picked
+    up, and ends (the caller may stay on to rate the service). Not answered: the caller goes
+    back to the head of the queue (or is gone) and the agent is set not ready; another
+    agent is then sought."""
+    if dial_status in routing.LEG_CONNECTED:
+        routing.agent_leg_answered(session, call.id, now, talk_seconds)
+        # A late action of a leg already found missed (the call queued again) ends nothing.
+        if call.agent_id is not None:
+            routing.agent_leg_ended(session, call, now)
+        session.commit()
+        return call
+    if dial_status in routing.LEG_MISSED:
+        settings = context.router_settings()
+        routing.agent_leg_missed(session, call.id, dial_status, caller_on_line, settings, now)
+        session.commit()
+        if call.status == "queued":
+            routing.route_call(session, call.id, settings, now)
+            session.commit()
+    return call
+
+
+def record_callback_status(
+    session: orm.Session, call_id: int, attempt: int, status: str, now: datetime
+) -> None:
+    """A placed callback's final status: answered, or to be tried again, or unreached."""
+    routing.record_callback_status(
+        session, call_id, attempt, status, context.router_settings(), now
+    )
     session.commit()
 
 

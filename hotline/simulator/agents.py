@@ -152,7 +152,8 @@ class AgentSeat(threading.Thread):
         self.calls += 1
         live = sim.telephony.wait_for_client(self.client_name, sim.bridge_timeout)
         if live is None:
-            sim.ledger.problem(f"call {reservation['id']} was accepted but never bridged")
+            if sim.telephony.take_refusal(self.client_name) is None:
+                sim.ledger.problem(f"call {reservation['id']} was accepted but never bridged")
             self.api("POST", "/agent/finish", {})
             self.set_state("available")
             return

@@ -290,6 +290,9 @@ class CallFlow:
         agent = "" if identity is None else (identity.text or "").strip()
         if not agent:
             return "hangup"
+        outcome = self.tel.agent_answers.next(agent)
+        if outcome != "completed":
+            return self.not_answered(dial, agent, outcome)
         with call.lock:
             call.state = "bridged"
         call.agent_hung_up.clear()
@@ -309,6 +312,19 @@ class CallFlow:
             DialCallDuration=str(round(time.monotonic() - began)),
         )
         call.after_dial.set()
+        return self.follow(body)
+
+    def not_answered(self, dial: ET.Element, agent: str, outcome: str) -> str:
+        """The agent's client rang out (no-answer), was busy or failed: Twilio requests the
+        <Dial> action with that status, the caller still on the line."""
+        self.pause(self.behaviour.ring_seconds)
+        self.tel.refuse_client(self.call, agent, outcome)
+        body = self.post(
+            _attribute(dial, "action"),
+            CallStatus="in-progress",
+            DialCallStatus=outcome,
+            DialCallDuration="0",
+        )
         return self.follow(body)
 
     def end(self, outcome: str) -> None:
@@ -360,6 +376,7 @@ class CallbackFlow(CallFlow):
                 return
             self.record.callback_bridged = True
             self.follow(body)
+            self.tel.call_status(self.call, "completed")
         finally:
             self.call.state = "ended"
             self.call.finished.set()

@@ -13,6 +13,7 @@ import heapq
 import itertools
 import json
 import logging
+import random
 import re
 import secrets
 import socket
@@ -148,6 +149,38 @@ class LiveCall:
     agent_hung_up: threading.Event = field(default_factory=threading.Event)
     after_dial: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
+    status_callback: str | None = None  # a placed call's StatusCallback
+
+
+class AnswerOutcomes:
+    """Whether a dialled party picks up, as Twilio reports it: ``completed`` (answered), or
+    ``no-answer``, ``busy``, ``failed``. By chance (the shares), unless a test has set the
+    next outcomes of one party (an agent's client name, or a citizen's number)."""
+
+    OUTCOMES = ("no-answer", "busy", "failed")
+
+    def __init__(self, no_answer: float = 0.0, busy: float = 0.0, failed: float = 0.0):
+        self.shares = (no_answer, busy, failed)
+        self._scripted: dict[str, list[str]] = defaultdict(list)
+        self._lock = threading.Lock()
+        self._rng = random.Random(0)
+
+    def script(self, party: str, *outcomes: str) -> None:
+        """The next outcomes of this party's dials, in order; then chance again."""
+        with self._lock:
+            self._scripted[party].extend(outcomes)
+
+    def next(self, party: str) -> str:
+        with self._lock:
+            scripted = self._scripted.get(party)
+            if scripted:
+                return scripted.pop(0)
+            draw = self._rng.random()
+        for outcome, share in zip(self.OUTCOMES, self.shares, strict=True):
+            if draw < share:
+                return outcome
+            draw -= share
+        return "completed"
 
 
 @dataclass
@@ -195,6 +228,10 @@ class Telephony:
         self.reports_before_answering = False
         self._local = threading.local()
         self.rest_requests: dict[str, int] = defaultdict(int)
+        # How agents' clients answer the bridge's <Dial>, and citizens a placed callback.
+        self.agent_answers = AnswerOutcomes()
+        self.citizen_answers = AnswerOutcomes()
+        self.refused: dict[str, str] = {}  # agent client -> how their last dial ended
 
     # --- webhooks out ---------------------------------------------------------------
 
@@ -261,6 +298,8 @@ class Telephony:
                 call = self.clients.get(client)
                 if call is not None and call.state == "bridged":
                     return call
+                if client in self.refused:
+                    return None
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None
@@ -274,7 +313,7 @@ class Telephony:
         return call
 
     def redirect(self, sid: str, url: str) -> bool:
-        """Calls(sid).update(url=…): False when the call is no longer live (Twilio's 404)."""
+        """Calls(sid).update(url=…): False when the call is not waiting in a queue."""
         with self.calls_lock:
             call = self.calls.get(sid)
         if call is None:
@@ -287,12 +326,50 @@ class Telephony:
         call.redirected.set()
         return True
 
-    def place_call(self, to: str, url: str) -> str:
-        """Calls.create(to, url): the citizen's phone rings; they answer a moment later."""
+    def has_ended(self, sid: str) -> bool:
+        """Whether Twilio no longer knows the call as live (unknown, or ended)."""
+        with self.calls_lock:
+            call = self.calls.get(sid)
+        return call is None or call.state == "ended"
+
+    def refuse_client(self, call: LiveCall, client: str, outcome: str) -> None:
+        """The bridge dialled an agent's client, which did not answer (``outcome``)."""
+        with self.client_ready:
+            self.refused[client] = outcome
+            self.client_ready.notify_all()
+
+    def take_refusal(self, client: str) -> str | None:
+        """How the agent's last dial ended, if it was not answered (once)."""
+        with self.client_ready:
+            return self.refused.pop(client, None)
+
+    def place_call(
+        self, to: str, url: str, status_callback: str | None = None, ring_seconds: float = 0.3
+    ) -> str:
+        """Calls.create(to, url, StatusCallback): the citizen's phone rings; they answer a
+        moment later, or do not (then the StatusCallback says no-answer, busy or failed)."""
         call = self.open_call(to, direction="outbound-api")
-        if self.on_callback is not None:
+        call.status_callback = status_callback
+        outcome = self.citizen_answers.next(phone_key(to))
+        if outcome != "completed":
+            call.state = "ended"
+            self.scheduler.at(ring_seconds, lambda: self.call_status(call, outcome))
+        elif self.on_callback is not None:
             self.on_callback(call, url)
         return call.sid
+
+    def call_status(self, call: LiveCall, status: str) -> None:
+        """Post a placed call's final status to its StatusCallback, as Twilio does."""
+        if call.status_callback is None:
+            return
+        params = {
+            "CallSid": call.sid,
+            "From": self.main_number,
+            "To": call.citizen,
+            "Direction": call.direction,
+            "CallStatus": status,
+        }
+        self.post(call.status_callback, params)
 
     # --- texts ----------------------------------------------------------------------
 
@@ -410,14 +487,18 @@ def _handler_for(telephony: Telephony):
                     self._error(400, 21205, "Url is required")
                 elif telephony.redirect(sid, url):
                     self._answer(200, {"sid": sid, "status": "in-progress"})
+                elif telephony.has_ended(sid):
+                    self._error(404, 20404, f"The requested resource {sid} was not found")
                 else:
-                    self._error(404, 20404, f"Call {sid} is not in-progress")
+                    # Live but not yet in its queue (its <Enqueue> is on the way): a passing
+                    # refusal, so that the hotline queues it again rather than ends it.
+                    self._error(503, 20503, f"Call {sid} cannot be redirected yet")
             elif CALLS_PATH.match(path):
                 telephony.rest_requests["calls.create"] += 1
                 if not form.get("To") or not form.get("Url"):
                     self._error(400, 21201, "To and Url are required")
                     return
-                sid = telephony.place_call(form["To"], form["Url"])
+                sid = telephony.place_call(form["To"], form["Url"], form.get("StatusCallback"))
                 self._answer(201, {"sid": sid, "status": "queued", "to": form["To"]})
             elif MESSAGES_PATH.match(path):
                 telephony.rest_requests["messages.create"] += 1
@@ -428,7 +509,11 @@ def _handler_for(telephony: Telephony):
                     self._error(*refusal)
                     return
                 sid = telephony.send_text(form["To"], form["Body"], form.get("StatusCallback"))
-                self._answer(201, message_resource(telephony.sent_text(sid)))
+                sent = telephony.sent_text(sid)
+                if sent is None:  # sent a moment ago: only a bug could lose it
+                    self._error(500, 20500, "the text just sent is not found")
+                    return
+                self._answer(201, message_resource(sent))
             else:
                 self._error(404, 20404, "The requested resource was not found")
 

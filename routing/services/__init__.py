@@ -6,8 +6,9 @@ same agent or the same call. A worker that finds a row locked skips it rather th
 the other worker is already deciding about it.
 
 Split by what they do: ``entry`` (arrival and menus), ``queueing`` (reservations, offers,
-the tick, the wait), ``calls`` (call records and their idempotent events), ``callbacks``
-(callbacks and messages), ``agents`` (their states), ``locks``. Callers import from here.
+the tick, the wait), ``calls`` (call records and their idempotent events), ``legs`` (the
+outcome of the agent's leg and of a placed callback), ``callbacks`` (callbacks and
+messages), ``agents`` (their states), ``locks``. Callers import from here.
 """
 
 from routing.services.agents import (
@@ -50,6 +51,14 @@ from routing.services.entry import (
     number_plan,
     record_arrival,
 )
+from routing.services.legs import (
+    LEG_CONNECTED,
+    LEG_MISSED,
+    agent_leg_answered,
+    agent_leg_missed,
+    end_gone_call,
+    record_callback_status,
+)
 from routing.services.locks import FRESH
 from routing.services.queueing import (
     DEFAULT_HANDLE_SECONDS,
@@ -58,6 +67,7 @@ from routing.services.queueing import (
     accept_reservation,
     average_handle_seconds,
     call_view,
+    callbacks_due,
     decline_reservation,
     dispatch_waiting,
     expected_wait,
@@ -81,6 +91,8 @@ __all__ = [
     "FINAL_STATUSES",
     "FRESH",
     "GENERAL_SKILL",
+    "LEG_CONNECTED",
+    "LEG_MISSED",
     "MANUAL_STATES",
     "MAX_CANDIDATE_CALLS",
     "QUEUE_PAGE",
@@ -89,11 +101,14 @@ __all__ = [
     "RouterSettings",
     "accept_reservation",
     "agent_for_user",
+    "agent_leg_answered",
     "agent_leg_ended",
+    "agent_leg_missed",
     "agent_view",
     "apply_event",
     "average_handle_seconds",
     "call_view",
+    "callbacks_due",
     "caller_history",
     "choose_language",
     "choose_topic",
@@ -104,6 +119,7 @@ __all__ = [
     "dialled_back",
     "dispatch_waiting",
     "end_call",
+    "end_gone_call",
     "enqueue_call",
     "expected_wait",
     "expire_reservations",
@@ -116,6 +132,7 @@ __all__ = [
     "ready",
     "record_arrival",
     "record_call_status",
+    "record_callback_status",
     "record_message",
     "record_queue_result",
     "record_rating",

@@ -92,8 +92,9 @@ def ready(session: orm.Session, agent_id: int, now: datetime | None = None) -> A
 def _end_wrap_up(session: orm.Session, agent: Agent, now: datetime) -> None:
     last = session.scalar(
         sa.select(Call)
-        .where(Call.agent_id == agent.id, Call.answered_at.is_not(None))
-        .order_by(Call.answered_at.desc())
+        # The call that ended last: its agent leg may not have been reported answered yet.
+        .where(Call.agent_id == agent.id, Call.ended_at.is_not(None))
+        .order_by(Call.ended_at.desc())
         .limit(1)
     )
     if last is not None and last.wrap_up_seconds is None:

@@ -55,9 +55,14 @@ def record_queue_result(
     payload = {"QueueResult": result, "QueueTime": queue_seconds}
     if call is None or not apply_event(session, call, "queue-result", result, payload):
         return call
-    call.queue_result = result
+    # A late "redirected" (the caller's first stay, before an agent who did not answer)
+    # does not hide how the caller finally left the queue.
+    if result != "redirected" or call.queue_result is None:
+        call.queue_result = result
     if queue_seconds is not None:
-        call.queue_seconds = queue_seconds
+        # A caller whose agent did not answer waited in the queue twice; Twilio counts each
+        # stay (its QueueTime) from zero, and each result is applied once.
+        call.queue_seconds = (call.queue_seconds or 0) + queue_seconds
     if result == "hangup" or result in ("error", "system-error", "queue-full"):
         end_call(session, call, now or utcnow(), failed=result != "hangup")
     elif result == "leave" and call.status == "queued":
@@ -137,6 +142,15 @@ def current_call(session: orm.Session, agent: Agent) -> Call | None:
     """The call the agent is on, or has just finished and is wrapping up."""
     if agent.state not in ("on_call", "wrap_up"):
         return None
+    # A call whose agent leg is still ringing, or has not been reported answered yet.
+    connected = session.scalar(
+        sa.select(Call)
+        .where(Call.agent_id == agent.id, Call.status == "connected")
+        .order_by(Call.id.desc())
+        .limit(1)
+    )
+    if connected is not None:
+        return connected
     return session.scalar(
         sa.select(Call)
         .where(Call.agent_id == agent.id, Call.answered_at.is_not(None))

@@ -28,6 +28,8 @@ class RouterSettings:
     short_abandon_seconds: int = 5
     offer_choices_after_seconds: int = 60
     service_level_seconds: int = 20
+    callback_attempts: int = 3
+    callback_retry_minutes: int = 10
 
 
 def skill_rules(session: orm.Session) -> dict[str, acd.SkillRule]:
@@ -222,10 +224,27 @@ def expire_reservations(
 
 
 def tick(session: orm.Session, settings: RouterSettings, now: datetime | None = None) -> None:
-    """Housekeeping that time makes necessary: expire reservations, overflow waiting calls."""
+    """Housekeeping that time makes necessary: expire reservations, bring back callbacks
+    due another attempt, overflow waiting calls."""
     now = now or utcnow()
     expire_reservations(session, settings, now)
+    callbacks_due(session, now)
     dispatch_waiting(session, settings, now)
+
+
+def callbacks_due(session: orm.Session, now: datetime) -> int:
+    """Scheduled callbacks whose retry time has come join the queue again, where they were
+    (their priority and first queueing time kept). Returns how many."""
+    due = session.scalars(
+        sa.select(Call)
+        .where(Call.status == "scheduled", Call.retry_at <= now)
+        .with_for_update(skip_locked=True)
+        .execution_options(**FRESH)
+    ).all()
+    for task in due:
+        task.status, task.retry_at = "queued", None
+    session.flush()
+    return len(due)
 
 
 def unreserve(call: Call, decline: int | None = None) -> None:
@@ -255,7 +274,10 @@ def accept_reservation(
     if agent.state != "reserved":
         raise AgentNotReady("you are not holding a reservation")
     unreserve(call)
-    call.status, call.agent_id, call.answered_at = "connected", agent_id, now
+    # Answered only once the agent's leg connects (the <Dial> action says so), not here.
+    call.status, call.agent_id = "connected", agent_id
+    if call.kind == "callback":
+        call.attempts += 1
     set_state(session, agent, "on_call", now)
     session.flush()
     return call

@@ -244,6 +244,33 @@ SCENARIOS: dict[str, tuple[bool, list[Step]]] = {
             Step("completed", voice("/twilio/voice/status", CallStatus="completed"), "async"),
         ],
     ),
+    "the agent does not answer, the caller hangs up in the queue again": (
+        True,
+        [
+            Step("dial 12333", dial("12333")),
+            Step("the agent accepts", agent_accepts, "console"),
+            Step(
+                "redirected out of the queue",
+                voice("/twilio/voice/queue-result", QueueResult="redirected", QueueTime="3"),
+                "async",
+            ),
+            Step("bridged", voice_to_call("/twilio/voice/bridge/{id}")),
+            Step(
+                "the agent's phone rings out",
+                voice_to_call(
+                    "/twilio/voice/after-dial/{id}",
+                    DialCallStatus="no-answer",
+                    CallStatus="in-progress",
+                ),
+            ),
+            Step(
+                "hangs up in the queue",
+                voice("/twilio/voice/queue-result", QueueResult="hangup", QueueTime="40"),
+                "async",
+            ),
+            Step("completed", voice("/twilio/voice/status", CallStatus="completed"), "async"),
+        ],
+    ),
     "the queue fails": (
         False,
         [

@@ -2,6 +2,7 @@
 
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from hotline.infra.gateway import GatewayError, TwilioGateway
-from hotline.simulator.twilio_api import FakeTwilioApi, Scheduler, Telephony
+from hotline.simulator.twilio_api import AnswerOutcomes, FakeTwilioApi, Scheduler, Telephony
 
 SID = "AC" + "a" * 32
 TOKEN = "b" * 32
@@ -123,3 +124,42 @@ def test_delivery_reported_before_the_answer_reaches_the_text(twilio, app, sessi
     assert hotline.latencies.by_status == {204: 2}  # both reports were taken
     message = observer.scalar(sa.select(Message).where(Message.direction == "out"))
     assert (message.sid, message.status) == (text.sid, "delivered")
+
+
+def test_a_call_that_has_ended_is_refused_with_twilio_s_not_found_code(twilio):
+    telephony, base = twilio
+    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    call = telephony.open_call("+8613800138000")
+    with pytest.raises(GatewayError) as live:
+        gateway.redirect_call(call.sid, "https://h.example/twilio/voice/bridge/1")  # in IVR
+    assert live.value.code == 20503  # live: a passing refusal, the call is not gone
+    call.state = "ended"
+    with pytest.raises(GatewayError) as ended:
+        gateway.redirect_call(call.sid, "https://h.example/twilio/voice/bridge/1")
+    assert ended.value.code == 20404
+
+
+def test_an_unanswered_callback_reports_its_status_to_the_status_callback(twilio):
+    telephony, base = twilio
+    posted, placed = [], []
+    telephony.post = lambda target, params: posted.append((target, params)) or (200, "")
+    telephony.on_callback = lambda call, url: placed.append(url)
+    telephony.citizen_answers.script("13800138000", "busy")
+    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    sid = gateway.place_call("13800138000", "https://h/b", "https://h/twilio/voice/cs/1/1")
+    deadline = time.monotonic() + 5
+    while not posted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ((target, params),) = posted
+    assert target == "https://h/twilio/voice/cs/1/1"
+    assert (params["CallSid"], params["CallStatus"]) == (sid, "busy")
+    assert placed == []  # never answered: the TwiML URL is not fetched
+    gateway.place_call("13800138000", "https://h/b", "https://h/twilio/voice/cs/1/2")
+    assert placed == ["https://h/b"]  # then answered, as by default
+
+
+def test_agents_answer_by_chance_unless_a_test_says_otherwise():
+    outcomes = AnswerOutcomes(no_answer=1.0)
+    outcomes.script("agent-1", "busy", "completed")
+    assert [outcomes.next("agent-1") for _ in range(3)] == ["busy", "completed", "no-answer"]
+    assert AnswerOutcomes().next("agent-2") == "completed"

@@ -85,6 +85,7 @@ ENGLISH = {
     "呼入": "Offered",
     "接通": "Answered",
     "放弃": "Abandoned",
+    "回拨未接通": "Callbacks unreached",
     "一次性解答率": "First-contact resolution",
     "按承办单位": "By unit",
     "暂无工单": "No work orders",
