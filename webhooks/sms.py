@@ -51,7 +51,7 @@ def inbound():
 def _handle_inbound():
     sid = request.form.get("MessageSid", "").strip()
     phone = normalize_number(request.form.get("From", ""))
-    if not sid or len(sid) > 64 or not phone:
+    if not sid or not phone:
         abort(400, "MessageSid and From are required")
     if len(phone) > 32:
         abort(400, "From is not a phone number")
