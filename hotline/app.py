@@ -26,6 +26,7 @@ from hotline.views import (
     department,
     errors,
     health,
+    json_depth,
     kb,
     monitor_api,
     open311,
@@ -90,6 +91,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     # Before CSRF's check, which reads the form.
     app.before_request(_refuse_oversize_bodies)
+    app.before_request(json_depth.refuse_deep_json)
     app.before_request(_refuse_nul_characters)
 
     database.init_app(app)
