@@ -57,7 +57,7 @@ def _handle_inbound():
         abort(400, "From is not a phone number")
     body = request.form.get("Body", "")
     session = get_session()
-    sms.receive(session, sms.Inbound(phone, body, sid))
+    sms.receive(session, sms.Inbound(phone, body, sid, facts.received_at()))
     return _empty()
 
 
