@@ -27,6 +27,7 @@ from hotline.views import (
     department,
     errors,
     health,
+    json_depth,
     kb,
     monitor_api,
     open311,
@@ -107,6 +108,7 @@ def create_app(
         )
     # Before CSRF's check, which reads the form.
     app.before_request(_refuse_oversize_bodies)
+    app.before_request(json_depth.refuse_deep_json)
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
 

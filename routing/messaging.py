@@ -80,11 +80,12 @@ def conversation_for(session: orm.Session, phone: str) -> Conversation:
     """The thread with ``phone``, created on first contact."""
     conversation = session.scalar(sa.select(Conversation).where(Conversation.phone == phone))
     if conversation is None:
-        conversation = Conversation(phone=phone)
-        session.add(conversation)
+        # Added only once the savepoint is open: begin_nested() flushes what is pending
+        # first, and an insert that fails outside the savepoint fails the whole transaction.
         try:
             with session.begin_nested():
-                session.flush()
+                conversation = Conversation(phone=phone)
+                session.add(conversation)
         except sa.exc.IntegrityError:
             # Another request created it at the same moment.
             conversation = session.scalars(
@@ -103,18 +104,17 @@ def receive(
     conversation = conversation_for(session, phone)
     # By id, not through the relationship: a duplicate rolled back below must not stay in
     # the conversation's collection to be flushed again.
-    message = Message(
-        conversation_id=conversation.id,
-        direction="in",
-        body=body[:MAX_BODY],
-        sid=sid,
-        status="received",
-        created_at=now,
-    )
-    session.add(message)
     try:
-        with session.begin_nested():
-            session.flush()
+        with session.begin_nested():  # before the add, as in conversation_for
+            message = Message(
+                conversation_id=conversation.id,
+                direction="in",
+                body=body[:MAX_BODY],
+                sid=sid,
+                status="received",
+                created_at=now,
+            )
+            session.add(message)
     except sa.exc.IntegrityError:
         # The same text, delivered twice at once: the other delivery recorded it.
         return None

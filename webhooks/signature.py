@@ -8,6 +8,7 @@ from flask import abort, request
 from twilio.request_validator import RequestValidator, compare
 
 from hotline.infra import context
+from webhooks.twilio_ids import refuse_malformed_ids
 
 
 def public_url_of_request() -> str:
@@ -36,12 +37,14 @@ def signature_is_valid() -> bool:
 
 
 def twilio_signed(view):
-    """Refuse (403) any request whose Twilio signature is missing or wrong."""
+    """Refuse (403) any request whose Twilio signature is missing or wrong, then (400) one
+    whose Twilio ids are malformed: a signed request re-split into other parameters."""
 
     @functools.wraps(view)
     def checked(*args, **kwargs):
         if not signature_is_valid():
             abort(403, "missing or invalid X-Twilio-Signature")
+        refuse_malformed_ids()
         return view(*args, **kwargs)
 
     return checked

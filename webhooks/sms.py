@@ -51,13 +51,13 @@ def inbound():
 def _handle_inbound():
     sid = request.form.get("MessageSid", "").strip()
     phone = normalize_number(request.form.get("From", ""))
-    if not sid or len(sid) > 64 or not phone:
+    if not sid or not phone:
         abort(400, "MessageSid and From are required")
     if len(phone) > 32:
         abort(400, "From is not a phone number")
     body = request.form.get("Body", "")
     session = get_session()
-    sms.receive(session, sms.Inbound(phone, body, sid))
+    sms.receive(session, sms.Inbound(phone, body, sid, facts.received_at()))
     return _empty()
 
 

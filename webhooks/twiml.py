@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from flask import Response
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from hotline.xmltext import xml_safe
+
 VOICES = {
     "zh": {"voice": "Polly.Zhiyu", "language": "cmn-CN"},
     "yue": {"voice": "Google.yue-HK-Standard-A", "language": "yue-HK"},
@@ -112,7 +114,9 @@ def prompt(name: str, language: str = "zh", **values) -> str:
 
 
 def say(response: VoiceResponse | Gather, text: str, language: str = "zh") -> None:
-    response.say(text, **VOICES.get(language, VOICES["zh"]))
+    # Menu labels and line names are edited by people: one control character would make
+    # the TwiML unparseable, and the caller would hear Twilio's error instead.
+    response.say(xml_safe(text), **VOICES.get(language, VOICES["zh"]))
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -149,7 +153,7 @@ def topic_menu(
         input="dtmf speech",
         language=SPEECH_LANGUAGES.get(language, SPEECH_LANGUAGES["zh"]),
         speech_timeout="auto",
-        hints=",".join(hints[:100]) or None,
+        hints=xml_safe(",".join(hints[:100])) or None,
     )
     if retry:
         say(gather, prompt("invalid", language), language)

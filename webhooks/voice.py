@@ -184,6 +184,7 @@ def queue_result():
         _call_sid(),
         request.form.get("QueueResult", "")[:32],
         int(queue_time) if queue_time.isascii() and queue_time.isdigit() else None,
+        facts.received_at(),
     )
     if call is None or call.queue_result != "leave":
         return twiml.twiml(VoiceResponse())

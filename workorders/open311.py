@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from xml.etree import ElementTree
 
+from hotline.xmltext import xml_safe
 from workorders.calendar import LOCAL
 from workorders.models import Category, Unit, WorkOrder
 
@@ -147,7 +148,9 @@ def to_xml(root: str, value) -> bytes:
     """``value`` (a list of records, or one record) as the standard's XML document."""
     element = ElementTree.Element(root)
     _fill(element, root, value)
-    body = ElementTree.tostring(element, encoding="unicode")
+    # The free texts are the citizens' and the units': a control character in one of
+    # them must not make the whole list unreadable for every reader.
+    body = xml_safe(ElementTree.tostring(element, encoding="unicode"))
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode()
 
 

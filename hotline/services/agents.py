@@ -8,6 +8,7 @@ from sqlalchemy import orm
 from hotline.infra import context
 from hotline.services.admin import record
 from hotline.services.calls import agent_became_free
+from knowledge_base import services as kb
 from routing import services as routing
 from routing.models import Agent
 from workorders.services import Actor
@@ -32,6 +33,8 @@ def decline(session: orm.Session, agent_id: int, call_id: int) -> None:
 
 def resolve(session: orm.Session, agent_id: int, call_id: int, article_id: str | None) -> None:
     """The agent resolved the call: with a knowledge-base article, or on the call."""
+    if article_id:
+        kb.get_article(session, article_id)  # ArticleNotFound, not a foreign-key failure
     resolution = "kb" if article_id else "on_call"
     routing.resolve_call(session, call_id, agent_id, resolution, article_id or None)
     session.commit()

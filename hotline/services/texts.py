@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from difflib import SequenceMatcher
 
 import sqlalchemy as sa
@@ -148,6 +149,7 @@ class Inbound:
     phone: str
     body: str
     sid: str
+    received_at: datetime | None = None  # when Twilio sent it (a replay's original time)
 
 
 def detect_language(text: str) -> tuple[str, str]:
@@ -282,7 +284,7 @@ def answer_keyword(session: orm.Session, conversation: Conversation, command: st
 
 def handle(session: orm.Session, inbound: Inbound) -> Message | None:
     """Record an inbound text and queue what it gets; None for a MessageSid seen before."""
-    now = utcnow()
+    now = inbound.received_at or utcnow()
     message = messaging.receive(session, inbound.phone, inbound.body, inbound.sid, now)
     if message is None:
         return None

@@ -118,10 +118,10 @@ def choose_while_waiting(session: orm.Session, call: Call, choice: str) -> None:
 
 
 def record_queue_result(
-    session: orm.Session, call_sid: str, result: str, queue_seconds: int | None
+    session: orm.Session, call_sid: str, result: str, queue_seconds: int | None, now: datetime
 ) -> Call | None:
-    """How the caller left the queue (bridged, hung up, chose to leave…)."""
-    call = routing.record_queue_result(session, call_sid, result, queue_seconds)
+    """How the caller left the queue (bridged, hung up, chose to leave…), at ``now``."""
+    call = routing.record_queue_result(session, call_sid, result, queue_seconds, now)
     session.commit()
     return call
 

@@ -16,6 +16,7 @@ from hotline.views.common import is_whole
 from knowledge_base import reports
 from knowledge_base import services as kb
 from knowledge_base.models import Article
+from routing import services as routing
 from routing.models import Call
 
 bp = Blueprint("kb", __name__)
@@ -76,7 +77,7 @@ def feedback():
         kind,
         current_user.username,
         query=request.form.get("query", ""),
-        call_id=_call_id(),
+        call_id=_existing_call_id(),
     )
     return jsonify(ok=True)
 
@@ -87,13 +88,34 @@ def text_answer(article_id: str):
     """Text the article's answer to the caller of the given call (after commit, as a job)."""
     session = get_session()
     call_id = _call_id()
-    call = session.get(Call, call_id) if call_id else None
-    if call is None or not call.from_number:
+    if call_id is None:
+        abort(400, "a call with the caller's number is needed")
+    call = session.get(Call, call_id)
+    # Only the call's own agent (or a supervisor) may text its caller; to anyone else the
+    # call does not exist, so that its caller's number cannot be reached by guessing ids.
+    if call is None or not _may_text_caller_of(session, call):
+        abort(404, f"no call {call_id} of yours")
+    if not call.from_number:
         abort(400, "a call with the caller's number is needed")
     kb_services.text_answer(
         session, article_id, call, current_user.username, query=request.form.get("query", "")
     )
     return jsonify(ok=True, queued=True)
+
+
+def _may_text_caller_of(session, call: Call) -> bool:
+    if current_user.role in ("supervisor", "admin"):
+        return True
+    agent = routing.agent_for_user(session, current_user.id)
+    return agent is not None and call.agent_id == agent.id
+
+
+def _existing_call_id() -> int | None:
+    """The form's call_id, 404 when it names no call (rather than a foreign-key failure)."""
+    call_id = _call_id()
+    if call_id is not None and get_session().get(Call, call_id) is None:
+        abort(404, f"no call {call_id}")
+    return call_id
 
 
 def _call_id() -> int | None:

@@ -21,11 +21,20 @@ FINAL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 RESOLUTIONS = ("kb", "work_order", "on_call")
 
 
-def apply_event(session: orm.Session, call: Call, kind: str, key: str, payload: dict) -> bool:
-    """Record that ``kind``/``key`` happened to the call; False if it was already recorded."""
+def apply_event(
+    session: orm.Session,
+    call: Call,
+    kind: str,
+    key: str,
+    payload: dict,
+    now: datetime | None = None,
+) -> bool:
+    """Record that ``kind``/``key`` happened to the call (at ``now``, when Twilio sent it);
+    False if it was already recorded."""
+    event = CallEvent(call_id=call.id, kind=kind, key=key[:64], at=now or utcnow(), payload=payload)
     try:
         with session.begin_nested():
-            session.add(CallEvent(call_id=call.id, kind=kind, key=key[:64], payload=payload))
+            session.add(event)
     except sa.exc.IntegrityError:
         return False
     return True
@@ -36,7 +45,8 @@ def record_call_status(
 ) -> Call | None:
     """Apply Twilio's status callback; a call that ends while waiting is abandoned."""
     call = lock_call(session, call_sid)
-    if call is None or not apply_event(session, call, "status", status, {"CallStatus": status}):
+    payload = {"CallStatus": status}
+    if call is None or not apply_event(session, call, "status", status, payload, now):
         return call
     if status in FINAL_STATUSES:
         end_call(session, call, now or utcnow())
@@ -53,7 +63,7 @@ def record_queue_result(
     """Apply the <Enqueue> action's result (bridged, hangup, leave, error…)."""
     call = lock_call(session, call_sid)
     payload = {"QueueResult": result, "QueueTime": queue_seconds}
-    if call is None or not apply_event(session, call, "queue-result", result, payload):
+    if call is None or not apply_event(session, call, "queue-result", result, payload, now):
         return call
     # A late "redirected" (the caller's first stay, before an agent who did not answer)
     # does not hide how the caller finally left the queue.

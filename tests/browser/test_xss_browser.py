@@ -64,7 +64,7 @@ def planted(served, tmp_path_factory):
             "/twilio/sms",
             {
                 "From": f"+861370013710{i}",
-                "MessageSid": f"SMXSS{i:030d}",
+                "MessageSid": f"SM{0xE55000 + i:032x}",
                 "Body": planted_text(payload),
             },
         )
@@ -180,7 +180,7 @@ def test_speech_and_articles_are_text_in_the_console_and_the_gap_report(served, 
     desk.goto(f"{served.url}/console/")
     desk.click("#state button:has-text('置闲')")
     for i, payload in enumerate(PAYLOADS):
-        call_sid = f"CAXSS{i:030d}"
+        call_sid = f"CA{0xE55000 + i:032x}"
         signed_post(
             served, "/twilio/voice", {"CallSid": call_sid, "From": "+8613800000099", "To": "12345"}
         )

@@ -63,7 +63,7 @@ POST   /console/conversations/<int:conversation_id>/take-over    L   ok  ok  403
 POST   /console/conversations/<int:conversation_id>/release      L   ok  ok  403 403 ok  L   L   L
 POST   /console/conversations/<int:conversation_id>/reply        L   ok  ok  403 403 403 L   L   L
 POST   /kb/feedback                                              L   ok  ok  403 403 ok  L   L   L
-POST   /kb/articles/<article_id>/text                            L   ok  ok  403 403 ok  L   L   L
+POST   /kb/articles/<article_id>/text                            L   404 ok  403 403 ok  L   L   L
 GET    /api/v1/kb/search                                         401 ok  ok  403 403 ok  401 401 401
 GET    /api/v1/agent/status                                      401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/state                                       401 ok  ok  403 403 403 401 401 401

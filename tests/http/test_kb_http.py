@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from knowledge_base.models import Feedback, SearchLog
 from knowledge_base.services import import_article
+from routing import services as routing
 from routing.models import Call
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_agent, make_call, make_user
@@ -82,7 +83,7 @@ def test_the_gap_report_is_for_supervisors(client, observer):
 
 def test_an_answer_is_texted_to_the_caller_once(client, observer, gateway):
     agent = arrange(observer)
-    call = make_call(observer)
+    call = make_call(observer, agent_id=routing.agent_for_user(observer, agent.id).id)
     observer.commit()
     login(client, agent.username, PASSWORD)
     token = csrf_token(client, "/console/")

@@ -103,6 +103,67 @@ def test_a_parameter_sent_twice_is_another_request(app, client, observer):
     assert row_counts(observer) == before
 
 
+def test_a_signed_request_re_split_into_other_parameters_is_refused(app, client, observer):
+    """Twilio's signature concatenates each key with its value: ``MessageSid=SMx&NumMedia=0``
+    and ``MessageSid=SMxNumMedia0`` sign the same. Only the id's exact format tells them
+    apart."""
+    message_sid, call_sid = "SM" + "6" * 32, "CA" + "6" * 32
+    cases = {
+        "/twilio/sms": (
+            {"MessageSid": message_sid, "NumMedia": "0", "From": "+8613800138000", "Body": "x"},
+            {"MessageSid": message_sid + "NumMedia0", "From": "+8613800138000", "Body": "x"},
+        ),
+        "/twilio/voice": (
+            {"CallSid": call_sid, "From": "+8613800138000", "To": "12345"},
+            {"CallSid": call_sid + "From+8613800138000", "To": "12345"},
+        ),
+        "/twilio/voice/status": (
+            {"AccountSid": "AC" + "0" * 32, "CallSid": call_sid, "CallStatus": "completed"},
+            {"AccountSid": "AC" + "0" * 32 + "CallSid" + call_sid, "CallStatus": "completed"},
+        ),
+    }
+    before = row_counts(observer)
+    for path, (signed, re_split) in cases.items():
+        signature = sign(PUBLIC_URL + path, signed)
+        assert signature == sign(PUBLIC_URL + path, re_split), path
+        response = client.post(path, data=re_split, headers={"X-Twilio-Signature": signature})
+        assert response.status_code == 400, (path, response.status_code)
+        assert "is not a Twilio id" in response.get_json()["error"], path
+    assert row_counts(observer) == before
+    for path, (signed, _) in cases.items():
+        response = client.post(
+            path, data=signed, headers={"X-Twilio-Signature": sign(PUBLIC_URL + path, signed)}
+        )
+        assert response.status_code == 200, (path, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("CallSid", "CA" + "5" * 31),
+        ("CallSid", "CA" + "5" * 33),
+        ("CallSid", "SM" + "5" * 32),
+        ("CallSid", "ca" + "5" * 32),
+        ("CallSid", "CA" + "g" * 32),
+        ("CallSid", "CA" + "５" * 32),
+        ("CallSid", " " + CALL_SID),
+        ("MessageSid", "CA" + "5" * 32),
+        ("AccountSid", "AC" + "0" * 31 + "\n"),
+        ("RecordingSid", "RE1"),
+    ],
+)
+def test_a_malformed_twilio_id_is_a_clear_400_on_every_webhook(app, client, observer, name, value):
+    before = row_counts(observer)
+    params = {**PARAMS, name: value}
+    for path in twilio_paths(app):
+        response = client.post(
+            path, data=params, headers={"X-Twilio-Signature": sign(PUBLIC_URL + path, params)}
+        )
+        assert response.status_code == 400, (path, response.status_code)
+        assert response.get_json()["error"].startswith(f"{name} is not a Twilio id"), path
+    assert row_counts(observer) == before
+
+
 def test_every_webhook_takes_what_twilio_really_signed(app, client):
     """The same requests, signed as Twilio signs them, are not refused: the refusals above
     were the signature's doing."""

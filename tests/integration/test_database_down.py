@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from hotline.infra import context, spool
 from hotline.infra.database import dispose_engines
 from hotline.infra.jobs import start_relay
 from routing.messaging import Message
-from routing.models import Call
+from routing.models import Call, CallEvent
 from tests.conftest import PUBLIC_URL, app_with, signed_post
 
 CALL = "CA" + "e" * 32
@@ -82,6 +83,36 @@ def test_with_the_database_down_callers_hear_an_apology_and_nothing_is_lost(
         observer.scalar(sa.select(sa.func.count(Message.id))),
     )
     assert after == before
+
+
+def test_replayed_facts_keep_the_time_they_arrived(app, backend, observer, tmp_path):
+    """An outage of an hour: the texts and call events replayed after it are dated when
+    Twilio sent them, not when the spool was replayed."""
+    down = app_on(unreachable(backend, tmp_path), context.settings(app).instance_path)
+    client = down.test_client()
+    signed_post(client, "/twilio/voice", {"CallSid": CALL, "From": "+8613700137000", "To": "12345"})
+    left = {"CallSid": CALL, "QueueResult": "hangup", "QueueTime": "30"}
+    signed_post(client, "/twilio/voice/queue-result", left)
+    signed_post(client, "/twilio/voice/status", {"CallSid": CALL, "CallStatus": "completed"})
+    text = {"MessageSid": "SM" + "d" * 32, "From": "+8613700137000", "Body": "路灯不亮"}
+    assert signed_post(client, "/twilio/sms", text).status_code == 204
+    path = spool.spool_path(down)
+    arrived = (utcnow() - timedelta(hours=1)).replace(microsecond=0)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(lines) == 4
+    path.write_text(
+        "".join(json.dumps({**line, "received_at": arrived.isoformat()}) + "\n" for line in lines)
+    )
+
+    assert spool.replay(app) == (4, 0)
+    call = observer.scalar(sa.select(Call).where(Call.call_sid == CALL))
+    assert (call.created_at, call.ended_at) == (arrived, arrived)
+    events = observer.execute(
+        sa.select(CallEvent.kind, CallEvent.at).where(CallEvent.call_id == call.id)
+    ).all()
+    assert sorted(events) == [("queue-result", arrived), ("status", arrived)]
+    (message,) = observer.scalars(sa.select(Message).where(Message.direction == "in")).all()
+    assert message.created_at == arrived
 
 
 def test_a_replay_while_the_database_is_still_down_keeps_the_requests(app, backend, tmp_path):
