@@ -1,7 +1,7 @@
 """the audit trails (work_order_events, audit_events) refuse UPDATE and DELETE in the database
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 
 The ORM refuses to change a work-order event, but plain SQL could. These triggers refuse it
 for any client. On PostgreSQL they are ordinary triggers, which do not fire under
@@ -14,8 +14,8 @@ that, inside the transaction that empties the tables, and put it back before com
 from alembic import op
 
 
-revision = "0009"
-down_revision = "0008"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
