@@ -27,3 +27,10 @@ class NotEligible(RoutingError):
     """The agent lacks the skill or language the call needs."""
 
     kind = "forbidden"
+
+
+class InvalidNumber(RoutingError):
+    """A number that cannot be written in E.164 (a short code, a SIP address, garbage): no
+    text or call to it is handed to Twilio, which would refuse it (error 21211)."""
+
+    kind = "invalid"
