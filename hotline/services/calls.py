@@ -14,6 +14,7 @@ from hotline.db import utcnow
 from hotline.infra import context
 from hotline.infra.gateway import GatewayError
 from routing import services as routing
+from routing.errors import InvalidNumber
 from routing.metrics import LOCAL
 from routing.models import Agent, Call, LegacyLine, Skill
 from workorders.services import orders_for_phone
@@ -26,7 +27,8 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
 
     An inbound caller waiting in the queue is redirected to a URL that dials the agent; a
     callback task places a call to the citizen that does the same once answered. If the
-    gateway fails, the call goes back to the queue and the error is raised.
+    gateway fails, the call goes back to the queue and the error is raised; a callback to a
+    number that cannot be dialled is closed instead.
     """
     call = routing.accept_reservation(session, agent.id, call_id)
     # Committed before the gateway is asked, which takes a while: Twilio requests the bridge
@@ -41,6 +43,12 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
             routing.dialled_back(session, call, gateway.place_call(call.from_number, bridge))
         else:
             gateway.redirect_call(call.call_sid, bridge)
+    except InvalidNumber as refused:
+        # The caller's number can never be dialled (a short code, a SIP address): the task
+        # is closed with the reason rather than offered again.
+        routing.give_up_callback(session, call.id, str(refused))
+        session.commit()
+        raise
     except GatewayError:
         log.warning("bridging call %s to agent %s failed", call.id, agent.id, exc_info=True)
         routing.release_call(session, call.id)

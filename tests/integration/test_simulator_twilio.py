@@ -9,6 +9,7 @@ from hotline.simulator.twilio_api import FakeTwilioApi, Scheduler, Telephony
 
 SID = "AC" + "a" * 32
 TOKEN = "b" * 32
+MAIN = "+862012345678"
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def twilio():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     scheduler = Scheduler(workers=2)
-    telephony = Telephony("http://127.0.0.1:1", SID, TOKEN, "12345", scheduler=scheduler)
+    telephony = Telephony("http://127.0.0.1:1", SID, TOKEN, MAIN, scheduler=scheduler)
     with FakeTwilioApi(telephony, "127.0.0.1", port):
         yield telephony, f"http://127.0.0.1:{port}"
     scheduler.stop()
@@ -25,13 +26,14 @@ def twilio():
 
 def test_texts_reach_the_simulator_with_their_status_callback(twilio):
     telephony, base = twilio
-    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
     sid = gateway.send_sms(
         "13800138000", "您好", status_callback="https://h.example/twilio/sms/status"
     )
-    (text,) = telephony.texts_to("+8613800138000")
-    assert (text.sid, text.body, text.status_callback) == (
+    (text,) = telephony.texts
+    assert (text.sid, text.to, text.body, text.status_callback) == (
         sid,
+        "+8613800138000",
         "您好",
         "https://h.example/twilio/sms/status",
     )
@@ -39,7 +41,7 @@ def test_texts_reach_the_simulator_with_their_status_callback(twilio):
 
 def test_a_live_queued_call_is_redirected_and_a_gone_one_refused(twilio):
     telephony, base = twilio
-    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
     call = telephony.open_call("+8613800138000")
     with pytest.raises(GatewayError):
         gateway.redirect_call(call.sid, "https://h.example/twilio/voice/bridge/1")  # still in IVR
@@ -55,8 +57,8 @@ def test_a_callback_is_placed_and_a_wrong_token_refused(twilio):
     telephony, base = twilio
     placed = []
     telephony.on_callback = lambda call, url: placed.append((call.citizen, url))
-    sid = TwilioGateway(SID, TOKEN, "12345", base_url=base).place_call("13800138000", "https://h/b")
+    sid = TwilioGateway(SID, TOKEN, MAIN, base_url=base).place_call("13800138000", "https://h/b")
     assert sid.startswith("CA")
-    assert placed == [("13800138000", "https://h/b")]
+    assert placed == [("+8613800138000", "https://h/b")]
     with pytest.raises(GatewayError):
-        TwilioGateway(SID, "c" * 32, "12345", base_url=base).send_sms("13800138000", "x")
+        TwilioGateway(SID, "c" * 32, MAIN, base_url=base).send_sms("13800138000", "x")
