@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+import requests
 
 from hotline.infra.gateway import GatewayError, TwilioGateway
 from hotline.simulator.twilio_api import FakeTwilioApi, Scheduler, Telephony
@@ -62,3 +63,40 @@ def test_a_callback_is_placed_and_a_wrong_token_refused(twilio):
     assert placed == [("+8613800138000", "https://h/b")]
     with pytest.raises(GatewayError):
         TwilioGateway(SID, "c" * 32, MAIN, base_url=base).send_sms("13800138000", "x")
+
+
+@pytest.mark.parametrize("resource", ["Messages", "Calls"])
+def test_the_fake_refuses_a_national_to_as_twilio_does(twilio, resource):
+    telephony, base = twilio
+    answer = requests.post(
+        f"{base}/2010-04-01/Accounts/{SID}/{resource}.json",
+        data={"To": "13800138000", "From": MAIN, "Body": "您好", "Url": "https://h/b"},
+        auth=(SID, TOKEN),
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "code": 21211,
+        "message": "The 'To' number 13800138000 is not a valid phone number.",
+        "more_info": "https://www.twilio.com/docs/errors/21211",
+        "status": 400,
+    }
+    assert telephony.texts == [] and telephony.calls == {}
+
+
+@pytest.mark.parametrize("sender", ["12345", "+862087654321", ""])
+@pytest.mark.parametrize("resource", ["Messages", "Calls"])
+def test_the_fake_refuses_a_from_that_is_not_the_accounts_number(twilio, resource, sender):
+    telephony, base = twilio
+    answer = requests.post(
+        f"{base}/2010-04-01/Accounts/{SID}/{resource}.json",
+        data={"To": "+8613800138000", "From": sender, "Body": "您好", "Url": "https://h/b"},
+        auth=(SID, TOKEN),
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    body = answer.json()
+    assert (body["code"], body["status"]) == (21212, 400)
+    assert body["more_info"] == "https://www.twilio.com/docs/errors/21212"
+    assert f"'From' number {sender} is not a valid phone number" in body["message"]
+    assert telephony.texts == [] and telephony.calls == {}
