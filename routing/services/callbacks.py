@@ -84,9 +84,9 @@ def give_up_callback(
     """Close a callback task that cannot be dialled: failed, ``reason`` kept among its
     events, and the agent who took it free again."""
     now = now or utcnow()
-    task = session.scalar(
+    task = session.scalars(
         sa.select(Call).where(Call.id == task_id).with_for_update().execution_options(**FRESH)
-    )
+    ).one()
     if task.agent_id is not None:
         set_state(session, lock_agent(session, task.agent_id), "available", now)
     task.status, task.agent_id, task.ended_at = "failed", None, now
