@@ -168,7 +168,7 @@ def _gateway(settings: Settings):
             settings.main_number,
             base_url=settings.twilio_api_base_url,
         )
-    return LocalGateway(settings.instance_path / "outbox.jsonl")
+    return LocalGateway(settings.instance_path / "outbox.jsonl", settings.main_number)
 
 
 def _refuse_oversize_bodies():

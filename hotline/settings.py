@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import phonenumbers
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_INSTANCE_PATH = Path.cwd() / "instance"
+DEFAULT_MAIN_NUMBER = "+862012345678"
 
 
 class SettingsError(ValueError):
@@ -204,10 +206,27 @@ def _twilio_token(env: Mapping[str, str], sid: str | None) -> str | None:
 
 
 def _main_number(env: Mapping[str, str]) -> str:
-    raw = _get(env, "HOTLINE_MAIN_NUMBER") or "12345"
-    if not re.fullmatch(r"\+?[0-9-]{3,20}", raw):
-        raise SettingsError(f"HOTLINE_MAIN_NUMBER: {raw!r} is not a phone number")
+    """The Twilio number texts and callbacks come from, exactly as Twilio writes it (E.164).
+
+    Callers dial and are told 12345; that short code cannot be a sender, so Twilio refuses
+    it as From (error 21212). The default is a Guangzhou landline, enough for the local
+    gateway.
+    """
+    raw = _get(env, "HOTLINE_MAIN_NUMBER") or DEFAULT_MAIN_NUMBER
+    if not re.fullmatch(r"\+[1-9][0-9]{6,14}", raw) or not _valid_number(raw):
+        raise SettingsError(
+            f"HOTLINE_MAIN_NUMBER: {raw!r} is not the hotline's Twilio number in E.164 form "
+            f"(+, country code and number, such as {DEFAULT_MAIN_NUMBER}); 12345 is only "
+            "what callers dial"
+        )
     return raw
+
+
+def _valid_number(raw: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(raw))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def _sqlite_synchronous(env: Mapping[str, str]) -> str:

@@ -33,3 +33,10 @@ class InvalidPhone(RoutingError):
     """An agent's phone is neither an E.164 number nor a sip: address."""
 
     kind = "invalid"
+
+
+class InvalidNumber(RoutingError):
+    """A number that cannot be written in E.164 (a short code, a SIP address, garbage): no
+    text or call to it is handed to Twilio, which would refuse it (error 21211)."""
+
+    kind = "invalid"

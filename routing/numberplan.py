@@ -6,7 +6,14 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+import phonenumbers
+
+from routing.errors import InvalidNumber
+
 GUANGZHOU_AREA_CODE = "020"
+# What a dialled number may be written with: digits, a leading +, and the usual separators.
+# Anything else (a SIP address, a client name, letters) is not a phone number at all.
+DIALLABLE = re.compile(r"\+?[0-9 ()./-]+")
 
 
 def normalize_number(raw: str | None) -> str:
@@ -30,6 +37,24 @@ def normalize_number(raw: str | None) -> str:
     if len(digits) == 8 and not digits.startswith("1"):
         return GUANGZHOU_AREA_CODE + digits
     return digits
+
+
+def to_e164(raw: str | None) -> str:
+    """The number as Twilio must be given it: '139 0000 1005' -> '+8613900001005'.
+
+    National and international writings (+86, 0086, 86, spaces, dashes) of one number give
+    the same result; a number that is not a valid subscriber number anywhere (a short code
+    such as 12345 or 110, a SIP address, garbage) raises :class:`InvalidNumber`.
+    """
+    text = (raw or "").strip()
+    normalised = normalize_number(text) if DIALLABLE.fullmatch(text) else ""
+    try:
+        number = phonenumbers.parse(normalised, "CN") if normalised else None
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise InvalidNumber(f"号码“{text}”无法转为 E.164 国际格式，不能经 Twilio 呼叫或发短信")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from hotline.infra.jobs import QUEUES
 
 
 class DyingGateway(LocalGateway):
-    def __init__(self, path: Path, marker: Path):
-        super().__init__(path)
+    def __init__(self, path: Path, from_number: str, marker: Path):
+        super().__init__(path, from_number)
         self.marker = marker
 
     def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
@@ -41,9 +41,10 @@ class DyingGateway(LocalGateway):
 def main() -> None:
     marker = Path(sys.argv[1])
     app = create_app()
-    outbox = context.settings(app).instance_path / "outbox.jsonl"
-    context.provide(app, context.GATEWAY, DyingGateway(outbox, marker))
-    connection = Redis.from_url(context.settings(app).redis_url)
+    settings = context.settings(app)
+    outbox = settings.instance_path / "outbox.jsonl"
+    context.provide(app, context.GATEWAY, DyingGateway(outbox, settings.main_number, marker))
+    connection = Redis.from_url(settings.redis_url)
     with app.app_context():
         dispose_engines(app)
         queues = [Queue(name, connection=connection) for name in QUEUES]

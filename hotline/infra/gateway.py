@@ -2,6 +2,11 @@
 
 :class:`TwilioGateway` talks to Twilio; :class:`LocalGateway` records what would have been
 sent, for the embedded default (no Twilio account) and for tests.
+
+The rest of the application keeps numbers in national form (conversations and callers are
+keyed by it); both gateways write every number they are given in E.164, as Twilio requires
+(its errors 21211 and 21212), and refuse one that cannot be (:class:`InvalidNumber`) before
+anything is sent.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from pathlib import Path
 from typing import Protocol
 
 from hotline.db import utcnow
+from routing.errors import InvalidNumber
+from routing.numberplan import to_e164
 
 
 class GatewayError(Exception):
@@ -43,6 +50,8 @@ def _twilio_code(exc: Exception) -> int | None:
 
 
 class Gateway(Protocol):
+    """Every number is sent in E.164; one that cannot be raises InvalidNumber, unsent."""
+
     def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
         """Send a text; returns the provider's message id."""
 
@@ -96,11 +105,12 @@ class TwilioGateway:
         # Load the REST resources now: rq forks a process per job, and each would otherwise
         # import them again (tens of milliseconds) before its first text or redirect.
         _ = self.client.messages, self.client.calls
-        self.from_number = from_number
+        self.from_number = to_e164(from_number)
 
     def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
         from twilio.base.exceptions import TwilioException
 
+        to = to_e164(to)
         extra = {"status_callback": status_callback} if status_callback else {}
         try:
             message = self.client.messages.create(to=to, from_=self.from_number, body=body, **extra)
@@ -111,6 +121,10 @@ class TwilioGateway:
     def find_sms(self, to: str, body: str, since: datetime) -> str | None:
         from twilio.base.exceptions import TwilioException
 
+        try:
+            to = to_e164(to)
+        except InvalidNumber:
+            return None  # nothing can have been sent to it
         try:
             # Newest first; a message still queued at Twilio has no date_sent yet, so filter
             # on the creation time here rather than on date_sent in the query.
@@ -139,6 +153,7 @@ class TwilioGateway:
     def place_call(self, to: str, url: str, status_callback: str | None = None) -> str:
         from twilio.base.exceptions import TwilioException
 
+        to = to_e164(to)
         # Only the "completed" event is needed: it carries the final CallStatus, which says
         # whether the citizen answered (completed) or not (no-answer, busy, failed, canceled).
         extra = (
@@ -166,13 +181,19 @@ class LocalGateway:
     touching their database transactions, and anyone can read it (`tail -f`).
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, from_number: str):
         self.path = path
+        self.from_number = to_e164(from_number)
 
     def send_sms(self, to: str, body: str, status_callback: str | None = None) -> str:
-        return self._record({"kind": "sms", "to": to, "body": body}, "SM")
+        request = {"kind": "sms", "to": to_e164(to), "from": self.from_number, "body": body}
+        return self._record(request, "SM")
 
     def find_sms(self, to: str, body: str, since: datetime) -> str | None:
+        try:
+            to = to_e164(to)
+        except InvalidNumber:
+            return None  # nothing can have been sent to it
         for request in reversed(self.sent()):
             if (
                 request["kind"] == "sms"
@@ -187,7 +208,13 @@ class LocalGateway:
         self._record({"kind": "redirect", "call_sid": call_sid, "url": url}, "RD")
 
     def place_call(self, to: str, url: str, status_callback: str | None = None) -> str:
-        request = {"kind": "call", "to": to, "url": url, "status_callback": status_callback}
+        request = {
+            "kind": "call",
+            "to": to_e164(to),
+            "from": self.from_number,
+            "url": url,
+            "status_callback": status_callback,
+        }
         return self._record(request, "CA")
 
     def sent(self) -> list[dict]:

@@ -14,7 +14,7 @@ from hotline.db import utcnow
 from hotline.infra import context
 from hotline.infra.gateway import GatewayError, call_is_gone
 from routing import services as routing
-from routing.errors import CallUnavailable
+from routing.errors import CallUnavailable, InvalidNumber
 from routing.metrics import LOCAL
 from routing.models import Agent, Call, LegacyLine, Skill
 from workorders.services import orders_for_phone
@@ -28,8 +28,8 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
     An inbound caller waiting in the queue is redirected to a URL that dials the agent; a
     callback task places a call to the citizen that does the same once answered, and whose
     final status comes back to us. If Twilio says the call is gone, the call is ended and
-    CallUnavailable raised; if the gateway fails otherwise, the call goes back to the queue
-    and the error is raised.
+    CallUnavailable raised; a callback to a number that cannot be dialled is closed; if the
+    gateway fails otherwise, the call goes back to the queue and the error is raised.
     """
     call = routing.accept_reservation(session, agent.id, call_id)
     # Committed before the gateway is asked, which takes a while: Twilio requests the bridge
@@ -46,6 +46,12 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
             routing.dialled_back(session, call, call_sid)
         else:
             gateway.redirect_call(call.call_sid, bridge)
+    except InvalidNumber as refused:
+        # The caller's number can never be dialled (a short code, a SIP address): the task
+        # is closed with the reason rather than offered again.
+        routing.give_up_callback(session, call.id, str(refused))
+        session.commit()
+        raise
     except GatewayError as exc:
         log.warning("bridging call %s to agent %s failed", call.id, agent.id, exc_info=True)
         if call_is_gone(exc):

@@ -116,6 +116,16 @@ def plan_staffing(
     }
 
 
+def citizen_phone(kind: str, run_prefix: int, index: int) -> str:
+    """The mobile number of the run's ``index``-th caller or texter, in E.164.
+
+    In ranges (13x for calls, 18x for texts) where every number is allocated: a 154 or 179
+    number is not, and Twilio and the hotline refuse to text or call it.
+    """
+    operator = "13" if kind == "call" else "18"
+    return f"+86{operator}{run_prefix:03d}{index:06d}"
+
+
 class Simulation:
     def __init__(self, options: Options, provisioned, behaviour: Behaviour | None = None):
         self.options = options
@@ -242,15 +252,14 @@ class Simulation:
                     time.sleep(min(delay, 0.5))
                     progress.show(moment)
                 rng = self.rng_for(f"{kind}/{index}")
+                phone = citizen_phone(kind, self.run_prefix, index)
                 if kind == "call":
-                    phone = f"+8615{self.run_prefix:03d}{index:06d}"
                     to = options.main_number
                     if self.reference.legacy_numbers and rng.random() < self.behaviour.legacy_share:
                         to = rng.choice(self.reference.legacy_numbers)
                     flow = CallFlow.dial_in(self, rng, phone, to)
                     self._spawn(flow.run, f"call-{index}")
                 else:
-                    phone = f"+8617{self.run_prefix:03d}{index:06d}"
                     self._spawn(TextFlow(self, index, rng, phone).run, f"text-{index}")
                 progress.arrived += 1
                 progress.show(moment)

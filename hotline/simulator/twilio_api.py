@@ -38,6 +38,8 @@ MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 # Twilio's limit on a message body, and its error beyond it.
 MAX_BODY = 1600
 BODY_TOO_LONG = 21617
+# E.164 as Twilio takes it: +, a country code that does not start with 0, at most 15 digits.
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 def new_sid(prefix: str) -> str:
@@ -444,6 +446,30 @@ def message_resource(text: SentText) -> dict:
     }
 
 
+def number_refusal(telephony: Telephony, form: dict[str, str]) -> tuple[int, str] | None:
+    """Twilio's code and sentence for a To that is not E.164 (21211) or a From that is not
+    the account's number (21212); None when both are right."""
+    to, sender = form.get("To", ""), form.get("From", "")
+    if not E164.fullmatch(to):
+        return 21211, f"The 'To' number {to} is not a valid phone number."
+    if sender != telephony.main_number:
+        return 21212, (
+            f"The 'From' number {sender} is not a valid phone number, shortcode, "
+            "or alphanumeric sender ID."
+        )
+    return None
+
+
+def twilio_error(status: int, code: int, message: str) -> dict:
+    """The body of a REST API error, as Twilio writes it."""
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
 def _handler_for(telephony: Telephony):
     expected = (
         "Basic "
@@ -471,7 +497,7 @@ def _handler_for(telephony: Telephony):
             self.wfile.write(data)
 
         def _error(self, status: int, code: int, message: str) -> None:
-            self._answer(status, {"code": code, "message": message, "status": status})
+            self._answer(status, twilio_error(status, code, message))
 
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -498,6 +524,9 @@ def _handler_for(telephony: Telephony):
                 if not form.get("To") or not form.get("Url"):
                     self._error(400, 21201, "To and Url are required")
                     return
+                if refusal := number_refusal(telephony, form):
+                    self._error(400, *refusal)
+                    return
                 sid = telephony.place_call(form["To"], form["Url"], form.get("StatusCallback"))
                 self._answer(201, {"sid": sid, "status": "queued", "to": form["To"]})
             elif MESSAGES_PATH.match(path):
@@ -505,8 +534,11 @@ def _handler_for(telephony: Telephony):
                 if not form.get("To") or "Body" not in form:
                     self._error(400, 21604, "To and Body are required")
                     return
-                if refusal := body_refusal(form["Body"]):
-                    self._error(*refusal)
+                if refusal := number_refusal(telephony, form):
+                    self._error(400, *refusal)
+                    return
+                if too_long := body_refusal(form["Body"]):
+                    self._error(*too_long)
                     return
                 sid = telephony.send_text(form["To"], form["Body"], form.get("StatusCallback"))
                 sent = telephony.sent_text(sid)

@@ -12,6 +12,7 @@ from hotline.infra import context, jobs
 from hotline.infra.database import new_session
 from hotline.infra.gateway import GatewayError
 from routing import messaging
+from routing.errors import InvalidNumber
 from routing.messaging import Message
 
 # A claim on a text lasts as long as the job may run; after it, the sender is presumed dead.
@@ -72,6 +73,15 @@ def send_text(message_id: int) -> None:
     callback = context.status_callback(f"/twilio/sms/status?message={message_id}")
     try:
         sid = gateway.send_sms(phone, body, status_callback=callback)
+    except InvalidNumber as refused:
+        # Refused before Twilio saw it, and would be every time: failed for good, saying why.
+        with new_session() as session:
+            session.execute(
+                sa.update(Message)
+                .where(Message.id == message_id, Message.status == "sending")
+                .values(status="failed", claimed_at=None, error=str(refused)[:200])
+            )
+        return
     except GatewayError as exc:
         with new_session() as session:
             session.execute(

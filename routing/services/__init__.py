@@ -24,6 +24,7 @@ from routing.services.callbacks import (
     CALLBACK_PRIORITY,
     choose_while_waiting,
     dialled_back,
+    give_up_callback,
     record_message,
 )
 from routing.services.calls import (
@@ -125,6 +126,7 @@ __all__ = [
     "expire_reservations",
     "finish_call",
     "get_call",
+    "give_up_callback",
     "menu_options",
     "number_plan",
     "offer_work",

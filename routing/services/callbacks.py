@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.db import utcnow
-from routing.models import Call
+from routing.models import Call, CallEvent
+from routing.services.agents import set_state
 from routing.services.entry import GENERAL_SKILL
+from routing.services.locks import FRESH, lock_agent
 
 CALLBACK_PRIORITY = 10
 
@@ -74,3 +76,18 @@ def _callback_task(
 def dialled_back(session: orm.Session, task: Call, call_sid: str) -> None:
     """The callback task's outbound call has a real CallSid now."""
     task.call_sid = call_sid
+
+
+def give_up_callback(
+    session: orm.Session, task_id: int, reason: str, now: datetime | None = None
+) -> None:
+    """Close a callback task that cannot be dialled: failed, ``reason`` kept among its
+    events, and the agent who took it free again."""
+    now = now or utcnow()
+    task = session.scalars(
+        sa.select(Call).where(Call.id == task_id).with_for_update().execution_options(**FRESH)
+    ).one()
+    if task.agent_id is not None:
+        set_state(session, lock_agent(session, task.agent_id), "available", now)
+    task.status, task.agent_id, task.ended_at = "failed", None, now
+    session.add(CallEvent(call_id=task.id, kind="given_up", key="dial", payload={"reason": reason}))

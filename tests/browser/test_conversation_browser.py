@@ -34,7 +34,7 @@ def test_an_agent_takes_over_a_thread_and_the_reply_is_texted(served, browser):
     page.fill("#body", "您好，已为您登记，路灯将在两天内修复。")
     page.click("#send")
     page.locator(".message.out >> text=两天内修复").wait_for(timeout=10_000)
-    texts = [r for r in outbox(served) if r["kind"] == "sms" and r["to"] == "13700137000"]
+    texts = [r for r in outbox(served) if r["kind"] == "sms" and r["to"] == "+8613700137000"]
     assert texts[-1]["body"] == "您好，已为您登记，路灯将在两天内修复。"
     # Once an agent has the thread, the citizen's texts get no automatic answer.
     assert not any("坏了" in r["body"] for r in texts)

@@ -149,7 +149,7 @@ def test_accepting_a_callback_task_calls_the_citizen_back(client, observer, gate
     assert offered["kind"] == "callback"
     client.post(f"/api/v1/agent/reservations/{offered['id']}/accept", json={})
     (placed,) = [r for r in gateway.sent() if r["kind"] == "call"]
-    assert placed["to"] == "13900139000"
+    assert placed["to"] == "+8613900139000"
     assert placed["url"] == f"{PUBLIC_URL}/twilio/voice/bridge/{offered['id']}"
     task = observer.get(Call, offered["id"])
     observer.refresh(task)

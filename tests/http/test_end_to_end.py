@@ -94,7 +94,7 @@ def test_a_call_to_12345_is_answered_and_its_work_order_closed(client, observer,
 
     # The citizen is texted the ticket number (in-process job after commit).
     (sms,) = [r for r in gateway.sent() if r["kind"] == "sms"]
-    assert sms["to"] == "13800138000"
+    assert sms["to"] == "+8613800138000"
     assert number in sms["body"]
 
     # A user of another unit cannot see it, not even by guessing its number.
@@ -121,7 +121,7 @@ def test_a_call_to_12345_is_answered_and_its_work_order_closed(client, observer,
     # The reply went out and the citizen was texted the satisfaction survey at once.
     assert observer.get(WorkOrder, order.id).status == "callback"
     survey = [r for r in gateway.sent() if r["kind"] == "sms"][-1]
-    assert survey["to"] == "13800138000" and "1 满意" in survey["body"]
+    assert survey["to"] == "+8613800138000" and "1 满意" in survey["body"]
     client.post("/logout", data={"csrf_token": csrf_token(client, "/dept/")})
 
     # The supervisor calls the citizen back: satisfied, so the order closes.

@@ -29,6 +29,7 @@ INTENDED = {
     routing_errors.AgentNotReady: 409,
     routing_errors.NotEligible: 403,
     routing_errors.InvalidPhone: 422,
+    routing_errors.InvalidNumber: 422,
     workorder_errors.WorkOrderError: 422,
     workorder_errors.IllegalTransition: 409,
     workorder_errors.NotFound: 404,

@@ -92,7 +92,7 @@ def test_an_answer_is_texted_to_the_caller_once(client, observer, gateway):
     )
     assert sent.get_json() == {"ok": True, "queued": True}
     (sms,) = [r for r in gateway.sent() if r["kind"] == "sms"]
-    assert sms["to"] == "13800138000"
+    assert sms["to"] == "+8613800138000"
     assert "租房提取住房公积金" in sms["body"] and "HL-9200" in sms["body"]
     texted = observer.scalar(sa.select(Feedback).where(Feedback.kind == "texted"))
     assert texted.sent_at is not None and texted.call_id == call.id

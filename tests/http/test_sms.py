@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from routing.messaging import Conversation, Message
+from routing.numberplan import to_e164
 from tests.conftest import PUBLIC_URL, signed_post
 from tests.factories import open_order
 from workorders import services as workorders
@@ -29,7 +30,7 @@ def text(client, body, sender=CITIZEN, sid=None):
 
 
 def sent_to(gateway, number="13800138000"):
-    return [r["body"] for r in gateway.sent() if r["kind"] == "sms" and r["to"] == number]
+    return [r["body"] for r in gateway.sent() if r["kind"] == "sms" and r["to"] == to_e164(number)]
 
 
 def kb_article(observer):

@@ -134,7 +134,7 @@ def test_the_whole_lifecycle_with_each_role(app, client, observer, gateway):
         f"/dept/orders/{number}",
     )
     survey = [r for r in gateway.sent() if r["kind"] == "sms"][-1]
-    assert survey["to"] == "13800138000" and number in survey["body"]
+    assert survey["to"] == "+8613800138000" and number in survey["body"]
     assert client.get(f"{API}/{number}").get_json()["status"] == "callback"
 
     # The citizen is unsatisfied: the order goes back to the street, which replies again.
@@ -383,14 +383,14 @@ def test_the_sweep_reminds_the_unit_by_text_once(
     api = app.test_client()
     api_login(api, agent)
     number = open_order(api)["number"]  # urgent: due in 24 hours
-    to_unit = [r["body"] for r in gateway.sent() if r.get("to") == "13700000001"]
+    to_unit = [r["body"] for r in gateway.sent() if r.get("to") == "+8613700000001"]
     assert len(to_unit) == 1 and number in to_unit[0]  # told of the new order
 
     first = runner.invoke(args=["workorders", "sweep"])
     assert first.exit_code == 0, first.output
     assert first.output.startswith("1 reminded, 0 escalated")
     assert runner.invoke(args=["workorders", "sweep"]).output.startswith("0 reminded")
-    to_unit = [r["body"] for r in gateway.sent() if r.get("to") == "13700000001"]
+    to_unit = [r["body"] for r in gateway.sent() if r.get("to") == "+8613700000001"]
     assert len(to_unit) == 2 and "到期" in to_unit[1]
     refused = runner.invoke(args=["workorders", "sweep", "--every", "300"])
     assert refused.exit_code != 0 and "HOTLINE_REDIS_URL" in refused.output

@@ -28,6 +28,7 @@ from hotline.tasks import texts as tasks
 from routing import messaging
 from routing.messaging import Message
 from routing.models import Call
+from routing.numberplan import to_e164
 from tests.conftest import (
     PUBLIC_URL,
     TWILIO_TOKEN,
@@ -69,7 +70,7 @@ def outbox_rows(app) -> list[jobs.OutboxJob]:
 
 
 def texts_to(gateway, number=PHONE) -> list[dict]:
-    return [r for r in gateway.sent() if r["kind"] == "sms" and r["to"] == number]
+    return [r for r in gateway.sent() if r["kind"] == "sms" and r["to"] == to_e164(number)]
 
 
 @pytest.fixture
@@ -231,7 +232,7 @@ class BrokenGateway(LocalGateway):
 def test_an_in_process_job_that_fails_is_retried_from_the_outbox_then_given_up(
     app, session, gateway
 ):
-    context.provide(app, context.GATEWAY, BrokenGateway(gateway.path))
+    context.provide(app, context.GATEWAY, BrokenGateway(gateway.path, gateway.from_number))
     conversation = messaging.conversation_for(session, PHONE)
     message = messaging.queue_reply(session, conversation, "请稍候。")
     jobs.enqueue(session, "send_text", message.id)

@@ -31,7 +31,7 @@ def test_a_job_runs_in_process_once_its_transaction_commits(app, session, gatewa
     assert gateway.sent() == []  # not before the commit
     session.commit()
     (sms,) = gateway.sent()
-    assert sms["to"] == "13800138000"
+    assert sms["to"] == "+8613800138000"
     assert order.number in sms["body"]
 
 

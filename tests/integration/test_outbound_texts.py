@@ -25,6 +25,7 @@ from knowledge_base.models import Feedback
 from routing import messaging
 from routing.messaging import Conversation, Message
 from routing.models import Call
+from routing.numberplan import to_e164
 from tests.conftest import signed_post
 from workorders import services as workorders
 from workorders.deadlines import DEFAULT_POLICY
@@ -203,7 +204,7 @@ def dying_before_commit(app):
 
 
 def texts_to(gateway, phone: str) -> list[str]:
-    return [r["body"] for r in gateway.sent() if r["kind"] == "sms" and r["to"] == phone]
+    return [r["body"] for r in gateway.sent() if r["kind"] == "sms" and r["to"] == to_e164(phone)]
 
 
 def history(app, phone: str) -> list[Message]:
@@ -365,7 +366,8 @@ def test_every_text_is_in_the_history_with_its_delivery_status(
     arrange, app, client, session, gateway
 ):
     pending = arrange(session)
-    (sent,) = [r for r in gateway.sent() if r["kind"] == "sms" and r["to"] == pending.phone]
+    to = to_e164(pending.phone)
+    (sent,) = [r for r in gateway.sent() if r["kind"] == "sms" and r["to"] == to]
     (message,) = history(app, pending.phone)
     assert (message.body, message.sid, message.status) == (sent["body"], sent["sid"], "sent")
 

@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
@@ -14,6 +15,7 @@ from hotline.simulator.twilio_api import AnswerOutcomes, FakeTwilioApi, Schedule
 
 SID = "AC" + "a" * 32
 TOKEN = "b" * 32
+MAIN = "+862012345678"
 
 
 @pytest.fixture
@@ -22,7 +24,7 @@ def twilio():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     scheduler = Scheduler(workers=2)
-    telephony = Telephony("http://127.0.0.1:1", SID, TOKEN, "12345", scheduler=scheduler)
+    telephony = Telephony("http://127.0.0.1:1", SID, TOKEN, MAIN, scheduler=scheduler)
     with FakeTwilioApi(telephony, "127.0.0.1", port):
         yield telephony, f"http://127.0.0.1:{port}"
     scheduler.stop()
@@ -30,13 +32,14 @@ def twilio():
 
 def test_texts_reach_the_simulator_with_their_status_callback(twilio):
     telephony, base = twilio
-    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
     sid = gateway.send_sms(
         "13800138000", "您好", status_callback="https://h.example/twilio/sms/status"
     )
-    (text,) = telephony.texts_to("+8613800138000")
-    assert (text.sid, text.body, text.status_callback) == (
+    (text,) = telephony.texts
+    assert (text.sid, text.to, text.body, text.status_callback) == (
         sid,
+        "+8613800138000",
         "您好",
         "https://h.example/twilio/sms/status",
     )
@@ -44,7 +47,7 @@ def test_texts_reach_the_simulator_with_their_status_callback(twilio):
 
 def test_a_live_queued_call_is_redirected_and_a_gone_one_refused(twilio):
     telephony, base = twilio
-    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
     call = telephony.open_call("+8613800138000")
     with pytest.raises(GatewayError):
         gateway.redirect_call(call.sid, "https://h.example/twilio/voice/bridge/1")  # still in IVR
@@ -60,16 +63,16 @@ def test_a_callback_is_placed_and_a_wrong_token_refused(twilio):
     telephony, base = twilio
     placed = []
     telephony.on_callback = lambda call, url: placed.append((call.citizen, url))
-    sid = TwilioGateway(SID, TOKEN, "12345", base_url=base).place_call("13800138000", "https://h/b")
+    sid = TwilioGateway(SID, TOKEN, MAIN, base_url=base).place_call("13800138000", "https://h/b")
     assert sid.startswith("CA")
-    assert placed == [("13800138000", "https://h/b")]
+    assert placed == [("+8613800138000", "https://h/b")]
     with pytest.raises(GatewayError):
-        TwilioGateway(SID, "c" * 32, "12345", base_url=base).send_sms("13800138000", "x")
+        TwilioGateway(SID, "c" * 32, MAIN, base_url=base).send_sms("13800138000", "x")
 
 
 def test_a_body_over_1600_characters_is_refused_as_twilio_refuses_it(twilio):
     telephony, base = twilio
-    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
     gateway.send_sms("13800138000", "路" * 1600)
     gateway.send_sms("13800138000", "🙏" * 800)  # each counts twice
     for body in ("路" * 1601, "🙏" * 801):
@@ -82,7 +85,7 @@ def test_a_body_over_1600_characters_is_refused_as_twilio_refuses_it(twilio):
 def test_a_text_stamped_in_the_second_it_was_queued_is_found_again(twilio):
     """Twilio's date_created has whole seconds; the text was queued within that second."""
     telephony, base = twilio
-    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
     sid = gateway.send_sms("13800138000", "您的工单已受理。")
     (text,) = telephony.texts_to("13800138000")
     assert text.created.microsecond == 0
@@ -107,14 +110,14 @@ def test_delivery_reported_before_the_answer_reaches_the_text(twilio, app, sessi
             f"http://127.0.0.1:{server.server_port}",
             SID,
             TWILIO_TOKEN,
-            "12345",
+            MAIN,
             public_url=PUBLIC_URL,
             scheduler=telephony.scheduler,
         )
         hotline.reports_before_answering = True
         with FakeTwilioApi(hotline, "127.0.0.1", 0) as api:
             port = api.server.server_address[1]
-            gateway = TwilioGateway(SID, TWILIO_TOKEN, "12345", base_url=f"http://127.0.0.1:{port}")
+            gateway = TwilioGateway(SID, TWILIO_TOKEN, MAIN, base_url=f"http://127.0.0.1:{port}")
             context.provide(app, context.GATEWAY, gateway)
             texts.send(session, "13800138000", "您的工单已受理。")
             session.commit()
@@ -128,7 +131,7 @@ def test_delivery_reported_before_the_answer_reaches_the_text(twilio, app, sessi
 
 def test_a_call_that_has_ended_is_refused_with_twilio_s_not_found_code(twilio):
     telephony, base = twilio
-    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
     call = telephony.open_call("+8613800138000")
     with pytest.raises(GatewayError) as live:
         gateway.redirect_call(call.sid, "https://h.example/twilio/voice/bridge/1")  # in IVR
@@ -145,7 +148,7 @@ def test_an_unanswered_callback_reports_its_status_to_the_status_callback(twilio
     telephony.post = lambda target, params: posted.append((target, params)) or (200, "")
     telephony.on_callback = lambda call, url: placed.append(url)
     telephony.citizen_answers.script("13800138000", "busy")
-    gateway = TwilioGateway(SID, TOKEN, "12345", base_url=base)
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
     sid = gateway.place_call("13800138000", "https://h/b", "https://h/twilio/voice/cs/1/1")
     deadline = time.monotonic() + 5
     while not posted and time.monotonic() < deadline:
@@ -163,3 +166,40 @@ def test_agents_answer_by_chance_unless_a_test_says_otherwise():
     outcomes.script("agent-1", "busy", "completed")
     assert [outcomes.next("agent-1") for _ in range(3)] == ["busy", "completed", "no-answer"]
     assert AnswerOutcomes().next("agent-2") == "completed"
+
+
+@pytest.mark.parametrize("resource", ["Messages", "Calls"])
+def test_the_fake_refuses_a_national_to_as_twilio_does(twilio, resource):
+    telephony, base = twilio
+    answer = requests.post(
+        f"{base}/2010-04-01/Accounts/{SID}/{resource}.json",
+        data={"To": "13800138000", "From": MAIN, "Body": "您好", "Url": "https://h/b"},
+        auth=(SID, TOKEN),
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "code": 21211,
+        "message": "The 'To' number 13800138000 is not a valid phone number.",
+        "more_info": "https://www.twilio.com/docs/errors/21211",
+        "status": 400,
+    }
+    assert telephony.texts == [] and telephony.calls == {}
+
+
+@pytest.mark.parametrize("sender", ["12345", "+862087654321", ""])
+@pytest.mark.parametrize("resource", ["Messages", "Calls"])
+def test_the_fake_refuses_a_from_that_is_not_the_accounts_number(twilio, resource, sender):
+    telephony, base = twilio
+    answer = requests.post(
+        f"{base}/2010-04-01/Accounts/{SID}/{resource}.json",
+        data={"To": "+8613800138000", "From": sender, "Body": "您好", "Url": "https://h/b"},
+        auth=(SID, TOKEN),
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    body = answer.json()
+    assert (body["code"], body["status"]) == (21212, 400)
+    assert body["more_info"] == "https://www.twilio.com/docs/errors/21212"
+    assert f"'From' number {sender} is not a valid phone number" in body["message"]
+    assert telephony.texts == [] and telephony.calls == {}

@@ -58,6 +58,10 @@ def test_twilio_credentials_switch_on_the_real_gateway(tmp_path):
         ({"TWILIO_ACCOUNT_SID": GOOD_SID}, "TWILIO_AUTH_TOKEN"),
         ({"TWILIO_AUTH_TOKEN": "short"}, "TWILIO_AUTH_TOKEN"),
         ({"HOTLINE_MAIN_NUMBER": "call me"}, "HOTLINE_MAIN_NUMBER"),
+        ({"HOTLINE_MAIN_NUMBER": "12345"}, "HOTLINE_MAIN_NUMBER"),
+        ({"HOTLINE_MAIN_NUMBER": "+8612345"}, "HOTLINE_MAIN_NUMBER"),
+        ({"HOTLINE_MAIN_NUMBER": "020-12345678"}, "HOTLINE_MAIN_NUMBER"),
+        ({"HOTLINE_MAIN_NUMBER": "+86 20 1234 5678"}, "HOTLINE_MAIN_NUMBER"),
         ({"HOTLINE_REFERENCE_CACHE_SECONDS": "-1"}, "HOTLINE_REFERENCE_CACHE_SECONDS"),
         ({"HOTLINE_REFERENCE_CACHE_SECONDS": "3601"}, "HOTLINE_REFERENCE_CACHE_SECONDS"),
         ({"HOTLINE_SQLITE_SYNCHRONOUS": "off"}, "HOTLINE_SQLITE_SYNCHRONOUS"),
@@ -69,6 +73,14 @@ def test_a_bad_value_names_its_variable_in_one_line(tmp_path, env, variable):
     message = str(error.value)
     assert message.startswith(variable + ":")
     assert "\n" not in message
+
+
+def test_the_main_number_is_the_twilio_number_in_e164(tmp_path):
+    assert settings(tmp_path).main_number == "+862012345678"  # the default: valid E.164
+    assert settings(tmp_path, HOTLINE_MAIN_NUMBER="+862083175291").main_number == "+862083175291"
+    with pytest.raises(SettingsError) as error:
+        settings(tmp_path, HOTLINE_MAIN_NUMBER="12345")
+    assert "E.164" in str(error.value) and "\n" not in str(error.value)
 
 
 def test_an_unwritable_instance_folder_is_reported(tmp_path):
