@@ -106,4 +106,4 @@ def test_only_the_calls_agent_or_a_supervisor_texts_its_caller(app, client, obse
     assert observer.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 0
     assert text_as(user, call_id).status_code == 200
     assert text_as(supervisor, call_id).status_code == 200
-    assert [r["to"] for r in gateway.sent() if r["kind"] == "sms"] == ["13800138000"] * 2
+    assert [r["to"] for r in gateway.sent() if r["kind"] == "sms"] == ["+8613800138000"] * 2

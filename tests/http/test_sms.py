@@ -265,7 +265,8 @@ def test_a_delivery_report_before_twilio_answers_is_kept(app, client, session, o
                 assert signed_post(app.test_client(), path, report).status_code == 204
             return sid
 
-    gateway = ReportingFirst(context.gateway(app).path)
+    local = context.gateway(app)
+    gateway = ReportingFirst(local.path, local.from_number)
     context.provide(app, context.GATEWAY, gateway)
     sms.send(session, CITIZEN, "您的工单已受理。")
     session.commit()
