@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from hotline.db import utcnow
 from hotline.infra.database import get_session
-from hotline.services import kb as kb_services
+from hotline.services import knowledge
 from hotline.views.auth import roles_required
 from hotline.views.common import is_whole
 from knowledge_base import reports
@@ -36,7 +36,7 @@ def search():
     if not is_whole(limit) or not 1 <= int(limit) <= RESULT_LIMIT:
         abort(400, f"limit must be between 1 and {RESULT_LIMIT}")
     filters = {name: request.args.get(name) or None for name in ("category", "unit", "lang")}
-    ranking, articles = kb_services.search(
+    ranking, articles = knowledge.search(
         get_session(), query, int(limit), filters, current_user.username
     )
     return jsonify(
@@ -71,7 +71,7 @@ def feedback():
     kind = request.form.get("kind", "")
     if kind not in ("not_helpful", "inserted"):
         abort(400, "kind must be not_helpful or inserted")
-    kb_services.record_feedback(
+    knowledge.record_feedback(
         get_session(),
         request.form.get("article_id", ""),
         kind,
@@ -97,7 +97,7 @@ def text_answer(article_id: str):
         abort(404, f"no call {call_id} of yours")
     if not call.from_number:
         abort(400, "a call with the caller's number is needed")
-    kb_services.text_answer(
+    knowledge.text_answer(
         session, article_id, call, current_user.username, query=request.form.get("query", "")
     )
     return jsonify(ok=True, queued=True)
