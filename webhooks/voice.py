@@ -232,7 +232,9 @@ def bridge(call_id: int):
         return _enqueue_response(call)
     response = VoiceResponse()
     twiml.say(response, twiml.prompt("connecting", call.language), call.language)
-    dial = response.dial(action=url_for("voice.after_dial", call_id=call.id), method="POST")
+    # The action names the leg (the agent dialled): news of an earlier leg comes late.
+    action = url_for("voice.after_dial", call_id=call.id, agent=agent.id)
+    dial = response.dial(action=action, method="POST")
     twiml.ring_agent(
         dial, agent.client_name, agent.phone, {"call_id": str(call.id), "caller": call.from_number}
     )
@@ -253,8 +255,17 @@ def after_dial(call_id: int):
     dial_status = request.form.get("DialCallStatus", "")[:32]
     duration = request.form.get("DialCallDuration", "")[:9]
     talk_seconds = int(duration) if duration.isascii() and duration.isdigit() else None
+    leg = request.args.get("agent", "")
+    if leg and not (leg.isascii() and leg.isdigit() and len(leg) <= 12):
+        abort(400, "agent must be the id of the agent the bridge dialled")
     call = voice.agent_leg_ended(
-        session, call, dial_status, caller_on_line, talk_seconds, facts.received_at()
+        session,
+        call,
+        dial_status,
+        caller_on_line,
+        talk_seconds,
+        facts.received_at(),
+        int(leg) if leg else None,
     )
     if not caller_on_line:
         return twiml.twiml(VoiceResponse())

@@ -145,21 +145,21 @@ def agent_leg_ended(
     caller_on_line: bool,
     talk_seconds: int | None,
     now: datetime,
+    leg_agent_id: int | None = None,
 ) -> Call:
-    """The agent's leg ended. Answered: the call counts as answered since the agent picked
-    up, and ends (the caller may stay on to rate the service). Not answered: the caller goes
-    back to the head of the queue (or is gone) and the agent is set not ready; another
-    agent is then sought."""
+    """The agent's leg (the one dialling ``leg_agent_id``) ended. Answered: the call counts
+    as answered since the agent picked up, and ends (the caller may stay on to rate the
+    service). Not answered: the caller goes back to the head of the queue (or is gone) and
+    the agent is set not ready; another agent is then sought."""
     if dial_status in routing.LEG_CONNECTED:
-        routing.agent_leg_answered(session, call.id, now, talk_seconds)
-        # A late action of a leg already found missed (the call queued again) ends nothing.
-        if call.agent_id is not None:
-            routing.agent_leg_ended(session, call, now)
+        routing.agent_leg_answered(session, call.id, now, talk_seconds, leg_agent_id)
         session.commit()
         return call
     if dial_status in routing.LEG_MISSED:
         settings = context.router_settings()
-        routing.agent_leg_missed(session, call.id, dial_status, caller_on_line, settings, now)
+        routing.agent_leg_missed(
+            session, call.id, dial_status, caller_on_line, settings, now, leg_agent_id
+        )
         session.commit()
         if call.status == "queued":
             routing.route_call(session, call.id, settings, now)

@@ -30,7 +30,6 @@ from routing.services.callbacks import (
 from routing.services.calls import (
     FINAL_STATUSES,
     RESOLUTIONS,
-    agent_leg_ended,
     apply_event,
     caller_history,
     current_call,
@@ -103,7 +102,6 @@ __all__ = [
     "accept_reservation",
     "agent_for_user",
     "agent_leg_answered",
-    "agent_leg_ended",
     "agent_leg_missed",
     "agent_view",
     "apply_event",

@@ -96,16 +96,14 @@ def end_call(session: orm.Session, call: Call, now: datetime, failed: bool = Fal
         # who did not hang up on it.
         call.status = "failed"
     elif call.status == "connected":
-        call.status = "completed"
+        # An inbound call counts as answered only once the agent's leg connected; the
+        # <Dial> action that says so may still be on its way (it makes the call completed).
+        answered = call.answered_at is not None or call.kind != "inbound"
+        call.status = "completed" if answered else "abandoned"
         if call.agent_id is not None:
             agent = lock_agent(session, call.agent_id)
             if agent.state == "on_call":
                 set_state(session, agent, "wrap_up", now)
-
-
-def agent_leg_ended(session: orm.Session, call: Call, now: datetime | None = None) -> None:
-    """The agent hung up; the caller may stay on to rate the service."""
-    end_call(session, call, now or utcnow())
 
 
 def _free_reserved_agent(session: orm.Session, call: Call, now: datetime) -> None:

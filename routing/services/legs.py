@@ -35,15 +35,36 @@ def _lock(session: orm.Session, call_id: int) -> Call | None:
     )
 
 
+def _current_leg(call: Call | None, leg_agent_id: int | None) -> bool:
+    """Whether the <Dial> action is news of the call's current agent leg: the bridge names
+    the agent it dials in the action URL, and a late action of an earlier leg (an agent who
+    did not answer, the call since offered to another) must not be taken for this one's."""
+    if call is None or call.agent_id is None:
+        return False
+    return leg_agent_id is None or call.agent_id == leg_agent_id
+
+
 def agent_leg_answered(
-    session: orm.Session, call_id: int, now: datetime, talk_seconds: int | None = None
+    session: orm.Session,
+    call_id: int,
+    now: datetime,
+    talk_seconds: int | None = None,
+    leg_agent_id: int | None = None,
 ) -> Call | None:
     """The agent's leg connected: the call is answered, since ``talk_seconds`` before now
-    (Twilio's DialCallDuration). Applied once; a repeated request changes nothing."""
+    (Twilio's DialCallDuration), and ends (the caller may stay on to rate the service).
+    Applied once; a repeated request, or one of an earlier leg, changes nothing. A caller's
+    end recorded before this news (the status callback came first) was no abandon."""
     call = _lock(session, call_id)
-    if call is None or call.agent_id is None or call.answered_at is not None:
-        return call
-    call.answered_at = now - timedelta(seconds=max(0, talk_seconds or 0))
+    if not _current_leg(call, leg_agent_id):
+        return None
+    assert call is not None  # _current_leg says so
+    if call.answered_at is None:
+        call.answered_at = now - timedelta(seconds=max(0, talk_seconds or 0))
+        if call.status == "abandoned" and call.kind == "inbound":
+            call.status = "completed"
+    end_call(session, call, now)
+    session.flush()
     return call
 
 
@@ -54,6 +75,7 @@ def agent_leg_missed(
     caller_on_line: bool,
     settings: RouterSettings,
     now: datetime,
+    leg_agent_id: int | None = None,
 ) -> Call | None:
     """The agent did not answer (no-answer, busy, failed): they are set not ready with that
     reason, and the call does not count as answered. A caller still on the line goes back
@@ -61,9 +83,10 @@ def agent_leg_missed(
     this agent again; a callback's citizen is called back later (a new attempt). A caller
     who is gone has abandoned the call."""
     call = _lock(session, call_id)
-    if call is None or call.agent_id is None or call.answered_at is not None:
+    if not _current_leg(call, leg_agent_id):
         return call
-    if call.status not in ("connected", "completed"):
+    assert call is not None and call.agent_id is not None  # _current_leg says so
+    if call.answered_at is not None or call.status not in ("connected", "completed", "abandoned"):
         return call
     agent_id = call.agent_id
     if not apply_event(

@@ -36,7 +36,7 @@ def test_without_a_phone_the_browser_client_rings_with_the_call_and_the_caller(c
 def test_an_agent_with_a_phone_number_is_dialled_on_it(client, observer):
     body, _, call = bridge_for(client, observer, "+862083175291")
     assert "<Number>+862083175291</Number>" in body
-    assert f'action="/twilio/voice/after-dial/{call.id}"' in body
+    assert f'action="/twilio/voice/after-dial/{call.id}?agent={call.agent_id}"' in body
     assert "<Client>" not in body
 
 

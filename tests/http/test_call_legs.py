@@ -1,6 +1,8 @@
 """Every leg of a call has an outcome: the agent's leg of the bridge, a placed callback, and
 a call Twilio no longer knows. Whole calls are played as Twilio's signed webhooks."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -160,6 +162,109 @@ def test_repeated_and_reordered_agent_leg_callbacks_change_nothing(app, client, 
     assert agent(observer, second).state == "available"  # the caller left; not their miss
     figures = totals(app)
     assert (figures.answered, figures.abandoned) == (0, 1)
+
+
+def dial_action(bridge: str) -> str:
+    """The <Dial> action URL the bridge TwiML names, as Twilio will request it."""
+    match = re.search(r'<Dial action="([^"]+)"', bridge)
+    assert match, bridge
+    return html.unescape(match.group(1))
+
+
+def test_a_late_action_of_an_earlier_leg_is_not_taken_for_the_current_one(app, client, observer):
+    first = ready_agent(app, observer)
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    caller.backdate_queue(60)
+    call = caller.call
+    accept(app, first, call.id)
+    first_leg = dial_action(caller.post(f"/twilio/voice/bridge/{call.id}"))
+    assert first_leg == f"/twilio/voice/after-dial/{call.id}?agent={first}"
+    caller.post(first_leg, DialCallStatus="no-answer", CallStatus="in-progress")
+    second = ready_agent(app, observer)
+    assert free(app, second) == call.id
+    accept(app, second, call.id)
+    second_leg = dial_action(caller.post(f"/twilio/voice/bridge/{call.id}"))
+    assert second_leg.endswith(f"?agent={second}")
+
+    # The first leg's action again, and one saying it connected: neither is the second's.
+    for status in ("no-answer", "completed"):
+        caller.post(first_leg, DialCallStatus=status, CallStatus="in-progress")
+        call = caller.call
+        assert (call.status, call.agent_id, call.answered_at) == ("connected", second, None)
+        assert agent(observer, second).state == "on_call"
+    caller.post(second_leg, DialCallStatus="completed", CallStatus="in-progress",
+                DialCallDuration="30")  # fmt: skip
+    call = caller.call
+    assert (call.status, call.agent_id) == ("completed", second)
+    assert call.answered_at is not None
+    assert totals(app).answered == 1
+
+
+def test_a_malformed_leg_in_the_action_url_is_refused(app, client, observer):
+    agent_id = ready_agent(app, observer)
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    accept(app, agent_id, caller.call.id)
+    path = f"/twilio/voice/after-dial/{caller.call.id}?agent=1x"
+    params = {"CallSid": caller.call_sid, "DialCallStatus": "completed"}
+    assert signed_post(client, path, params).status_code == 400
+    assert caller.call.answered_at is None
+
+
+@pytest.mark.parametrize("status_first", [True, False])
+def test_a_caller_who_hangs_up_before_the_agent_leg_connects_abandoned_the_call(
+    app, client, observer, status_first
+):
+    agent_id = ready_agent(app, observer)
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    caller.backdate_queue(60)  # not a short abandon
+    call = caller.call
+    accept(app, agent_id, call.id)
+    leg = dial_action(caller.post(f"/twilio/voice/bridge/{call.id}"))
+    posts = [
+        lambda: caller.post("/twilio/voice/status", CallStatus="completed"),
+        lambda: caller.post(leg, DialCallStatus="canceled", CallStatus="completed"),
+    ]
+    for post in posts if status_first else reversed(posts):
+        post()
+    call = caller.call
+    assert (call.status, call.answered_at) == ("abandoned", None)
+    assert call.ended_at is not None
+    assert agent(observer, agent_id).state == "available"
+    figures = totals(app)
+    assert (figures.offered, figures.answered, figures.abandoned) == (1, 0, 1)
+
+
+def test_a_caller_gone_before_the_bridge_ever_dialled_abandoned_the_call(app, client, observer):
+    agent_id = ready_agent(app, observer)
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    caller.backdate_queue(60)
+    accept(app, agent_id, caller.call.id)
+    caller.post("/twilio/voice/status", CallStatus="completed")  # no <Dial> will follow
+    call = caller.call
+    assert (call.status, call.answered_at) == ("abandoned", None)
+    assert (totals(app).answered, totals(app).abandoned) == (0, 1)
+
+
+def test_the_callers_end_reported_before_the_answered_leg_is_an_answered_call(
+    app, client, observer
+):
+    agent_id = ready_agent(app, observer)
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    call = caller.call
+    accept(app, agent_id, call.id)
+    leg = dial_action(caller.post(f"/twilio/voice/bridge/{call.id}"))
+    caller.post("/twilio/voice/status", CallStatus="completed")
+    caller.post(leg, DialCallStatus="completed", CallStatus="completed", DialCallDuration="25")
+    call = caller.call
+    assert call.status == "completed" and call.answered_at is not None
+    assert agent(observer, agent_id).state == "wrap_up"
+    figures = totals(app)
+    assert (figures.answered, figures.abandoned) == (1, 0)
 
 
 def book_callback(client, observer) -> Call:

@@ -134,7 +134,7 @@ def test_an_answered_call_is_reserved_bridged_rated_and_closed(client, observer,
     assert redirect["url"] == f"{PUBLIC_URL}/twilio/voice/bridge/{call.id}"
     bridge = caller.post(f"/twilio/voice/bridge/{call.id}")
     assert f"<Identity>{user.username}</Identity>" in bridge
-    assert f'action="/twilio/voice/after-dial/{call.id}"' in bridge
+    assert f'action="/twilio/voice/after-dial/{call.id}?agent={agent_id}"' in bridge
     caller.post("/twilio/voice/queue-result", QueueResult="redirected", QueueTime="12")
     rating = caller.post(
         f"/twilio/voice/after-dial/{call.id}", DialCallStatus="completed", CallStatus="in-progress"

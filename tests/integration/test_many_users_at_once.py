@@ -618,8 +618,9 @@ def check_calls_and_agents(world, calls, spells, agents, status_events) -> int:
             assert call.id in world.accepted, call.id
         elif call.id in world.accepted:
             # Accepted as the caller hung up in the queue: the agent's leg never connected,
-            # so the call was never answered (answered_at comes from the <Dial> action).
-            assert call.status in ("abandoned", "completed"), call.id
+            # so the call was never answered (answered_at comes from the <Dial> action): it
+            # was abandoned, whichever of the caller's end and the agent's news came first.
+            assert call.status == "abandoned", call.id
         else:
             assert call.status == "abandoned" and call.agent_id is None, call.id
     # Each agent's history is one unbroken line of spells, ending offline.
