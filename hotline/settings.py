@@ -47,7 +47,7 @@ class Settings:
     reminder_hours: int = 24
     callback_days: int = 3
     callback_attempts: int = 3
-    callback_retry_minutes: int = 10
+    callback_retry_minutes: float = 10
     supervisor_email: str | None = None
     api_rate_limit: int = 60
     proxy_fix: int = 0
@@ -90,8 +90,8 @@ class Settings:
             reminder_hours=_whole(env, "HOTLINE_REMINDER_HOURS", 24, 1, 720, "hours"),
             callback_days=_whole(env, "HOTLINE_CALLBACK_DAYS", 3, 1, 60, "days"),
             callback_attempts=_whole(env, "HOTLINE_CALLBACK_ATTEMPTS", 3, 1, 10, "attempts"),
-            callback_retry_minutes=_whole(
-                env, "HOTLINE_CALLBACK_RETRY_MINUTES", 10, 1, 1440, "minutes"
+            callback_retry_minutes=_decimal(
+                env, "HOTLINE_CALLBACK_RETRY_MINUTES", 10, 0.1, 1440, "minutes"
             ),
             supervisor_email=_email(env, "HOTLINE_SUPERVISOR_EMAIL"),
             api_rate_limit=_whole(env, "HOTLINE_API_RATE_LIMIT", 60, 1, 100000, "requests"),
@@ -252,6 +252,21 @@ def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int,
     if not _is_number(raw) or not low <= int(raw) <= high:
         raise SettingsError(f"{name}: {raw!r} is not a number of {unit} between {low} and {high}")
     return int(raw)
+
+
+def _decimal(
+    env: Mapping[str, str], name: str, default: float, low: float, high: float, unit: str
+) -> float:
+    """A plain decimal ("10", "0.5"): a simulation compresses time below whole units."""
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    whole, _, fraction = raw.partition(".")
+    if not (_is_number(whole) and (not fraction or _is_number(fraction))):
+        raise SettingsError(f"{name}: {raw!r} is not a number of {unit} between {low} and {high}")
+    if not low <= float(raw) <= high:
+        raise SettingsError(f"{name}: {raw!r} is not a number of {unit} between {low} and {high}")
+    return float(raw)
 
 
 def _is_number(raw: str) -> bool:

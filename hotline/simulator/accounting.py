@@ -44,6 +44,7 @@ class CallRecord:
     resolution: str | None = None
     callback_bridged: bool = False
     callback_resolution: str | None = None
+    callback_misses: int = 0  # calls back the citizen did not answer (no-answer, busy…)
 
     @property
     def wait(self) -> float | None:
@@ -82,6 +83,9 @@ class Ledger:
         self.deliveries: set[str] = set()
         self.problems: list[str] = []
         self.webhook_errors: Counter = Counter()
+        self.unanswered_legs: Counter = Counter()  # "agent no-answer", "callback busy"…
+        # The hotline's attempts before a callback is closed unreached (its report says).
+        self.callback_attempts = 3
 
     # --- recording ------------------------------------------------------------------
 
@@ -102,6 +106,26 @@ class Ledger:
             record = CallRecord("?", phone, "")
             self.problem(f"the hotline called back {phone}, who never asked for it")
         return record
+
+    def leg_unanswered(self, party: str, outcome: str) -> None:
+        with self.lock:
+            self.unanswered_legs[f"{party} {outcome}"] += 1
+
+    def callback_missed(self, phone: str, outcome: str) -> None:
+        """The hotline called the citizen back; they did not answer."""
+        self.leg_unanswered("callback", outcome)
+        with self.lock:
+            record = self.by_phone.get(phone_key(phone))
+            if record is not None:
+                record.callback_misses += 1
+
+    def unreached(self, record: CallRecord) -> bool:
+        """A callback the hotline has given up: every attempt went unanswered."""
+        return (
+            (record.outcome or "").startswith("left")
+            and not record.callback_bridged
+            and record.callback_misses >= self.callback_attempts
+        )
 
     def resolved(self, phone: str, kind: str, resolution: str) -> None:
         with self.lock:
@@ -150,7 +174,9 @@ class Ledger:
             return sum(
                 1
                 for r in self.calls.values()
-                if (r.outcome or "").startswith("left") and not r.callback_bridged
+                if (r.outcome or "").startswith("left")
+                and not r.callback_bridged
+                and not self.unreached(r)
             )
 
     def webhook_error(self, target: str, status: int) -> None:
@@ -185,6 +211,7 @@ class Ledger:
             "abandoned": len(abandoned) - len(short),
             "short_abandoned": len(short),
             "callbacks_requested": sum(1 for r in records if (r.outcome or "").startswith("left")),
+            "callbacks_unreached": sum(1 for r in records if self.unreached(r)),
             "answer_rate": len(answered) / counted if counted else None,
             "service_level": within / counted if counted else None,
             "asa_seconds": round(fmean(waits), 1) if waits else None,
@@ -209,6 +236,7 @@ class Ledger:
             "work_orders": len(orders),
             "work_orders_closed": sum(1 for o in orders if o.status == "closed"),
             "outcomes": dict(outcomes),
+            "unanswered_legs": dict(self.unanswered_legs),
         }
 
 
@@ -300,6 +328,13 @@ def check_database(session: orm.Session, ledger: Ledger, accounting: Accounting)
                     f"callback of {record.sid} was made here, {task.status} in the hotline",
                     lost=False,
                 )
+            elif ledger.unreached(record):
+                if task.status != "unreached" or task.answered_at is not None:
+                    accounting.fail(
+                        f"callback of {record.sid} never reached the citizen here, "
+                        f"{task.status} in the hotline",
+                        lost=False,
+                    )
             elif not record.callback_bridged:
                 accounting.open_at_end += 1
     inbound = [t.sid for t in texts]

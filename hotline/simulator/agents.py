@@ -150,9 +150,9 @@ class AgentSeat(threading.Thread):
         if accepted.status_code != 200:
             return  # the caller hung up, or the reservation expired: the next one
         self.calls += 1
-        live = sim.telephony.wait_for_client(self.client_name, sim.bridge_timeout)
+        live = self.wait_for_bridge()
         if live is None:
-            if sim.telephony.take_refusal(self.client_name) is None:
+            if sim.telephony.take_refusal(self.client_name) is None and self.state == "on_call":
                 sim.ledger.problem(f"call {reservation['id']} was accepted but never bridged")
             self.api("POST", "/agent/finish", {})
             self.set_state("available")
@@ -170,6 +170,23 @@ class AgentSeat(threading.Thread):
             response = self.api("POST", "/agent/state", {"state": "available"})
         if response.status_code == 200:
             self.state = response.json()["state"]
+
+    def wait_for_bridge(self):
+        """The call ringing this agent's client, once the bridge dials it; None when it
+        will not: the dial was refused, or the hotline freed the agent (the citizen called
+        back did not answer), or the bridge timed out."""
+        sim = self.sim
+        deadline = time.monotonic() + sim.bridge_timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            live = sim.telephony.wait_for_client(self.client_name, min(1.0, remaining))
+            if live is not None or sim.telephony.refused_recently(self.client_name):
+                return live
+            status = self.api("GET", "/agent/status")
+            if status.status_code == 200:
+                self.state = status.json()["state"]
+                if self.state != "on_call":
+                    return None
+        return None
 
     def resolve(self, reservation: dict) -> None:
         """Answer from the knowledge base, on the call, or file a work order."""

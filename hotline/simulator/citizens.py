@@ -302,6 +302,8 @@ class CallFlow:
             record.bridged_at = began
         if call.direction == "inbound" and record.outcome is None:
             record.outcome = "answered"
+        elif call.direction != "inbound":
+            record.callback_bridged = True  # the citizen called back talks to an agent
         answered = call.agent_hung_up.wait(self.sim.max_talk_wall)
         if not answered:
             self.tel.hang_up_agent(agent)
@@ -318,6 +320,7 @@ class CallFlow:
         """The agent's client rang out (no-answer), was busy or failed: Twilio requests the
         <Dial> action with that status, the caller still on the line."""
         self.pause(self.behaviour.ring_seconds)
+        self.sim.ledger.leg_unanswered("agent", outcome)
         self.tel.refuse_client(self.call, agent, outcome)
         body = self.post(
             _attribute(dial, "action"),
@@ -374,7 +377,6 @@ class CallbackFlow(CallFlow):
             if body is None:
                 self.sim.ledger.webhook_error(self.url, 400)
                 return
-            self.record.callback_bridged = True
             self.follow(body)
             self.tel.call_status(self.call, "completed")
         finally:

@@ -75,6 +75,12 @@ def _start(ctx, param, value: str | None) -> float | None:
     type=click.FloatRange(0, 3600),
     help="Wall seconds to let calls and orders finish after the last arrival.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Play Twilio's unhappy outcomes too: agents' phones not answered, busy or failed; "
+    "callbacks not answered; delivery reports before the REST answer.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--no-progress", is_flag=True, help="No progress line on stderr.")
 @with_appcontext
@@ -89,6 +95,7 @@ def simulate(
     agents,
     texts_per_call,
     drain_seconds,
+    strict,
     as_json,
     no_progress,
 ) -> None:
@@ -121,6 +128,7 @@ def simulate(
         texts_per_call=texts_per_call,
         drain_seconds=drain_seconds,
         progress=not no_progress,
+        strict=strict,
     )
     session = get_session()
     simulation_plan = _seats_needed(options)
@@ -191,6 +199,11 @@ def format_summary(summary: dict) -> str:
             "callbacks requested",
             _num(sim["callbacks_requested"]),
             _num(srv.get("callbacks_requested", 0)),
+        ),
+        (
+            "callbacks unreached",
+            _num(sim["callbacks_unreached"]),
+            _num(srv.get("callbacks_unreached", 0)),
         ),
         ("service level", _pct(sim["service_level"]), _pct(srv.get("service_level"))),
         ("ASA (wall s)", _num(sim["asa_seconds"]), _num(srv.get("asa_seconds"))),

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import requests
@@ -29,7 +29,13 @@ from hotline.simulator.departments import Departments, OfficeTimes
 from hotline.simulator.profile import PRESETS, ArrivalProfile
 from hotline.simulator.profile import volumes as interval_volumes
 from hotline.simulator.queueing import erlang_a
-from hotline.simulator.twilio_api import FakeTwilioApi, Latencies, Scheduler, Telephony
+from hotline.simulator.twilio_api import (
+    AnswerOutcomes,
+    FakeTwilioApi,
+    Latencies,
+    Scheduler,
+    Telephony,
+)
 from routing.staffing import agents_needed, service_level
 
 INTERVAL = 900  # simulated seconds per staffing interval
@@ -57,6 +63,22 @@ class Options:
     progress: bool = True
     target_service_level: float = 0.8
     max_occupancy: float = 0.85
+    strict: bool = False  # play Twilio's unhappy outcomes too (see STRICT)
+
+
+@dataclass(frozen=True)
+class Strictness:
+    """What a strict run plays besides the happy path, as Twilio can: agents' phones that
+    ring out, are busy or fail; citizens who do not answer a callback; delivery reports
+    before the REST answer; status callbacks repeated and out of order more often."""
+
+    agent_answers: tuple[float, float, float] = (0.06, 0.03, 0.01)  # no-answer, busy, failed
+    citizen_answers: tuple[float, float, float] = (0.25, 0.1, 0.05)
+    early_reports: float = 0.3
+    unusual_callbacks_share: float = 0.3
+
+
+STRICT = Strictness()
 
 
 def plan_staffing(
@@ -134,6 +156,10 @@ class Simulation:
         self.speed = options.speed
         self.url = options.url.rstrip("/")
         self.behaviour = behaviour or Behaviour()
+        if options.strict and behaviour is None:
+            self.behaviour = replace(
+                self.behaviour, unusual_callbacks_share=STRICT.unusual_callbacks_share
+            )
         self.handle_times = HandleTimes()
         self.office_times = OfficeTimes()
         self.reference = provisioned.reference
@@ -159,6 +185,15 @@ class Simulation:
         self.departments = Departments(self, provisioned.dispatcher, provisioned.department_tokens)
         self.telephony.on_text = self.inbox.receive
         self.telephony.on_callback = self._callback
+        self.telephony.on_unanswered = lambda call, outcome: self.ledger.callback_missed(
+            call.citizen, outcome
+        )
+        if options.strict:
+            self.telephony.agent_answers = AnswerOutcomes(*STRICT.agent_answers, seed=self.seed)
+            self.telephony.citizen_answers = AnswerOutcomes(
+                *STRICT.citizen_answers, seed=self.seed + 1
+            )
+            self.telephony.early_reports = STRICT.early_reports
         self.threads: list[threading.Thread] = []
         self.threads_lock = threading.Lock()
         self.run_prefix = secrets.randbelow(1000)
@@ -220,6 +255,7 @@ class Simulation:
         timers = self.monitor("/api/v1/reports/calls").json()
         sl_seconds = timers["service_level_seconds"]
         short_seconds = timers["short_abandon_seconds"]
+        self.ledger.callback_attempts = timers["callback_attempts"]
         plan = self.plan(profile, start, end, sl_seconds)
         calls = profile.arrivals(start, end, self.rng_for("calls"))
         texts = text_profile.arrivals(start, end, self.rng_for("texts"))
@@ -350,6 +386,7 @@ class Simulation:
             "abandoned",
             "short_abandoned",
             "callbacks_requested",
+            "callbacks_unreached",
             "resolved_first_contact",
         )
         calls_agree = all((server.get(k) or 0) == (simulated.get(k) or 0) for k in compared)
@@ -380,6 +417,7 @@ class Simulation:
             "scale": self.options.scale,
             "speed": self.speed,
             "seed": self.seed,
+            "strict": self.options.strict,
             "start": _clock(outcome["start_hour"]),
             "wall_seconds": round(outcome["wall_seconds"], 1),
             "timers": timers,

@@ -161,11 +161,13 @@ class AnswerOutcomes:
 
     OUTCOMES = ("no-answer", "busy", "failed")
 
-    def __init__(self, no_answer: float = 0.0, busy: float = 0.0, failed: float = 0.0):
+    def __init__(
+        self, no_answer: float = 0.0, busy: float = 0.0, failed: float = 0.0, seed: int = 0
+    ):
         self.shares = (no_answer, busy, failed)
         self._scripted: dict[str, list[str]] = defaultdict(list)
         self._lock = threading.Lock()
-        self._rng = random.Random(0)
+        self._rng = random.Random(seed)
 
     def script(self, party: str, *outcomes: str) -> None:
         """The next outcomes of this party's dials, in order; then chance again."""
@@ -225,9 +227,12 @@ class Telephony:
         self.texts_lock = threading.Lock()
         self.inboxes: dict[str, list[Callable[[SentText], None]]] = defaultdict(list)
         self.on_callback: Callable[[LiveCall, str], None] | None = None
+        self.on_unanswered: Callable[[LiveCall, str], None] | None = None
         self.on_text: Callable[[SentText], None] | None = None
-        # Twilio may report a text's delivery before it answers the request that sent it.
-        self.reports_before_answering = False
+        # Twilio may report a text's delivery before it answers the request that sent it:
+        # the share of texts for which it does (0 never, 1 always).
+        self.early_reports = 0.0
+        self._early_rng = random.Random(0)
         self._local = threading.local()
         self.rest_requests: dict[str, int] = defaultdict(int)
         # How agents' clients answer the bridge's <Dial>, and citizens a placed callback.
@@ -340,6 +345,11 @@ class Telephony:
             self.refused[client] = outcome
             self.client_ready.notify_all()
 
+    def refused_recently(self, client: str) -> bool:
+        """Whether the agent's last dial ended unanswered (and is yet to be taken)."""
+        with self.client_ready:
+            return client in self.refused
+
     def take_refusal(self, client: str) -> str | None:
         """How the agent's last dial ended, if it was not answered (once)."""
         with self.client_ready:
@@ -355,6 +365,8 @@ class Telephony:
         outcome = self.citizen_answers.next(phone_key(to))
         if outcome != "completed":
             call.state = "ended"
+            if self.on_unanswered is not None:
+                self.on_unanswered(call, outcome)
             self.scheduler.at(ring_seconds, lambda: self.call_status(call, outcome))
         elif self.on_callback is not None:
             self.on_callback(call, url)
@@ -379,7 +391,9 @@ class Telephony:
         text = SentText(new_sid("SM"), to, body, status_callback)
         with self.texts_lock:
             self.texts.append(text)
-        if self.reports_before_answering:
+        with self.texts_lock:
+            early = self._early_rng.random() < self.early_reports
+        if early:
             self._report_delivery_now(text)
         if self.on_text is not None:
             self.on_text(text)

@@ -60,6 +60,8 @@ def calls_report():
             "by": by,
             "service_level_seconds": config.service_level_seconds,
             "short_abandon_seconds": config.short_abandon_seconds,
+            # A callback is counted unreached once this many calls went unanswered.
+            "callback_attempts": config.callback_attempts,
             "rows": [row.as_dict() for row in rows],
         }
     )

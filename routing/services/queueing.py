@@ -29,7 +29,7 @@ class RouterSettings:
     offer_choices_after_seconds: int = 60
     service_level_seconds: int = 20
     callback_attempts: int = 3
-    callback_retry_minutes: int = 10
+    callback_retry_minutes: float = 10
 
 
 def skill_rules(session: orm.Session) -> dict[str, acd.SkillRule]:

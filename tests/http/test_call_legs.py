@@ -12,6 +12,7 @@ from hotline.db import utcnow
 from hotline.infra import context, database
 from hotline.infra.database import get_session
 from hotline.infra.gateway import GatewayError
+from hotline.services.agents import finish
 from hotline.services.calls import agent_became_free, connect
 from hotline.settings import Settings, SettingsError
 from routing import services as routing
@@ -267,6 +268,24 @@ def test_the_callers_end_reported_before_the_answered_leg_is_an_answered_call(
     assert (figures.answered, figures.abandoned) == (1, 0)
 
 
+def test_finishing_while_the_agents_phone_rings_leaves_the_caller_to_the_dial_action(
+    app, client, observer
+):
+    agent_id = ready_agent(app, observer)
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    call = caller.call
+    accept(app, agent_id, call.id)
+    leg = dial_action(caller.post(f"/twilio/voice/bridge/{call.id}"))
+    with app.test_request_context():
+        finish(get_session(), agent_id)
+    assert (caller.call.status, caller.call.ended_at) == ("connected", None)
+    again = caller.post(leg, DialCallStatus="no-answer", CallStatus="in-progress")
+    assert ">social_security</Enqueue>" in again
+    assert caller.call.status == "queued"
+    assert agent(observer, agent_id).state == "break"
+
+
 def book_callback(client, observer) -> Call:
     caller = Caller(client, observer)
     caller.dial(to="12333")
@@ -379,6 +398,9 @@ def test_a_call_twilio_no_longer_knows_is_ended_not_queued_again(
         ("HOTLINE_CALLBACK_ATTEMPTS", "three"),
         ("HOTLINE_CALLBACK_RETRY_MINUTES", "-5"),
         ("HOTLINE_CALLBACK_RETRY_MINUTES", "2000"),
+        ("HOTLINE_CALLBACK_RETRY_MINUTES", "0.05"),
+        ("HOTLINE_CALLBACK_RETRY_MINUTES", "1e1"),
+        ("HOTLINE_CALLBACK_RETRY_MINUTES", "0.5.1"),
     ],
 )
 def test_callback_retry_settings_are_parsed_strictly(tmp_path, name, value):
@@ -386,3 +408,8 @@ def test_callback_retry_settings_are_parsed_strictly(tmp_path, name, value):
         Settings.from_env({"HOTLINE_INSTANCE_PATH": str(tmp_path), name: value})
     settings = Settings.from_env({"HOTLINE_INSTANCE_PATH": str(tmp_path)})
     assert (settings.callback_attempts, settings.callback_retry_minutes) == (3, 10)
+
+
+def test_the_retry_time_may_be_a_fraction_of_a_minute(tmp_path):
+    env = {"HOTLINE_INSTANCE_PATH": str(tmp_path), "HOTLINE_CALLBACK_RETRY_MINUTES": "0.25"}
+    assert Settings.from_env(env).callback_retry_minutes == 0.25

@@ -114,7 +114,7 @@ def test_delivery_reported_before_the_answer_reaches_the_text(twilio, app, sessi
             public_url=PUBLIC_URL,
             scheduler=telephony.scheduler,
         )
-        hotline.reports_before_answering = True
+        hotline.early_reports = 1.0
         with FakeTwilioApi(hotline, "127.0.0.1", 0) as api:
             port = api.server.server_address[1]
             gateway = TwilioGateway(SID, TWILIO_TOKEN, MAIN, base_url=f"http://127.0.0.1:{port}")

@@ -303,6 +303,12 @@ SCHEMAS = {
         "type": "object",
         "properties": {
             "by": {"type": "string"},
+            "service_level_seconds": {"type": "integer"},
+            "short_abandon_seconds": {"type": "integer"},
+            "callback_attempts": {
+                "type": "integer",
+                "description": "unanswered calls after which a callback counts as unreached",
+            },
             "rows": {
                 "type": "array",
                 "items": {
@@ -314,10 +320,14 @@ SCHEMAS = {
                             "answered",
                             "abandoned",
                             "short_abandoned",
+                            "callbacks_requested",
+                            "callbacks_unreached",
                             "answer_rate",
+                            "abandonment_rate",
                             "service_level",
                             "asa_seconds",
                             "aht_seconds",
+                            "first_contact_resolution",
                             "occupancy",
                         )
                     },
