@@ -139,6 +139,37 @@ def may_send(conversation: Conversation, message: Message) -> bool:
     return opted_out is None or message.created_at == opted_out
 
 
+def refuse(
+    session: orm.Session,
+    message_id: int,
+    reason: str,
+    opted_out: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """The text being sent was refused for good (a number that can never be texted, the
+    provider's refusal that no retry changes): failed, ``reason`` kept, never sent again.
+
+    ``opted_out``: refused because the recipient opted out at the provider (texted STOP to
+    it, perhaps before this thread began): the number is opted out here too, as its STOP
+    would have done (:func:`opt_out`), so that no other text is queued for it. Each step is
+    one UPDATE, so a refusal racing another attempt or a STOP undoes neither.
+    """
+    session.execute(
+        sa.update(Message)
+        .where(Message.id == message_id, Message.status == "sending")
+        .values(status="failed", claimed_at=None, error=reason[:200])
+        .execution_options(synchronize_session=False)
+    )
+    if opted_out:
+        thread = sa.select(Message.conversation_id).where(Message.id == message_id)
+        session.execute(
+            sa.update(Conversation)
+            .where(Conversation.id == thread.scalar_subquery(), Conversation.opted_out_at.is_(None))
+            .values(opted_out_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+
 def is_flooding(
     session: orm.Session, conversation: Conversation, now: datetime | None = None
 ) -> bool:

@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 
 INSTANCE = tempfile.mkdtemp(prefix="hotline-test-")
 TWILIO_TOKEN = "0123456789abcdef0123456789abcdef"
+TWILIO_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 PUBLIC_URL = "https://hotline.example.gov"
 # The app under test is configured by the fixtures alone, not by the developer's shell
 # (HOTLINE_TEST_* variables configure the tests themselves and stay).
@@ -34,6 +35,7 @@ from hotline.infra.database import dispose_engines, upgrade  # noqa: E402
 from hotline.models import Base  # noqa: E402
 from hotline.seed.reference import seed_reference  # noqa: E402
 from hotline.settings import Settings  # noqa: E402
+from hotline.simulator.twilio_api import FakeTwilioApi, Scheduler, Telephony  # noqa: E402
 
 # The evaluation data shared by the projects beside this checkout (not part of it).
 SHARED_DATA = Path(
@@ -232,6 +234,49 @@ def observer(app):
 def gateway(app):
     """The local gateway: what would have been sent to Twilio."""
     return context.gateway(app)
+
+
+@dataclasses.dataclass
+class FakeTwilio:
+    """Twilio's REST API as the simulator fakes it, on a local port, the app's gateway sending
+    to it: what it received is counted in ``telephony.rest_requests``."""
+
+    telephony: Telephony
+    base_url: str
+    account_sid: str = TWILIO_ACCOUNT_SID
+
+    def gateway(self, from_number: str | None = None):
+        """A gateway to the fake that sends from ``from_number`` (the account's own number
+        unless another is given)."""
+        from hotline.infra.gateway import TwilioGateway
+
+        sender = from_number or self.telephony.main_number
+        return TwilioGateway(self.account_sid, TWILIO_TOKEN, sender, base_url=self.base_url)
+
+    def requests(self, resource: str) -> int:
+        """How many requests ``resource`` ("messages.create", "calls.create") received."""
+        return self.telephony.rest_requests[resource]
+
+
+@pytest.fixture
+def twilio_api(app):
+    """The app's texts and calls go to the simulator's stand-in for Twilio's REST API."""
+    scheduler = Scheduler(workers=2)
+    # Webhooks back to the hotline (a placed call's status) go nowhere: tests post them.
+    telephony = Telephony(
+        "http://127.0.0.1:9",
+        TWILIO_ACCOUNT_SID,
+        TWILIO_TOKEN,
+        context.settings(app).main_number,
+        public_url=PUBLIC_URL,
+        scheduler=scheduler,
+    )
+    telephony.post = lambda target, params: (0, "")
+    with FakeTwilioApi(telephony, "127.0.0.1", 0) as api:
+        fake = FakeTwilio(telephony, f"http://127.0.0.1:{api.server.server_address[1]}")
+        context.provide(app, context.GATEWAY, fake.gateway())
+        yield fake
+    scheduler.stop()
 
 
 @pytest.fixture

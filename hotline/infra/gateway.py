@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -22,9 +23,73 @@ from routing.errors import InvalidNumber
 from routing.numberplan import to_e164
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """What one of Twilio's error codes says, in the hotline's two languages."""
+
+    en: str
+    zh: str
+    call_gone: bool = False  # the call has ended or never existed: nothing to redirect
+
+
+# Twilio's refusals that no retry can change (each as twilio.com/docs/api/errors/<code>
+# describes it): the same request is refused the same way however often it is sent, until
+# someone changes a number, the account's settings or the recipient's consent. Every other
+# answer is passing and worth retrying with back-off: 20429 (too many requests, which Twilio
+# says is always safe to retry), a 5xx, a network failure, and any code not listed here.
+REFUSALS: dict[int, Refusal] = {
+    20404: Refusal(
+        "the requested resource was not found (the call has ended or never existed)",
+        "Twilio 找不到该资源（通话已结束或不存在）",
+        call_gone=True,
+    ),
+    21210: Refusal(
+        "the From number is not a verified caller ID or Twilio number of the account",
+        "主叫号码不是本账户已验证的号码",
+    ),
+    21211: Refusal("the To number is not a valid phone number", "对方号码无效"),
+    21212: Refusal("the From number is not a valid phone number", "本方号码无效"),
+    21213: Refusal("the call has no From number", "呼叫缺少主叫号码"),
+    21215: Refusal(
+        "calls to this country are not enabled (voice geographic permissions)",
+        "未开通拨打该国家或地区的权限",
+    ),
+    21216: Refusal("Twilio blocks calls to this number", "Twilio 禁止呼叫该号码"),
+    21217: Refusal("the phone number does not appear to be valid", "电话号码无效"),
+    21220: Refusal("the call is not in progress", "通话已不在进行中", call_gone=True),
+    21408: Refusal(
+        "texts to this region are not enabled (messaging geographic permissions)",
+        "未开通向该国家或地区发短信的权限",
+    ),
+    21601: Refusal(
+        "the From number is not an SMS-capable number of the account", "本方号码不能发短信"
+    ),
+    21603: Refusal("the text has no From number", "短信缺少发送号码"),
+    21606: Refusal(
+        "the From number is not a message-capable Twilio number of the account",
+        "本方号码不是本账户可发短信的号码",
+    ),
+    21608: Refusal(
+        "a trial account may text only verified numbers", "试用账户只能给已验证的号码发短信"
+    ),
+    21610: Refusal(
+        "the recipient opted out of texts from this number (replied STOP)",
+        "对方已回复退订（STOP），不再接收本号码的短信",
+    ),
+    21614: Refusal("the To number is not a mobile number", "对方号码不是手机号码"),
+    21617: Refusal("the text is longer than 1,600 characters", "短信超过1600字"),
+    21635: Refusal("the To number is a landline", "对方号码是固定电话"),
+}
+# Twilio's refusal of a text to a number that texted STOP (or another opt-out word) to it.
+UNSUBSCRIBED = 21610
+
+
 class GatewayError(Exception):
     """Twilio refused or could not be reached; the message says which, and ``code`` is
-    Twilio's error code when Twilio answered with one (None when it could not be reached)."""
+    Twilio's error code when Twilio answered with one (None when it could not be reached).
+
+    Whether to try again is read from :attr:`permanent`, never from the code itself: the
+    codes are this module's to know (:data:`REFUSALS`)."""
 
     kind = "upstream"
 
@@ -32,15 +97,31 @@ class GatewayError(Exception):
         super().__init__(message)
         self.code = code
 
+    @property
+    def permanent(self) -> bool:
+        """Refused for good: sending the same request again gets the same refusal."""
+        return self.code in REFUSALS
 
-# Twilio's answers that the call is gone: 20404 (no such call, or no longer live) and
-# 21220 (a realtime operation on a call that is not in progress, e.g. redirecting it).
-CALL_GONE_CODES = frozenset({20404, 21220})
+    @property
+    def recipient_opted_out(self) -> bool:
+        """The recipient opted out at Twilio (texted STOP to the number): no text reaches
+        them until they opt in again."""
+        return self.code == UNSUBSCRIBED
+
+    @property
+    def reason(self) -> str:
+        """Why, for the record: Twilio's code first, then what it means (the message for a
+        code not in :data:`REFUSALS`); the message alone when Twilio did not answer."""
+        if self.code is None:
+            return str(self)
+        refusal = REFUSALS.get(self.code)
+        return f"Twilio {self.code}: {refusal.en if refusal else self}"
 
 
 def call_is_gone(error: GatewayError) -> bool:
     """Whether Twilio said the call no longer exists or has ended: retrying cannot help."""
-    return error.code in CALL_GONE_CODES
+    refusal = REFUSALS.get(error.code) if error.code is not None else None
+    return refusal is not None and refusal.call_gone
 
 
 def _twilio_code(exc: Exception) -> int | None:
@@ -115,7 +196,9 @@ class TwilioGateway:
         try:
             message = self.client.messages.create(to=to, from_=self.from_number, body=body, **extra)
         except TwilioException as exc:
-            raise GatewayError(f"Twilio refused the text to {to}: {exc}") from exc
+            raise GatewayError(
+                f"Twilio refused the text to {to}: {exc}", _twilio_code(exc)
+            ) from exc
         return message.sid
 
     def find_sms(self, to: str, body: str, since: datetime) -> str | None:
@@ -130,7 +213,9 @@ class TwilioGateway:
             # on the creation time here rather than on date_sent in the query.
             recent = self.client.messages.list(to=to, from_=self.from_number, limit=50)
         except TwilioException as exc:
-            raise GatewayError(f"Twilio could not list the texts to {to}: {exc}") from exc
+            raise GatewayError(
+                f"Twilio could not list the texts to {to}: {exc}", _twilio_code(exc)
+            ) from exc
         # Twilio stamps date_created in whole seconds: a text created in the second ``since``
         # falls in is on or after that second, not necessarily after ``since`` itself.
         since = since.replace(microsecond=0)

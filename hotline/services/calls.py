@@ -28,8 +28,9 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
     An inbound caller waiting in the queue is redirected to a URL that dials the agent; a
     callback task places a call to the citizen that does the same once answered, and whose
     final status comes back to us. If Twilio says the call is gone, the call is ended and
-    CallUnavailable raised; a callback to a number that cannot be dialled is closed; if the
-    gateway fails otherwise, the call goes back to the queue and the error is raised.
+    CallUnavailable raised; a callback to a number that cannot be dialled, or that Twilio
+    refuses for good, is closed; if the gateway fails otherwise (a passing refusal), the call
+    goes back to the queue and the error is raised.
     """
     call = routing.accept_reservation(session, agent.id, call_id)
     # Committed before the gateway is asked, which takes a while: Twilio requests the bridge
@@ -59,6 +60,12 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
             routing.end_gone_call(session, call.id, f"twilio {exc.code}", utcnow())
             session.commit()
             raise CallUnavailable("the caller is no longer on the line") from exc
+        if call.kind == "callback" and exc.permanent:
+            # Twilio will never place this call (a number or a country it refuses): the task
+            # is closed saying why, and the agent freed, rather than offered again and again.
+            routing.give_up_callback(session, call.id, exc.reason, end_reason=f"twilio {exc.code}")
+            session.commit()
+            raise
         routing.release_call(session, call.id)
         session.commit()
         raise

@@ -239,6 +239,12 @@ class Telephony:
         self.agent_answers = AnswerOutcomes()
         self.citizen_answers = AnswerOutcomes()
         self.refused: dict[str, str] = {}  # agent client -> how their last dial ended
+        # Numbers that texted STOP to Twilio: it refuses texts to them (21610), as its
+        # default opt-out handling does, until they text START.
+        self.unsubscribed: set[str] = set()
+        # Answers a test has set for the next requests to a resource (see refuse_next).
+        self._refusals: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        self._refusals_lock = threading.Lock()
 
     # --- webhooks out ---------------------------------------------------------------
 
@@ -385,6 +391,39 @@ class Telephony:
         }
         self.post(call.status_callback, params)
 
+    # --- refusals -------------------------------------------------------------------
+
+    def unsubscribe(self, number: str) -> None:
+        """The number texts STOP to the hotline's Twilio number: Twilio refuses every text to
+        it from then on (21610). Calls are not concerned."""
+        with self._refusals_lock:
+            self.unsubscribed.add(phone_key(number))
+
+    def resubscribe(self, number: str) -> None:
+        """The number texts START: Twilio takes texts to it again."""
+        with self._refusals_lock:
+            self.unsubscribed.discard(phone_key(number))
+
+    def is_unsubscribed(self, number: str) -> bool:
+        with self._refusals_lock:
+            return phone_key(number) in self.unsubscribed
+
+    def refuse_next(
+        self, resource: str, status: int, code: int, message: str, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` requests to ``resource`` ("messages.create",
+        "calls.create", "calls.update") with this error, as Twilio answers under load (429,
+        20429), when it fails (a 5xx), or with a refusal the fake does not otherwise model
+        (a country not enabled, a landline); then as usual again."""
+        with self._refusals_lock:
+            self._refusals[resource].extend([(status, code, message)] * times)
+
+    def scripted_refusal(self, resource: str) -> tuple[int, int, str] | None:
+        """The next answer a test set for ``resource``, if any (once)."""
+        with self._refusals_lock:
+            scripted = self._refusals.get(resource)
+            return scripted.pop(0) if scripted else None
+
     # --- texts ----------------------------------------------------------------------
 
     def send_text(self, to: str, body: str, status_callback: str | None) -> str:
@@ -460,16 +499,40 @@ def message_resource(text: SentText) -> dict:
     }
 
 
-def number_refusal(telephony: Telephony, form: dict[str, str]) -> tuple[int, str] | None:
-    """Twilio's code and sentence for a To that is not E.164 (21211) or a From that is not
-    the account's number (21212); None when both are right."""
+def number_refusal(
+    telephony: Telephony, form: dict[str, str], resource: str
+) -> tuple[int, str] | None:
+    """Twilio's code and sentence for the numbers of a Calls or Messages request it does not
+    take, else None: a To that is not E.164 (21211, both); a From that is not the account's
+    number, which Messages refuses with 21606 (21603 when there is none) and Calls with
+    21212 when it is no phone number at all, 21210 when it is one the account has not
+    verified (21213 when there is none); and, for Messages, a To that texted STOP (21610)."""
     to, sender = form.get("To", ""), form.get("From", "")
     if not E164.fullmatch(to):
         return 21211, f"The 'To' number {to} is not a valid phone number."
-    if sender != telephony.main_number:
+    if resource == "Messages":
+        if not sender:
+            return 21603, "A 'From' phone number is required."
+        if sender != telephony.main_number:
+            return 21606, (
+                f"The From phone number {sender} is not a valid, SMS-capable inbound phone "
+                "number or short code for your account."
+            )
+        if telephony.is_unsubscribed(to):
+            return 21610, "Attempt to send to unsubscribed recipient"
+        return None
+    if not sender:
+        return 21213, "A 'From' phone number is required."
+    if not E164.fullmatch(sender):
         return 21212, (
             f"The 'From' number {sender} is not a valid phone number, shortcode, "
             "or alphanumeric sender ID."
+        )
+    if sender != telephony.main_number:
+        return 21210, (
+            f"The source phone number provided, {sender}, is not yet verified for your "
+            "account. You may only make calls from phone numbers that you've verified or "
+            "purchased from Twilio."
         )
     return None
 
@@ -482,6 +545,17 @@ def twilio_error(status: int, code: int, message: str) -> dict:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
+
+
+def _resource(path: str) -> str | None:
+    """The REST operation a POST to ``path`` is, as rest_requests counts it."""
+    if CALL_PATH.match(path):
+        return "calls.update"
+    if CALLS_PATH.match(path):
+        return "calls.create"
+    if MESSAGES_PATH.match(path):
+        return "messages.create"
+    return None
 
 
 def _handler_for(telephony: Telephony):
@@ -520,8 +594,13 @@ def _handler_for(telephony: Telephony):
                 self._error(401, 20003, "Authenticate")
                 return
             path = urlsplit(self.path).path
+            resource = _resource(path)
+            if resource is not None:
+                telephony.rest_requests[resource] += 1
+                if scripted := telephony.scripted_refusal(resource):
+                    self._error(*scripted)
+                    return
             if match := CALL_PATH.match(path):
-                telephony.rest_requests["calls.update"] += 1
                 sid, url = match.group(2), form.get("Url", "")
                 if not url:
                     self._error(400, 21205, "Url is required")
@@ -534,21 +613,19 @@ def _handler_for(telephony: Telephony):
                     # refusal, so that the hotline queues it again rather than ends it.
                     self._error(503, 20503, f"Call {sid} cannot be redirected yet")
             elif CALLS_PATH.match(path):
-                telephony.rest_requests["calls.create"] += 1
                 if not form.get("To") or not form.get("Url"):
                     self._error(400, 21201, "To and Url are required")
                     return
-                if refusal := number_refusal(telephony, form):
+                if refusal := number_refusal(telephony, form, "Calls"):
                     self._error(400, *refusal)
                     return
                 sid = telephony.place_call(form["To"], form["Url"], form.get("StatusCallback"))
                 self._answer(201, {"sid": sid, "status": "queued", "to": form["To"]})
             elif MESSAGES_PATH.match(path):
-                telephony.rest_requests["messages.create"] += 1
                 if not form.get("To") or "Body" not in form:
                     self._error(400, 21604, "To and Body are required")
                     return
-                if refusal := number_refusal(telephony, form):
+                if refusal := number_refusal(telephony, form, "Messages"):
                     self._error(400, *refusal)
                     return
                 if too_long := body_refusal(form["Body"]):

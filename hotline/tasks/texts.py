@@ -76,18 +76,22 @@ def send_text(message_id: int) -> None:
     except InvalidNumber as refused:
         # Refused before Twilio saw it, and would be every time: failed for good, saying why.
         with new_session() as session:
-            session.execute(
-                sa.update(Message)
-                .where(Message.id == message_id, Message.status == "sending")
-                .values(status="failed", claimed_at=None, error=str(refused)[:200])
-            )
+            messaging.refuse(session, message_id, str(refused))
         return
     except GatewayError as exc:
+        if exc.permanent:
+            # Twilio would refuse it again every time: failed for good, saying why, and the
+            # job done. A recipient who texted STOP to Twilio is opted out here as well.
+            with new_session() as session:
+                messaging.refuse(session, message_id, exc.reason, opted_out=exc.recipient_opted_out)
+            return
+        # A passing refusal (too many requests, an error on Twilio's side): queued again,
+        # and the job retried with back-off.
         with new_session() as session:
             session.execute(
                 sa.update(Message)
                 .where(Message.id == message_id, Message.status == "sending")
-                .values(status="queued", claimed_at=None, error=str(exc)[:200])
+                .values(status="queued", claimed_at=None, error=exc.reason[:200])
             )
         raise
     with new_session() as session:

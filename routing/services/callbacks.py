@@ -79,10 +79,15 @@ def dialled_back(session: orm.Session, task: Call, call_sid: str) -> None:
 
 
 def give_up_callback(
-    session: orm.Session, task_id: int, reason: str, now: datetime | None = None
+    session: orm.Session,
+    task_id: int,
+    reason: str,
+    now: datetime | None = None,
+    end_reason: str | None = None,
 ) -> None:
     """Close a callback task that cannot be dialled: failed, ``reason`` kept among its
-    events, and the agent who took it free again."""
+    events (and ``end_reason``, a short label such as the refusal's code, on the task), and
+    the agent who took it free again."""
     now = now or utcnow()
     task = session.scalars(
         sa.select(Call).where(Call.id == task_id).with_for_update().execution_options(**FRESH)
@@ -90,4 +95,6 @@ def give_up_callback(
     if task.agent_id is not None:
         set_state(session, lock_agent(session, task.agent_id), "available", now)
     task.status, task.agent_id, task.ended_at = "failed", None, now
+    if end_reason is not None:
+        task.end_reason = end_reason[:32]
     session.add(CallEvent(call_id=task.id, kind="given_up", key="dial", payload={"reason": reason}))

@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from hotline.db import utcnow
 from hotline.infra import context, database
 from hotline.infra.database import get_session
-from hotline.infra.gateway import GatewayError
+from hotline.infra.gateway import REFUSALS, GatewayError
 from hotline.services.agents import finish
 from hotline.services.calls import agent_became_free, connect
 from hotline.settings import Settings, SettingsError
 from routing import services as routing
 from routing.metrics import call_totals
-from routing.models import Agent, Call
+from routing.models import Agent, Call, CallEvent
 from tests.conftest import PUBLIC_URL, override, signed_post
 from tests.factories import make_agent
 from tests.http.test_agent_api import api_login, set_state
@@ -413,3 +413,84 @@ def test_callback_retry_settings_are_parsed_strictly(tmp_path, name, value):
 def test_the_retry_time_may_be_a_fraction_of_a_minute(tmp_path):
     env = {"HOTLINE_INSTANCE_PATH": str(tmp_path), "HOTLINE_CALLBACK_RETRY_MINUTES": "0.25"}
     assert Settings.from_env(env).callback_retry_minutes == 0.25
+
+
+# -- Twilio's refusals of a callback, through the simulator's stand-in for its REST API ---
+
+CALLBACK_REFUSALS = {
+    # Twilio's code: a sentence it answers with (the fake's own answer for 21210)
+    21210: None,
+    21211: "The 'To' number +8613800138000 is not a valid phone number.",
+    21215: "Account not authorized to call +8613800138000. Perhaps you need to enable some "
+    "international permissions: https://www.twilio.com/console/voice/calls/geo-permissions",
+    21216: "Call blocked by Twilio",
+    21217: "Phone number does not appear to be valid",
+}
+
+
+def given_up(observer, task_id: int) -> list[CallEvent]:
+    return observer.scalars(
+        sa.select(CallEvent).where(CallEvent.call_id == task_id, CallEvent.kind == "given_up")
+    ).all()
+
+
+@pytest.mark.parametrize("code", CALLBACK_REFUSALS)
+def test_a_callback_twilio_refuses_for_good_is_placed_once_and_closed_saying_why(
+    app, client, observer, twilio_api, code
+):
+    if code == 21210:  # placed from a number the account does not own
+        context.provide(app, context.GATEWAY, twilio_api.gateway("+862087654321"))
+    else:
+        twilio_api.telephony.refuse_next("calls.create", 400, code, CALLBACK_REFUSALS[code])
+    task = book_callback(client, observer)
+    agent_id = ready_agent(app, observer)
+    assert free(app, agent_id) == task.id
+
+    with pytest.raises(GatewayError):
+        accept(app, agent_id, task.id)
+
+    assert twilio_api.requests("calls.create") == 1
+    observer.expire_all()
+    task = observer.get(Call, task.id)
+    assert (task.status, task.agent_id, task.end_reason) == ("failed", None, f"twilio {code}")
+    assert task.ended_at is not None and task.answered_at is None
+    (event,) = given_up(observer, task.id)
+    assert event.payload["reason"] == f"Twilio {code}: {REFUSALS[code].en}"
+    assert agent(observer, agent_id).state == "available"  # freed for other work
+    # Never offered again, to this agent or after any retry time.
+    assert free(app, agent_id) is None
+    with app.app_context():
+        session = get_session()
+        routing.tick(session, context.router_settings(), utcnow() + timedelta(days=1))
+        session.commit()
+    assert free(app, agent_id) is None
+    assert twilio_api.requests("calls.create") == 1
+    assert twilio_api.telephony.calls == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [(429, 20429), (500, 20500), (503, 20503)], ids=["429", "500", "503"]
+)
+def test_a_callback_twilio_refuses_for_now_is_offered_again_and_placed(
+    app, client, observer, twilio_api, status, code
+):
+    twilio_api.telephony.refuse_next("calls.create", status, code, "Try again later")
+    task = book_callback(client, observer)
+    agent_id = ready_agent(app, observer)
+    assert free(app, agent_id) == task.id
+
+    with pytest.raises(GatewayError) as refused:
+        accept(app, agent_id, task.id)
+    assert refused.value.code == code
+    observer.expire_all()
+    waiting = observer.get(Call, task.id)
+    assert (waiting.status, waiting.agent_id, waiting.end_reason) == ("queued", None, None)
+    assert given_up(observer, task.id) == []
+    assert agent(observer, agent_id).state == "available"
+
+    assert free(app, agent_id) == task.id  # offered again
+    accept(app, agent_id, task.id)
+    assert twilio_api.requests("calls.create") == 2
+    observer.expire_all()
+    placed = observer.get(Call, task.id)
+    assert placed.status == "connected" and placed.call_sid in twilio_api.telephony.calls

@@ -33,3 +33,27 @@ def test_the_thread_list_shows_who_wrote_in_not_who_was_only_texted(client, sess
     page = client.get("/console/conversations/").get_data(as_text=True)
     assert "1111" in page
     assert "2222" not in page
+
+
+def test_a_thread_says_in_chinese_first_why_twilio_refused_a_text(client, session, twilio_api):
+    from hotline.infra.gateway import REFUSALS
+    from hotline.services import texts
+    from routing import messaging
+
+    user, _ = make_agent(session)
+    asked = messaging.receive(session, "13900001111", "请问社保卡怎么补办", sid="SM" + "2" * 32)
+    thread = f"/console/conversations/{asked.conversation_id}"
+    session.commit()
+    twilio_api.telephony.unsubscribe("13900001111")  # texted STOP to Twilio itself
+    texts.send(session, "13900001111", "【12345】社保卡可在就近网点补办。")
+    session.commit()  # its job runs at once, in this process
+    login(client, user.username, PASSWORD)
+
+    page = client.get(thread).get_data(as_text=True)
+    assert "发送失败" in page and f"21610 {REFUSALS[21610].zh}" in page
+    assert "该号码已退订短信" in page  # and no text goes to it any more
+    assert "已退订" in client.get("/console/conversations/").get_data(as_text=True)
+
+    english = client.get(f"{thread}?lang=en").get_data(as_text=True)
+    assert "Failed" in english and f"21610 {REFUSALS[21610].en}" in english
+    assert "发送失败" not in english and REFUSALS[21610].zh not in english

@@ -18,7 +18,10 @@ from sqlalchemy import event
 
 from hotline.db import utcnow
 from hotline.infra import context, jobs
+from hotline.infra.gateway import REFUSALS
+from hotline.services import texts
 from hotline.services import workorders as filing
+from hotline.tasks.texts import send_text
 from hotline.tasks.workorders import STALE_AFTER
 from knowledge_base import services as kb
 from knowledge_base.models import Feedback
@@ -374,3 +377,123 @@ def test_every_text_is_in_the_history_with_its_delivery_status(
     callback = {"MessageSid": sent["sid"], "MessageStatus": "delivered"}
     assert signed_post(client, "/twilio/sms/status", callback).status_code == 204
     assert [m.status for m in history(app, pending.phone)] == ["delivered"]
+
+
+# -- Twilio's refusals, through the simulator's stand-in for its REST API ------------------
+
+OTHER_NUMBER = "+862087654321"  # a Twilio number, but not this account's
+
+
+def outbox(app) -> list[jobs.OutboxJob]:
+    with context.sessions(app)() as session:
+        return session.scalars(sa.select(jobs.OutboxJob)).all()
+
+
+def conversation_of(app, phone: str) -> Conversation:
+    with context.sessions(app)() as session:
+        return session.scalars(sa.select(Conversation).where(Conversation.phone == phone)).one()
+
+
+def unsubscribed(app, twilio):
+    """The citizen texted STOP to Twilio itself (never to this hotline's thread)."""
+    twilio.telephony.unsubscribe(CITIZEN)
+
+
+def foreign_sender(app, twilio):
+    """The hotline sends from a number that is not the account's."""
+    context.provide(app, context.GATEWAY, twilio.gateway(OTHER_NUMBER))
+
+
+def refused_as(status: int, code: int, message: str):
+    def arrange(app, twilio):
+        twilio.telephony.refuse_next("messages.create", status, code, message)
+
+    arrange.__name__ = f"refused_{code}"
+    return arrange
+
+
+PERMANENT = {
+    21610: unsubscribed,
+    21606: foreign_sender,
+    21211: refused_as(400, 21211, "The 'To' number +8613800138000 is not a valid phone number."),
+    21408: refused_as(400, 21408, "Permission to send an SMS has not been enabled for the region"),
+    21614: refused_as(400, 21614, "'To' number is not a valid mobile number"),
+    21635: refused_as(400, 21635, "'To' number cannot be a landline"),
+    21617: refused_as(400, 21617, "The concatenated message body exceeds the 1600 character limit"),
+}
+TRANSIENT = {
+    20429: (429, "Too Many Requests"),
+    20500: (500, "An internal server error has occurred"),
+    20503: (503, "Service unavailable"),
+}
+
+
+@pytest.mark.parametrize("code", PERMANENT)
+def test_a_text_twilio_refuses_for_good_is_tried_once_and_failed_saying_why(
+    app, session, twilio_api, code
+):
+    PERMANENT[code](app, twilio_api)
+    message = texts.send(session, CITIZEN, "您反映的问题已受理。")
+    session.commit()  # its job runs at once, in this process
+
+    assert twilio_api.requests("messages.create") == 1
+    (failed,) = history(app, CITIZEN)
+    assert (failed.id, failed.status, failed.sid) == (message.id, "failed", None)
+    assert failed.error == f"Twilio {code}: {REFUSALS[code].en}"
+    assert outbox(app) == []  # the job is done: nothing waits to retry it
+    # Run again (as a retry would be), it asks Twilio nothing.
+    send_text(message.id)
+    assert twilio_api.requests("messages.create") == 1
+    assert twilio_api.telephony.texts == []
+
+    opted_out = conversation_of(app, CITIZEN).opted_out_at is not None
+    assert opted_out == (code == 21610)  # only STOP at Twilio opts the number out here
+    context.provide(app, context.GATEWAY, twilio_api.gateway())
+    later = texts.send(session, CITIZEN, "请对本次服务作出评价。")
+    session.commit()
+    if code == 21610:
+        # No path texts it again: the next text is refused here, never sent to Twilio.
+        assert later is None
+        assert history(app, CITIZEN)[-1].error == messaging.OPTED_OUT
+        assert twilio_api.requests("messages.create") == 1
+    else:  # the refusal was of that request; the number is texted as ever
+        assert history(app, CITIZEN)[-1].status == "sent"
+        assert twilio_api.requests("messages.create") == 2
+
+
+@pytest.mark.parametrize("code", TRANSIENT)
+def test_a_text_twilio_refuses_for_now_is_retried_and_sent_once(app, session, twilio_api, code):
+    status, sentence = TRANSIENT[code]
+    twilio_api.telephony.refuse_next("messages.create", status, code, sentence)
+    message = texts.send(session, CITIZEN, "您反映的问题已受理。")
+    session.commit()  # its job runs at once and fails: it waits in the outbox
+
+    assert twilio_api.requests("messages.create") == 1
+    (waiting,) = history(app, CITIZEN)
+    assert (waiting.status, waiting.sid) == ("queued", None)
+    assert str(code) in waiting.error and sentence in waiting.error  # why it waits
+    (job,) = outbox(app)
+    assert (job.name, job.args) == ("send_text", [message.id])
+
+    assert jobs.relay(context.sessions(app), now=job.next_attempt_at) == (1, 0)  # the retry
+    assert twilio_api.requests("messages.create") == 2
+    (sent,) = history(app, CITIZEN)
+    (text,) = twilio_api.telephony.texts_to(CITIZEN)
+    assert (sent.status, sent.sid, sent.error, sent.attempts) == ("sent", text.sid, "", 2)
+    assert conversation_of(app, CITIZEN).opted_out_at is None
+
+
+def test_a_refusal_of_the_opt_out_confirmation_keeps_the_opt_out_as_it_began(
+    app, client, twilio_api
+):
+    """Twilio handles STOP itself too: the confirmation this hotline sends is refused."""
+    twilio_api.telephony.unsubscribe(CITIZEN)
+    stop(client, CITIZEN)
+    began = conversation_of(app, CITIZEN).opted_out_at
+    (confirmation,) = history(app, CITIZEN)
+    assert (confirmation.status, confirmation.error) == (
+        "failed",
+        f"Twilio 21610: {REFUSALS[21610].en}",
+    )
+    assert conversation_of(app, CITIZEN).opted_out_at == began
+    assert twilio_api.requests("messages.create") == 1

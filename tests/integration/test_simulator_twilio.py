@@ -187,9 +187,23 @@ def test_the_fake_refuses_a_national_to_as_twilio_does(twilio, resource):
     assert telephony.texts == [] and telephony.calls == {}
 
 
-@pytest.mark.parametrize("sender", ["12345", "+862087654321", ""])
-@pytest.mark.parametrize("resource", ["Messages", "Calls"])
-def test_the_fake_refuses_a_from_that_is_not_the_accounts_number(twilio, resource, sender):
+FROM_REFUSALS = [
+    # (resource, From, Twilio's code, words of its message)
+    ("Messages", "+862087654321", 21606, "not a valid, SMS-capable inbound phone number"),
+    ("Messages", "12345", 21606, "not a valid, SMS-capable inbound phone number"),
+    ("Messages", "", 21603, "'From' phone number is required"),
+    ("Calls", "+862087654321", 21210, "is not yet verified for your account"),
+    ("Calls", "12345", 21212, "is not a valid phone number, shortcode, or alphanumeric"),
+    ("Calls", "", 21213, "'From' phone number is required"),
+]
+
+
+@pytest.mark.parametrize(("resource", "sender", "code", "words"), FROM_REFUSALS)
+def test_the_fake_refuses_a_from_that_is_not_the_accounts_number(
+    twilio, resource, sender, code, words
+):
+    """As Twilio does: Messages takes only the account's own message-capable numbers
+    (21606); Calls a valid number (21212) that is the account's or verified (21210)."""
     telephony, base = twilio
     answer = requests.post(
         f"{base}/2010-04-01/Accounts/{SID}/{resource}.json",
@@ -199,7 +213,43 @@ def test_the_fake_refuses_a_from_that_is_not_the_accounts_number(twilio, resourc
     )
     assert answer.status_code == 400
     body = answer.json()
-    assert (body["code"], body["status"]) == (21212, 400)
-    assert body["more_info"] == "https://www.twilio.com/docs/errors/21212"
-    assert f"'From' number {sender} is not a valid phone number" in body["message"]
+    assert (body["code"], body["status"]) == (code, 400)
+    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
+    assert words in body["message"] and sender in body["message"]
     assert telephony.texts == [] and telephony.calls == {}
+
+
+def test_the_fake_refuses_texts_to_a_number_that_texted_stop_to_twilio(twilio):
+    telephony, base = twilio
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
+    telephony.unsubscribe("+86 138-0013-8000")  # any form of the number
+    with pytest.raises(GatewayError, match="unsubscribed recipient") as refused:
+        gateway.send_sms("13800138000", "您好")
+    assert (refused.value.code, refused.value.permanent) == (21610, True)
+    assert refused.value.recipient_opted_out
+    assert telephony.texts == []
+    gateway.send_sms("13900139000", "您好")  # another number is texted
+    assert gateway.place_call("13800138000", "https://h/b").startswith("CA")  # STOP is for texts
+    telephony.resubscribe("13800138000")  # it texted START
+    gateway.send_sms("13800138000", "您好")
+    assert [t.to for t in telephony.texts] == ["+8613900139000", "+8613800138000"]
+    assert telephony.rest_requests["messages.create"] == 3
+
+
+def test_the_fake_answers_what_a_test_set_for_the_next_requests_then_as_usual(twilio):
+    telephony, base = twilio
+    gateway = TwilioGateway(SID, TOKEN, MAIN, base_url=base)
+    telephony.refuse_next("messages.create", 429, 20429, "Too Many Requests", times=2)
+    telephony.refuse_next("calls.create", 400, 21215, "Account not authorized to call")
+    for _ in range(2):
+        with pytest.raises(GatewayError) as busy:
+            gateway.send_sms("13800138000", "您好")
+        assert (busy.value.code, busy.value.permanent) == (20429, False)
+        assert busy.value.__cause__.status == 429
+    with pytest.raises(GatewayError) as refused:
+        gateway.place_call("13800138000", "https://h/b")
+    assert (refused.value.code, refused.value.permanent) == (21215, True)
+    gateway.send_sms("13800138000", "您好")
+    gateway.place_call("13800138000", "https://h/b")
+    assert dict(telephony.rest_requests) == {"messages.create": 3, "calls.create": 2}
+    assert len(telephony.texts) == 1 and len(telephony.calls) == 1

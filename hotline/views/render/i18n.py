@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, request, session
 
+from hotline.infra.gateway import REFUSALS
+from routing import messaging
 from workorders.labels import STATUS_LABELS
 
 LANGUAGES = ("zh", "en")
+# How a text's thread shows its status, in each language.
+MESSAGE_STATUS_LABELS = {
+    "zh": {
+        "received": "已收到",
+        "accepted": "已受理",
+        "queued": "待发送",
+        "sending": "发送中",
+        "sent": "已发送",
+        "delivered": "已送达",
+        "undelivered": "未送达",
+        "failed": "发送失败",
+    },
+    "en": {
+        "received": "Received",
+        "accepted": "Accepted",
+        "queued": "Queued",
+        "sending": "Sending",
+        "sent": "Sent",
+        "delivered": "Delivered",
+        "undelivered": "Undelivered",
+        "failed": "Failed",
+    },
+}
+# Why a text failed, as recorded: "Twilio <code>: <sentence>" (the gateway's reason), or a
+# bare code (a delivery report's ErrorCode).
+TWILIO_CODE = re.compile(r"^(?:Twilio )?(\d{5})\b")
 
 # Chinese text -> English. Templates write Chinese and wrap it in t().
 ENGLISH = {
     **STATUS_LABELS["en"],
+    **{f"message:{k}": v for k, v in MESSAGE_STATUS_LABELS["en"].items()},
+    **{f"twilio:{code}": refusal.en for code, refusal in REFUSALS.items()},
+    "Twilio 错误码": "Twilio error",
     "12345 政务服务便民热线": "12345 Government Service Hotline",
     "登录": "Log in",
     "退出": "Log out",
@@ -272,6 +305,9 @@ ENGLISH = {
 
 CHINESE = {
     **STATUS_LABELS["zh"],
+    **{f"message:{k}": v for k, v in MESSAGE_STATUS_LABELS["zh"].items()},
+    **{f"twilio:{code}": refusal.zh for code, refusal in REFUSALS.items()},
+    messaging.OPTED_OUT: "该号码已退订短信",
     "available": "置闲",
     "break": "小休",
     "offline": "离线",
@@ -338,6 +374,17 @@ def t(text: str) -> str:
     return CHINESE.get(text, text)
 
 
+def failure_reason(error: str) -> str:
+    """Why a text failed, in the user's language: a Twilio code with what it means (the
+    code kept, for whoever looks it up), else the recorded reason itself."""
+    match = TWILIO_CODE.match(error)
+    if match is None:
+        return t(error)
+    code = match.group(1)
+    label = f"twilio:{code}"
+    return f"{code} {t(label)}" if label in CHINESE else f"{t('Twilio 错误码')} {code}"
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def remember_language():
@@ -345,4 +392,6 @@ def init_app(app: Flask) -> None:
         if lang in LANGUAGES:
             session["lang"] = lang
 
-    app.jinja_env.globals.update(t=t, current_language=current_language)
+    app.jinja_env.globals.update(
+        t=t, current_language=current_language, failure_reason=failure_reason
+    )
