@@ -1,5 +1,6 @@
 """An agent driven entirely through the JSON API, as other clients and the simulator do."""
 
+import html
 from datetime import timedelta
 
 import jwt
@@ -63,6 +64,8 @@ def test_a_whole_call_through_the_api(client, observer, gateway):
     assert accepted.status_code == 200
     assert accepted.get_json()["call"]["id"] == offered["id"]
     assert [r["kind"] for r in gateway.sent()] == ["redirect"]
+    bridge = caller.post(f"/twilio/voice/bridge/{offered['id']}")
+    leg = html.unescape(bridge.split('<Dial action="', 1)[1].split('"', 1)[0])
 
     filed = client.post(
         f"/api/v1/agent/calls/{offered['id']}/work-orders",
@@ -76,10 +79,13 @@ def test_a_whole_call_through_the_api(client, observer, gateway):
     )
     assert bad.status_code == 422 and "unknown category" in bad.get_json()["error"]
 
+    # The agent hangs up: Twilio reports their leg (answered, 30 s), then they finish.
+    caller.post(leg, DialCallStatus="completed", CallStatus="in-progress", DialCallDuration="30")
     assert client.post("/api/v1/agent/finish", json={}).get_json()["state"] == "wrap_up"
     assert set_state(client, "available")["state"] == "available"
     call = caller.call
     assert call.status == "completed" and call.resolution == "work_order"
+    assert call.answered_at is not None
     assert call.wrap_up_seconds is not None
 
 
