@@ -125,6 +125,23 @@ def agent_status(session: orm.Session, agent: Agent) -> dict:
     }
 
 
+def waiting_for(session: orm.Session, agent: Agent) -> list[dict]:
+    """The calls waiting in the agent's skills' queues, in the order they will be served
+    (the console's queue panel)."""
+    skills = {s.code: s.name for s in session.scalars(sa.select(Skill))}
+    return [
+        {
+            "id": c.id,
+            "kind": c.kind,
+            "from": c.from_number,
+            "skill": c.skill_code,
+            "skill_name": skills.get(c.skill_code or ""),
+            "enqueued_at": c.enqueued_at.isoformat() if c.enqueued_at else None,
+        }
+        for c in routing.waiting_calls(session, [s.skill_code for s in agent.skills])
+    ]
+
+
 def _call_data(session: orm.Session, call: Call) -> dict:
     line = session.get(LegacyLine, call.legacy_line_number or "")
     skill = session.get(Skill, call.skill_code or "")

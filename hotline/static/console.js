@@ -1,27 +1,195 @@
-// The agent console follows the router without reloads by hand: it polls the agent's
-// status and reloads when something the agent must see has changed (an offered call, a
-// state change, a call ending). Timers show how long states and waits have lasted.
+// The agent console follows the call router in place. It polls the agent's status (the JSON
+// agent API) and redraws the parts that changed: the state and its buttons, the offered
+// call, the current call, the queue. The agent's own actions (a state, ready, accept,
+// decline, finish) are the page's forms, sent as JSON to the agent API instead of posted,
+// and their answer is drawn at once. The page is never reloaded in a call's cycle, so the
+// browser phone (voice.js) stays registered from going available to the next call; without
+// scripts the forms post as before.
+//
+// Text from callers is only ever set with textContent; the labels come from the page, in
+// its language (#console-config, rendered with the same words as the page).
 (function () {
   "use strict";
   var root = document.getElementById("console");
-  if (!root) { return; }
+  var configElement = document.getElementById("console-config");
+  if (!root || !configElement) { return; }
+  var config = JSON.parse(configElement.textContent);
+  var urls = config.urls;
+  var words = config.words;
+  var POLL_MS = 2000;
+  var BUSY_STATES = ["wrap_up", "reserved", "on_call"];
+  var message = document.getElementById("console-message");
+  var stateCard = document.getElementById("state");
+  var offer = document.getElementById("reservation");
+  var current = document.getElementById("current-call");
+  var queue = document.getElementById("queue");
+  var workOrder = document.querySelector("#new-work-order form");
+  var drawn = new WeakMap();  // what each list shows now, to redraw it only when it changes
+  var latest = null;          // the status last drawn
+  var generation = 0;         // one more for each action: a poll sent before it is stale
+  var timer = null;
+  var polling = false;
+  var pollAgain = false;
 
-  function version(status) {
-    return [status.state,
-            status.reservation ? status.reservation.id : "",
-            status.call ? status.call.id : "",
-            status.call ? status.call.status : ""].join("|");
+  function perCall(template, id) {
+    return template.replace("{call}", encodeURIComponent(String(id)));
   }
 
-  function poll() {
-    fetch(root.dataset.statusUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (status) {
-        var onCall = window.hotlineVoice && window.hotlineVoice.busy();  // voice.js
-        if (status && version(status) !== root.dataset.version && !onCall) { window.location.reload(); }
-      })
-      .catch(function () {})
-      .then(function () { window.setTimeout(poll, 2000); });
+  function setText(element, text) {
+    if (element && element.textContent !== text) { element.textContent = text; }
+  }
+
+  function show(element, visible) {
+    if (element) { element.hidden = !visible; }
+  }
+
+  function fact(section, name) { return section.querySelector("[data-fact='" + name + "']"); }
+  function factRow(section, name) { return section.querySelector("[data-fact-row='" + name + "']"); }
+
+  // Redraws a list (its children made by `item` for each entry, " · " between them) only
+  // when its entries changed, so that a poll does not disturb what the agent points at.
+  function drawList(element, entries, item) {
+    var key = JSON.stringify(entries || []);
+    if (drawn.get(element) === key) { return; }
+    drawn.set(element, key);
+    element.replaceChildren();
+    (entries || []).forEach(function (entry, index) {
+      if (index > 0) { element.appendChild(document.createTextNode(" · ")); }
+      item(entry).forEach(function (node) { element.appendChild(node); });
+    });
+  }
+
+  function span(className, text) {
+    var element = document.createElement("span");
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+
+  // call_facts.html: the facts of the offered or current call.
+  function drawFacts(section, data, status) {
+    var line = data.line;
+    var lineCell = fact(section, "line");
+    show(factRow(section, "line"), Boolean(line));
+    setText(lineCell, line ? line.number + " " + line.name : "");
+    if (line) { lineCell.dataset.line = line.number; } else { delete lineCell.dataset.line; }
+    setText(fact(section, "skill"), data.skill_name || data.skill || "");
+    setText(fact(section, "language"), words.languages[data.language] || data.language || "");
+    show(factRow(section, "speech"), Boolean(data.speech_result));
+    setText(fact(section, "speech"), data.speech_result ? "“" + data.speech_result + "”" : "");
+    // Twilio's recording URLs are https; nothing else becomes a link.
+    var recording = fact(section, "recording");
+    var listenable = /^https:\/\//i.test(data.recording_url || "");
+    show(factRow(section, "recording"), listenable);
+    if (listenable) { recording.href = data.recording_url; } else { recording.removeAttribute("href"); }
+    show(factRow(section, "history"), status.history.length > 0);
+    drawList(fact(section, "history"), status.history, function (past) {
+      var label = words.callStatuses[past.status] || past.status;
+      return [span("muted", past.at.slice(0, 16).replace("T", " ") + " " + label)];
+    });
+    show(factRow(section, "orders"), status.open_work_orders.length > 0);
+    drawList(fact(section, "orders"), status.open_work_orders, function (order) {
+      var link = document.createElement("a");
+      link.href = urls.order.replace("{number}", encodeURIComponent(order.number));
+      link.textContent = order.number;
+      return [link, document.createTextNode(" " + (words.orderStatuses[order.status] || order.status))];
+    });
+  }
+
+  function drawState(status) {
+    var badge = stateCard.querySelector("[data-state]");
+    badge.className = "state " + status.state;
+    badge.dataset.state = status.state;
+    setText(badge, words.states[status.state] || status.state);
+    stateCard.querySelector("h2 [data-since]").dataset.since = status.state_since;
+    var busy = BUSY_STATES.indexOf(status.state) >= 0;
+    stateCard.querySelectorAll("form[data-console='state']").forEach(function (form) { show(form, !busy); });
+    show(stateCard.querySelector("form[data-console='ready']"), status.state === "wrap_up");
+    show(document.getElementById("missed"), status.state_reason === "missed");
+    ["1", "2", "3"].forEach(function (rating) {
+      setText(stateCard.querySelector("[data-rating-count='" + rating + "']"),
+              String(status.ratings_today[rating] || 0));
+    });
+  }
+
+  // A card now about another call (or none): its buttons are the new call's, and the
+  // browser phone's ringing mark (voice.js) was the old one's.
+  function follow(section, data) {
+    var id = data ? String(data.id) : "";
+    show(section, Boolean(data));
+    if (section.dataset.callId === id) { return false; }
+    section.dataset.callId = id;
+    section.classList.remove("ringing");
+    section.querySelectorAll("form button").forEach(function (button) { button.disabled = false; });
+    return true;
+  }
+
+  function drawOffer(status) {
+    var data = status.reservation;
+    if (follow(offer, data) && data) {
+      offer.querySelector("form[data-console='accept']").action = perCall(urls.acceptForm, data.id);
+      offer.querySelector("form[data-console='decline']").action = perCall(urls.declineForm, data.id);
+    }
+    if (!data) { return; }
+    setText(fact(offer, "from"), data.from || "");
+    show(fact(offer, "callback"), data.kind === "callback");
+    drawFacts(offer, data, status);
+  }
+
+  function drawCall(status) {
+    var data = status.call;
+    follow(current, data);
+    if (!data) { return; }
+    setText(fact(current, "from"), data.from || "");
+    drawFacts(current, data, status);
+    var rating = fact(current, "rating");
+    show(factRow(current, "rating"), Boolean(data.rating));
+    if (data.rating) { rating.dataset.rating = String(data.rating); } else { delete rating.dataset.rating; }
+    setText(rating, data.rating ? words.ratings[String(data.rating)] || "" : "");
+    show(current.querySelector("form[data-console='finish']"), status.state === "on_call");
+  }
+
+  function drawQueue(status) {
+    if (!status.waiting) { return; }  // only the poll asks for the queue
+    setText(document.getElementById("queue-count"), String(status.waiting.length));
+    show(document.getElementById("queue-calls"), status.waiting.length > 0);
+    show(document.getElementById("queue-empty"), status.waiting.length === 0);
+    var body = queue.querySelector("#queue-calls tbody");
+    var key = JSON.stringify(status.waiting);
+    if (drawn.get(body) === key) { return; }
+    drawn.set(body, key);
+    body.replaceChildren();
+    status.waiting.forEach(function (waiting) {
+      var row = document.createElement("tr");
+      row.dataset.callId = String(waiting.id);
+      var caller = document.createElement("td");
+      caller.textContent = (waiting.from || "") + (waiting.kind === "callback" ? " (" + words.callback + ")" : "");
+      var skill = document.createElement("td");
+      skill.textContent = waiting.skill_name || waiting.skill || "";
+      var since = document.createElement("td");
+      if (waiting.enqueued_at) { since.dataset.since = waiting.enqueued_at; }
+      row.append(caller, skill, since);
+      body.appendChild(row);
+    });
+  }
+
+  // The new work order is filed for the current call: its id, and the caller's number and
+  // the line's category as the starting point (not over what the agent typed).
+  function drawWorkOrder(status) {
+    if (!workOrder) { return; }
+    var data = status.call;
+    var field = workOrder.elements.call_id;
+    var id = data ? String(data.id) : "";
+    if (field.value === id) { return; }
+    var before = latest && latest.call;
+    field.value = id;
+    if (!data) { return; }
+    var phone = workOrder.elements.citizen_phone;
+    if (!phone.value || (before && phone.value === before.from)) { phone.value = data.from || ""; }
+    var category = workOrder.elements.category;
+    if (data.category_hint && category.querySelector("option[value='" + CSS.escape(data.category_hint) + "']")) {
+      category.value = data.category_hint;
+    }
   }
 
   function tick() {
@@ -32,7 +200,116 @@
     });
   }
 
-  window.setTimeout(poll, 2000);
+  // Draws a status of the agent API (the poll's, or an action's answer) and tells the
+  // other parts of the page (voice.js, kb_panel.js) with a `hotline:status` event.
+  function apply(status) {
+    drawState(status);
+    drawOffer(status);
+    drawCall(status);
+    drawQueue(status);
+    drawWorkOrder(status);
+    var previous = latest;
+    latest = status;
+    tick();
+    document.dispatchEvent(new CustomEvent("hotline:status", {detail: {status: status, previous: previous}}));
+  }
+
+  function say(sentence) {
+    message.textContent = sentence;
+    message.hidden = !sentence;
+  }
+
+  // Logged out (or the session expired): the login page, unless a call is on in the
+  // browser phone, which a reload would cut.
+  function reloadWhenIdle() {
+    if (!(window.hotlineVoice && window.hotlineVoice.busy())) { window.location.reload(); }
+  }
+
+  function poll() {
+    window.clearTimeout(timer);
+    if (polling) { pollAgain = true; return; }
+    polling = true;
+    var sent = generation;
+    fetch(urls.status, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        if (response.status === 401) { reloadWhenIdle(); }
+        return response.ok ? response.json() : null;
+      })
+      .then(function (status) { if (status && sent === generation) { apply(status); } })
+      .catch(function () {})
+      .then(function () {
+        polling = false;
+        if (pollAgain) { pollAgain = false; poll(); } else { timer = window.setTimeout(poll, POLL_MS); }
+      });
+  }
+
+  // POSTs JSON to the agent API (its CSRF protection: a form on another site cannot send
+  // JSON; the session cookie is same-site) and draws the status it answers. A refusal is
+  // said as the form's would be flashed; then the router is asked again.
+  function send(url, body) {
+    generation += 1;
+    say("");
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "Accept": "application/json"},
+      body: JSON.stringify(body || {})
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (data) {
+        generation += 1;  // a poll sent meanwhile may have been answered before the action
+        if (response.ok && data) {
+          apply(data);
+          return data;
+        }
+        if (response.status === 401) { reloadWhenIdle(); }
+        var sentence = (data && data.error) || String(response.status);
+        say(response.status === 409 ? words.conflict + ": " + sentence : sentence);
+        poll();
+        throw new Error(sentence);
+      });
+    }, function (error) {
+      say(words.unreachable);
+      poll();
+      throw error;
+    });
+  }
+
+  function request(form) {
+    var kind = form.dataset.console;
+    if (kind === "state") { return [urls.state, {state: form.elements.state.value}]; }
+    if (kind === "ready") { return [urls.state, {state: "available"}]; }
+    if (kind === "finish") { return [urls.finish, {}]; }
+    var id = form.closest("[data-call-id]").dataset.callId;
+    return [perCall(kind === "accept" ? urls.accept : urls.decline, id), {}];
+  }
+
+  root.parentNode.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-console]");
+    if (!form) { return; }
+    event.preventDefault();
+    var buttons = form.querySelectorAll("button");
+    if (buttons.length && buttons[0].disabled) { return; }  // already on its way
+    var asked = request(form);
+    // Taking calls first proves the browser phone can ring (voice.js says why not).
+    var takingCalls = asked[0] === urls.state && asked[1].state === "available";
+    var voice = takingCalls && window.hotlineVoice;
+    buttons.forEach(function (button) { button.disabled = true; });
+    // Ending the call ends it in the browser phone too.
+    if (form.dataset.console === "finish" && window.hotlineVoice) { window.hotlineVoice.hangUp(); }
+    (voice ? voice.ready() : Promise.resolve())
+      .then(function () { return send(asked[0], asked[1]); })
+      .catch(function () {})
+      .then(function () { buttons.forEach(function (button) { button.disabled = false; }); });
+  });
+
+  window.hotlineConsole = {
+    apply: apply,      // draw a status the agent API answered
+    refresh: poll,     // ask the router now (a browser call just ended)
+    send: send,        // POST to the agent API and draw its answer
+    status: function () { return latest; }
+  };
+
+  timer = window.setTimeout(poll, POLL_MS);
   tick();
   window.setInterval(tick, 1000);
 })();

@@ -11,7 +11,6 @@
   var list = panel.querySelector("#kb-results");
   var status = panel.querySelector("#kb-status");
   var template = panel.querySelector("#kb-result");
-  var resolveForm = panel.querySelector("#kb-resolve");
   var labels = JSON.parse(panel.dataset.labels);
   var DEBOUNCE_MS = 300;
   var timer = null;
@@ -85,6 +84,9 @@
       item.querySelector(".kb-title").textContent = result.title;
       item.querySelector(".kb-meta").textContent = result.id + " · " + Math.round(result.score);
       item.querySelector(".kb-answer").textContent = result.answer || "";
+      item.querySelectorAll("[data-needs-call]").forEach(function (button) {
+        button.hidden = !panel.dataset.callId;
+      });
       if (result.expired) {
         var badge = item.querySelector(".kb-expired");
         badge.textContent = labels.expired;
@@ -113,9 +115,13 @@
       post(panel.dataset.textUrl.replace("ARTICLE_ID", encodeURIComponent(id)), { query: shown })
         .then(function () { status.textContent = labels.texted; })
         .catch(function () { status.textContent = labels.error; button.disabled = false; });
-    } else if (action === "resolve" && resolveForm) {
-      resolveForm.elements.article_id.value = id;
-      resolveForm.submit();
+    } else if (action === "resolve" && panel.dataset.callId && window.hotlineConsole) {
+      // Through the agent API, drawn in place: a reload would cut the browser phone's call.
+      button.disabled = true;
+      var url = panel.dataset.resolveUrl.replace("{call}", encodeURIComponent(panel.dataset.callId));
+      window.hotlineConsole.send(url, { article_id: id })
+        .then(function () { status.textContent = labels.resolved; })
+        .catch(function () { button.disabled = false; });
     } else if (action === "not_helpful") {
       button.disabled = true;
       post(panel.dataset.feedbackUrl, { article_id: id, kind: "not_helpful", query: shown })
@@ -123,6 +129,25 @@
         .catch(function () { status.textContent = labels.error; button.disabled = false; });
     }
   }
+
+  // The console follows the router in place: a call that begins (or ends) changes what
+  // the panel does, and a new call starts from its caller's own words, as the page does.
+  document.addEventListener("hotline:status", function (event) {
+    var call = event.detail.status.call;
+    var id = call ? String(call.id) : "";
+    if (panel.dataset.callId === id) {
+      return;
+    }
+    panel.dataset.callId = id;
+    list.querySelectorAll("[data-needs-call]").forEach(function (button) {
+      button.hidden = !id;
+      button.disabled = false;
+    });
+    if (call) {
+      input.value = call.speech_result || "";
+      search();
+    }
+  });
 
   list.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-action]");

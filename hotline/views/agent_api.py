@@ -7,7 +7,7 @@ API's CSRF protection (the cookie is also SameSite=Lax).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
@@ -15,7 +15,7 @@ from twilio.jwt.access_token.grants import VoiceGrant
 from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services import agents, logins
-from hotline.services.calls import agent_status, connect, keep_queues_moving
+from hotline.services.calls import agent_status, connect, keep_queues_moving, waiting_for
 from hotline.services.workorders import submit_work_order
 from hotline.views.auth import roles_required, sign_in, sign_out
 from hotline.views.common import (
@@ -65,7 +65,11 @@ def status():
     # Consoles poll this every few seconds, so reservations expire on time even when no
     # call or supervisor is waking the router.
     keep_queues_moving(session)
-    return jsonify(agent_status(session, _agent()))
+    agent = _agent()
+    data = agent_status(session, agent)
+    if request.args.get("waiting") == "1":  # the console's queue panel
+        data["waiting"] = waiting_for(session, agent)
+    return jsonify(data)
 
 
 @bp.post("/agent/state")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from hotline.infra.database import get_session
@@ -31,6 +31,13 @@ def leaf_categories() -> list[Category]:
 def units_of_kind(kind: str) -> list[Unit]:
     query = sa.select(Unit).where(Unit.kind == kind, Unit.active).order_by(Unit.code)
     return list(get_session().scalars(query))
+
+
+def call_url(endpoint: str) -> str:
+    """The URL of ``endpoint`` (a route with a ``call_id``) for any call: the scripts of a
+    page put the call's id in place of ``{call}``."""
+    head, _, tail = url_for(endpoint, call_id=0).rpartition("/0/")
+    return f"{head}/{{call}}/{tail}"
 
 
 def form_text(name: str, limit: int = 4000) -> str:

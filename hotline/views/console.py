@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,6 +15,7 @@ from hotline.services.calls import agent_status, connect
 from hotline.services.workorders import submit_work_order
 from hotline.views.auth import roles_required
 from hotline.views.common import (
+    call_url,
     current_actor,
     form_text,
     is_whole,
@@ -22,10 +25,15 @@ from hotline.views.common import (
 from hotline.views.errors import back_to
 from hotline.views.render.i18n import t
 from routing import services as routing
-from routing.models import Skill
+from routing.models import AGENT_STATES, CALL_STATUSES, Skill
+from workorders.labels import STATUS_LABELS
 from workorders.services import get_work_order
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+bp.add_app_template_global(call_url)
+
+# The languages a caller may choose in the IVR, as the console names them.
+LANGUAGE_NAMES = {"zh": "普通话", "yue": "粤语", "en": "English"}
 
 
 def current_agent():
@@ -43,10 +51,13 @@ def home():
     status = agent_status(session, agent)
     call = routing.current_call(session, agent)
     skills = {s.code: s for s in session.scalars(sa.select(Skill))}
+    words = console_words()
     return render_template(
         "console.html",
         agent=agent,
         status=status,
+        words=words,
+        console_config={"urls": console_urls(), "words": words},
         waiting=routing.waiting_calls(session, [s.skill_code for s in agent.skills]),
         call=call,
         skills=skills,
@@ -56,6 +67,35 @@ def home():
         # The browser rings only for agents without a phone, when tokens can be made.
         voice_client=context.settings().voice_client and agent.phone is None,
     )
+
+
+def console_words() -> dict:
+    """The labels the console's script shows as it follows the router, in the user's
+    language: the same words the page is rendered with."""
+    return {
+        "states": {state: t(state) for state in AGENT_STATES},
+        "callStatuses": {status: t(status) for status in CALL_STATUSES},
+        "orderStatuses": {status: t(status) for status in STATUS_LABELS["zh"]},
+        "languages": {code: t(name) for code, name in LANGUAGE_NAMES.items()},
+        "ratings": {"1": t("满意"), "2": t("基本满意"), "3": t("不满意")},
+        "callback": t("回拨"),
+        "conflict": t("操作冲突"),
+        "unreachable": t("网络异常，操作未完成，请重试"),
+    }
+
+
+def console_urls() -> dict:
+    """Where the console's script asks: the agent API, and the forms it stands in for."""
+    return {
+        "status": url_for("agent_api.status", waiting="1"),
+        "state": url_for("agent_api.change_state"),
+        "finish": url_for("agent_api.finish"),
+        "accept": call_url("agent_api.accept"),
+        "decline": call_url("agent_api.decline"),
+        "acceptForm": call_url("console.accept"),
+        "declineForm": call_url("console.decline"),
+        "order": unquote(url_for("console.order", number="{number}")),
+    }
 
 
 @bp.post("/state")

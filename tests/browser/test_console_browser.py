@@ -11,6 +11,13 @@ pytestmark = pytest.mark.slow
 SPEECH = '<img src=x onerror="document.body.dataset.pwned=1">养老金'
 
 
+def wait_for_state(page, state: str) -> None:
+    """Until the console shows the agent in ``state`` (it changes in place, not on a reload)."""
+    page.wait_for_function(
+        "state => document.querySelector('#state [data-state]').dataset.state === state", arg=state
+    )
+
+
 def test_an_agent_sees_the_offered_call_appear_and_accepts_it(served, browser):
     page = browser.new_page()
     page.goto(f"{served.url}/login")
@@ -19,7 +26,7 @@ def test_an_agent_sees_the_offered_call_appear_and_accepts_it(served, browser):
     page.click("button[type=submit]")
     page.wait_for_url(f"{served.url}/console/")
     page.click("#state button:has-text('置闲')")
-    assert page.get_attribute("#state [data-state]", "data-state") == "available"
+    wait_for_state(page, "available")
 
     # A citizen calls the old social-security line and says something hostile.
     call_sid = "CA" + "b" * 32
@@ -54,6 +61,7 @@ def test_speech_from_a_caller_is_shown_as_text_never_run(served, browser):
     page.click("button[type=submit]")
     page.wait_for_url(f"{served.url}/console/")
     page.click("#state button:has-text('置闲')")
+    wait_for_state(page, "available")
 
     call_sid = "CA" + "c" * 32
     signed_post(

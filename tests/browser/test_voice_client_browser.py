@@ -1,99 +1,14 @@
-"""The console's browser phone, in Chromium, against a stand-in for the Twilio Voice SDK.
-
-The instance is served with a (fake) API key, so the voice token endpoint answers; the SDK
-file is replaced by a small Twilio.Device that records what the console asks of it (into
-sessionStorage, which outlives the console's reloads) and lets the test emit its events.
-"""
+"""The console's browser phone, in Chromium, against a stand-in for the Twilio Voice SDK
+(tests/browser/voice_standin.py)."""
 
 from __future__ import annotations
 
-import json
-
-import jwt
 import pytest
 
-from tests.conftest import TWILIO_TOKEN
+from tests.browser.voice_standin import VOICE_ENV, console, go_available, identity, log, state
 from tests.served import free_port, served_product, signed_post
 
 pytestmark = pytest.mark.slow
-
-API_SECRET = "voice-client-secret-of-thirty-two-bytes"
-VOICE_ENV = {
-    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-    "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-    "TWILIO_API_KEY": "SK" + "2" * 32,
-    "TWILIO_API_SECRET": API_SECRET,
-    "TWILIO_TWIML_APP_SID": "AP" + "3" * 32,
-}
-
-FAKE_SDK = """
-(function () {
-  function record(entry) {
-    var log = JSON.parse(sessionStorage.getItem("fake-voice") || "[]");
-    log.push(entry);
-    sessionStorage.setItem("fake-voice", JSON.stringify(log));
-  }
-  function Emitter() { this.handlers = {}; }
-  Emitter.prototype.on = function (name, handler) {
-    (this.handlers[name] = this.handlers[name] || []).push(handler);
-    return this;
-  };
-  Emitter.prototype.emit = function (name) {
-    var rest = Array.prototype.slice.call(arguments, 1);
-    (this.handlers[name] || []).forEach(function (handler) { handler.apply(null, rest); });
-  };
-  function Call(parameters) {
-    Emitter.call(this);
-    this.customParameters = new Map(Object.entries(parameters));
-    this.parameters = {From: "client:bridge"};
-    this.muted = false;
-  }
-  Call.prototype = Object.create(Emitter.prototype);
-  Call.prototype.accept = function () { record({call: "accept"}); this.emit("accept", this); };
-  Call.prototype.mute = function (on) {
-    record({call: "mute", on: on});
-    this.muted = on;
-    this.emit("mute", on, this);
-  };
-  Call.prototype.isMuted = function () { return this.muted; };
-  Call.prototype.disconnect = function () {
-    record({call: "disconnect"});
-    this.emit("disconnect", this);
-  };
-  Call.prototype.reject = function () { record({call: "reject"}); this.emit("reject"); };
-  function Device(token) {
-    Emitter.call(this);
-    this.token = token;
-    window.fakeDevice = this;
-    record({device: "new", token: token});
-  }
-  Device.prototype = Object.create(Emitter.prototype);
-  Device.prototype.register = function () {
-    var device = this;
-    record({device: "register", token: this.token});
-    setTimeout(function () {
-      if (REGISTRATION === "error") {
-        device.emit("error", {code: 20101, message: "Invalid Access Token"});
-      } else {
-        device.emit("registered");
-      }
-    }, 0);
-  };
-  Device.prototype.updateToken = function (token) {
-    this.token = token;
-    record({device: "updateToken", token: token});
-  };
-  Device.prototype.destroy = function () { record({device: "destroy"}); };
-  window.Twilio = {Device: Device, FakeCall: Call};
-})();
-"""
-
-MICROPHONE = """
-Object.defineProperty(navigator, "mediaDevices", {value: {getUserMedia: function () {
-  return ALLOWED ? Promise.resolve({getTracks: function () { return [{stop: function () {}}]; }})
-                 : Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
-}}});
-"""
 
 
 @pytest.fixture(scope="module")
@@ -102,47 +17,6 @@ def served_voice(tmp_path_factory):
     env = {**VOICE_ENV, "TWILIO_API_BASE_URL": f"http://127.0.0.1:{free_port()}"}
     with served_product("sqlite", tmp_path_factory.mktemp("voice"), env_changes=env) as product:
         yield product
-
-
-def console(browser, served, username, registration="ok", microphone=True):
-    """A logged-in, offline agent's console with the stand-in SDK and microphone."""
-    page = browser.new_page()
-    page.add_init_script(MICROPHONE.replace("ALLOWED", "true" if microphone else "false"))
-    sdk = FAKE_SDK.replace("REGISTRATION", json.dumps(registration))
-    page.route(
-        "**/static/vendor/twilio.min.js",
-        lambda route: route.fulfill(body=sdk, content_type="text/javascript"),
-    )
-    page.goto(f"{served.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", "agent-12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{served.url}/console/")
-    page.request.post(f"{served.url}/api/v1/agent/state", data={"state": "offline"})
-    page.evaluate("sessionStorage.removeItem('fake-voice')")
-    page.reload()
-    return page
-
-
-def log(page) -> list[dict]:
-    return json.loads(page.evaluate("sessionStorage.getItem('fake-voice') || '[]'"))
-
-
-def state(page) -> str:
-    return page.get_attribute("#state [data-state]", "data-state")
-
-
-def identity(token: str) -> str:
-    claims = jwt.decode(token, API_SECRET, algorithms=["HS256"])
-    return claims["grants"]["identity"]
-
-
-def go_available(page) -> None:
-    page.click("#state button:has-text('置闲')")
-    page.wait_for_function(
-        "document.querySelector('#state [data-state]').dataset.state === 'available'"
-    )
-    page.locator("#voice-status", has_text="已连接").wait_for(timeout=10_000)
 
 
 def test_going_available_registers_the_device_and_its_token_is_refreshed(served_voice, browser):
@@ -170,7 +44,7 @@ def test_going_available_registers_the_device_and_its_token_is_refreshed(served_
 def test_an_incoming_call_rings_with_its_caller_and_the_buttons_drive_it(served_voice, browser):
     page = console(browser, served_voice, "agent3")  # has the 12333 line's skill
     go_available(page)
-    # A citizen calls; the console shows the offer (and registers again after reloading).
+    # A citizen calls; the console shows the offer, in place.
     call_sid = "CA" + "d" * 32
     params = {"CallSid": call_sid, "From": "+8613800138000", "To": "12333"}
     assert signed_post(served_voice, "/twilio/voice", params).status_code == 200
@@ -191,7 +65,8 @@ def test_an_incoming_call_rings_with_its_caller_and_the_buttons_drive_it(served_
     page.click("#voice-mute")
     assert page.inner_text("#voice-mute") == "取消静音"
     page.click("#voice-hangup")
-    page.wait_for_load_state()
+    page.locator("#voice-call").wait_for(state="hidden", timeout=5_000)
+    assert "ringing" not in offer.get_attribute("class")
     calls = [entry for entry in log(page) if "call" in entry]
     assert calls == [{"call": "accept"}, {"call": "mute", "on": True}, {"call": "disconnect"}]
     page.close()

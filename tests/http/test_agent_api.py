@@ -205,3 +205,21 @@ def test_without_twilio_the_voice_token_is_a_clear_503(client, observer):
     response = client.get("/api/v1/agent/voice-token")
     assert response.status_code == 503
     assert "not configured" in response.get_json()["error"]
+
+
+def test_the_status_lists_the_agents_queues_when_asked(client, observer):
+    user, _ = make_agent(observer, skills={"social_security": 1})  # not housing
+    observer.commit()
+    api_login(client, user)  # offline: nothing is offered, the calls wait
+    pension = Caller(client, observer, number="+8613800000001")
+    pension.dial(to="12333")
+    Caller(client, observer, number="+8613800000002").dial(to="12329")  # housing fund
+    assert "waiting" not in client.get("/api/v1/agent/status").get_json()
+    (waiting,) = client.get("/api/v1/agent/status?waiting=1").get_json()["waiting"]
+    assert waiting["id"] == pension.call.id
+    assert (waiting["from"], waiting["kind"], waiting["skill"]) == (
+        "13800000001",
+        "inbound",
+        "social_security",
+    )
+    assert waiting["skill_name"] and waiting["enqueued_at"]

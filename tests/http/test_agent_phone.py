@@ -1,5 +1,8 @@
 """Where the bridge rings an agent: the browser client, or the phone the agent has set."""
 
+import json
+import re
+
 import pytest
 
 from hotline.models import AuditEvent
@@ -116,3 +119,29 @@ def test_the_console_loads_the_browser_phone_only_when_it_can_ring(app, client, 
     agent.phone = "+862083175291"
     observer.commit()
     assert 'id="voice"' not in client.get("/console/").get_data(as_text=True)
+
+
+def test_the_console_gives_its_script_the_agent_api_and_the_pages_words(client, observer):
+    user, _ = make_agent(observer)
+    observer.commit()
+    login(client, user.username, PASSWORD)
+
+    def config(path):
+        page = client.get(path).get_data(as_text=True)
+        found = re.search(
+            r'<script type="application/json" id="console-config">(.*?)</script>', page
+        )
+        return json.loads(found.group(1))
+
+    chinese = config("/console/")
+    assert chinese["urls"]["status"] == "/api/v1/agent/status?waiting=1"
+    assert chinese["urls"]["accept"] == "/api/v1/agent/reservations/{call}/accept"
+    assert chinese["urls"]["acceptForm"] == "/console/calls/{call}/accept"
+    assert chinese["urls"]["order"] == "/console/orders/{number}"
+    assert chinese["words"]["states"]["reserved"] == "已预占"
+    assert chinese["words"]["languages"]["yue"] == "粤语"
+    english = config("/console/?lang=en")
+    assert english["words"]["states"]["reserved"] == "Reserved"
+    assert english["words"]["languages"]["yue"] == "Cantonese"
+    assert english["words"]["callStatuses"]["abandoned"] == "Abandoned"
+    assert english["words"]["orderStatuses"]["in_progress"] == "In progress"

@@ -132,6 +132,13 @@ PATHS: dict[str, dict] = {
             "The agent's state, offered call, current call and caller history",
             SESSION,
             {"200": _json(_AGENT_STATUS)},
+            parameters=[
+                _query(
+                    "waiting",
+                    "1 adds `waiting`: the calls in the agent's queues, next served first",
+                    {"enum": ["1"]},
+                )
+            ],
         )
     },
     "/api/v1/agent/state": _agent_action(
@@ -288,6 +295,7 @@ SCHEMAS = {
             "history": {"type": "array"},
             "open_work_orders": {"type": "array"},
             "ratings_today": {"type": "object"},
+            "waiting": {"type": "array", "description": "only with ?waiting=1"},
         },
     },
     "ClosureReport": {
