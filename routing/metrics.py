@@ -36,6 +36,8 @@ from routing.models import AgentStateChange, Call
 LOCAL = ZoneInfo(TIMEZONE)
 GROUPINGS = ("total", "skill", "line", "15min", "hour", "day")
 BUSY_STATES = ("reserved", "on_call", "wrap_up")
+# Resolutions that need no work order: an article read out, or an answer on the call.
+RESOLVED_ON_CONTACT = ("kb", "on_call")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class CallRecord:
     callback_answered_at: datetime | None = None
     resolution: str | None = None
     callback_unreached: bool = False
+    callback_resolution: str | None = None  # how the agent resolved the answered callback
 
     @property
     def wait_seconds(self) -> float | None:
@@ -135,7 +138,9 @@ def summarize(
     for record in records:
         if record.answered_at is not None or record.callback_answered_at is not None:
             answered += 1
-            resolved += record.resolution in ("kb", "on_call")
+            # Resolved on the contact that answered the caller: the call, or its callback.
+            how = record.resolution if record.answered_at is not None else None
+            resolved += (how or record.callback_resolution) in RESOLVED_ON_CONTACT
             if record.answered_at is not None:
                 wait = (record.answered_at - record.enqueued_at).total_seconds()
                 waits.append(wait)
@@ -215,6 +220,17 @@ def call_records(session: orm.Session, start: datetime, end: datetime) -> list[C
         .where(callback.parent_call_id == Call.id, callback.kind == "callback")
         .scalar_subquery()
     )
+    callback_resolution = (
+        sa.select(callback.resolution)
+        .where(
+            callback.parent_call_id == Call.id,
+            callback.kind == "callback",
+            callback.answered_at.is_not(None),
+        )
+        .order_by(callback.answered_at)
+        .limit(1)
+        .scalar_subquery()
+    )
     unreached_callback = (
         sa.select(callback.id)
         .where(
@@ -237,6 +253,7 @@ def call_records(session: orm.Session, start: datetime, end: datetime) -> list[C
             answered_callback,
             Call.resolution,
             unreached_callback,
+            callback_resolution,
         ).where(
             Call.kind == "inbound",
             Call.enqueued_at >= start,
@@ -256,6 +273,7 @@ def call_records(session: orm.Session, start: datetime, end: datetime) -> list[C
             callback_answered_at=row[8],
             resolution=row[9],
             callback_unreached=bool(row[10]),
+            callback_resolution=row[11],
         )
         for row in rows
         if row[0] is not None  # always, by the period's bounds; this tells the type

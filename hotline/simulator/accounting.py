@@ -204,7 +204,13 @@ class Ledger:
         short = [r for r in abandoned if (r.queue_time or 0) < short_abandon_seconds]
         counted = len(records) - len(short)
         within = sum(1 for wait in waits if wait <= service_level_seconds)
-        resolved = sum(1 for r in answered if r.resolution in ("kb", "on_call"))
+        # Resolved on the contact that answered: the call, or the callback the caller asked for.
+        resolved = sum(
+            1
+            for r in answered
+            if (r.resolution if r.outcome == "answered" else r.callback_resolution)
+            in ("kb", "on_call")
+        )
         return {
             "offered": len(records),
             "answered": len(answered),

@@ -112,3 +112,43 @@ def test_agents_and_monitors_do_not_see_the_wallboard(client, observer):
     login(client, user.username, PASSWORD)
     assert client.get("/supervisor/wallboard").status_code == 403
     assert client.get("/api/v1/wallboard").status_code == 403
+
+
+def test_a_callback_resolved_with_an_article_is_first_contact_resolution(app, client, observer):
+    start = utcnow() - timedelta(minutes=30)
+    for index, resolution in enumerate(("kb", "work_order")):
+        asked = Call(
+            call_sid=f"CACBFCR{index:025d}",
+            from_number="13800138000",
+            to_number="12345",
+            entry="main",
+            skill_code="housing",
+            status="left",
+            created_at=start,
+            enqueued_at=start,
+            ended_at=start + timedelta(seconds=90),
+        )
+        observer.add(asked)
+        observer.flush()
+        observer.add(
+            Call(
+                call_sid=f"CACBFCRTASK{index:021d}",
+                kind="callback",
+                parent_call_id=asked.id,
+                from_number="13800138000",
+                to_number="12345",
+                entry="main",
+                skill_code="housing",
+                status="completed",
+                created_at=start,
+                enqueued_at=start,
+                answered_at=start + timedelta(minutes=10),
+                ended_at=start + timedelta(minutes=14),
+                resolution=resolution,
+            )
+        )
+    observer.commit()
+    headers = {"Authorization": f"Bearer {monitor_token(app)}"}
+    total = client.get("/api/v1/reports/calls", headers=headers).get_json()["rows"][0]
+    assert (total["offered"], total["answered"], total["callbacks_requested"]) == (2, 2, 2)
+    assert total["first_contact_resolution"] == 0.5  # the callback answered from the KB

@@ -17,6 +17,7 @@ def record(
     callback=False,
     resolution=None,
     queue_seconds=None,
+    callback_resolution=None,
 ):
     answered = T0 + timedelta(seconds=wait) if talk is not None else None
     ended = None
@@ -35,6 +36,7 @@ def record(
         queue_seconds=queue_seconds,
         callback_answered_at=T0 + timedelta(minutes=5) if callback else None,
         resolution=resolution,
+        callback_resolution=callback_resolution,
     )
 
 
@@ -72,6 +74,20 @@ def test_the_figures_of_a_hand_made_day():
     assert figures.asa_seconds == round((10 + 15 + 30 + 60) / 4, 1)  # shown to 0.1 s
     assert figures.aht_seconds == pytest.approx((100 + 200 + 300 + 400) / 4 + 20)
     # Resolved without a work order: 3 of the 5 answered.
+    assert figures.first_contact_resolution == pytest.approx(3 / 5)
+
+
+def test_a_callback_resolved_with_an_article_counts_as_resolved_at_first_contact():
+    calls = [
+        record(10, 100, resolution="kb"),
+        record(12, 100, resolution="work_order"),
+        record(status="left", callback=True, callback_resolution="kb"),
+        record(status="left", callback=True, callback_resolution="on_call"),
+        record(status="left", callback=True, callback_resolution="work_order"),
+    ]
+    figures = summarize("total", calls, short_abandon_seconds=5, service_level_seconds=20)
+    assert figures.answered == 5
+    assert figures.resolved_first_contact == 3  # the direct kb, two of the callbacks
     assert figures.first_contact_resolution == pytest.approx(3 / 5)
 
 
