@@ -1,12 +1,12 @@
 """Deadlines on the official calendar (the chinesecalendar package): Spring Festival and
 National Day with their make-up days in 2024, 2025 and 2026, an admin's override on top,
-and urgent hours."""
+urgent hours, and deadlines past the last year the package knows."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from workorders.calendar import LOCAL, WorkingCalendar
+from workorders.calendar import LOCAL, WorkingCalendar, official_calendar
 from workorders.deadlines import DeadlinePolicy, deadlines, extended, reminder_due
 
 POLICY = DeadlinePolicy()
@@ -60,6 +60,8 @@ def due_dates(calendar, start, reply_working_days):
 )
 def test_deadlines_across_spring_festival_and_national_day(calendar, start, days, sign, reply):
     assert due_dates(calendar, start, days) == (sign, reply)
+    due = deadlines(calendar, POLICY, start, reply_working_days=days, urgent=False)
+    assert due.provisional_year is None
 
 
 def test_an_override_applies_on_top_of_the_official_calendar():
@@ -70,6 +72,37 @@ def test_an_override_applies_on_top_of_the_official_calendar():
     # The city declares Wednesday 7 October a working day: it is the first one.
     declared = WorkingCalendar({date(2026, 10, 7): True})
     assert due_dates(declared, start, 3) == (date(2026, 10, 7), date(2026, 10, 9))
+
+
+def test_deadlines_within_the_known_years_are_official(calendar):
+    due = deadlines(calendar, POLICY, at(2026, 12, 1), reply_working_days=10, urgent=False)
+    assert due.provisional_year is None
+
+
+def test_a_deadline_past_the_last_known_year_is_provisional():
+    # As if the package knew no year after 2026.
+    older = WorkingCalendar(official=official_calendar().until(2026))
+    due = deadlines(older, POLICY, at(2027, 12, 27), reply_working_days=10, urgent=False)
+    # Counted Monday to Friday: no New Year's Day is known for 2028 either.
+    assert local(due.reply).date() == date(2028, 1, 10)
+    assert due.provisional_year == 2027
+    # Late December of the last known year: 10 working days reach into the unknown one.
+    due = deadlines(older, POLICY, at(2026, 12, 24), reply_working_days=10, urgent=False)
+    assert local(due.reply).date() == date(2027, 1, 7)
+    assert due.provisional_year == 2027
+    # Only the sign-for deadline of an urgent order is counted in days; the reply in hours.
+    due = deadlines(older, POLICY, at(2026, 12, 31, 9), reply_working_days=1, urgent=True)
+    assert due.sign == due.reply and due.provisional_year is None
+    due = deadlines(
+        older, POLICY, at(2026, 12, 30, 9), reply_working_days=1, urgent=True, urgent_reply_hours=72
+    )
+    assert local(due.sign).date() == date(2026, 12, 31) and due.provisional_year is None
+
+
+def test_the_installed_package_makes_the_year_after_its_last_provisional(calendar):
+    year = calendar.official.last_year + 1
+    due = deadlines(calendar, POLICY, at(year, 12, 27), reply_working_days=10, urgent=False)
+    assert due.provisional_year == year
 
 
 def test_an_order_dispatched_before_national_day_is_signed_for_after_it(calendar):
