@@ -60,7 +60,6 @@ REFERENCE_TABLES = {
     "categories",
     "legacy_lines",
     "ivr_options",
-    "calendar_days",
 }
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

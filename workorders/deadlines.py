@@ -27,6 +27,9 @@ DEFAULT_POLICY = DeadlinePolicy()
 class Deadlines:
     sign: datetime
     reply: datetime
+    # The first year without an official holiday arrangement that the working days were
+    # counted across (Monday to Friday there): the deadlines are provisional. None: official.
+    provisional_year: int | None = None
 
 
 def deadlines(
@@ -43,17 +46,31 @@ def deadlines(
     Working days count on the calendar; an urgent order must be answered within hours,
     round the clock, and is never given longer to sign for than to reply.
     """
+    counted: list[datetime] = []
     if urgent:
         reply = start + timedelta(hours=urgent_reply_hours or policy.urgent_reply_hours)
     else:
         reply = calendar.deadline(start, reply_working_days or policy.default_reply_working_days)
+        counted.append(reply)
     sign = calendar.deadline(start, policy.sign_working_days)
-    return Deadlines(sign=min(sign, reply), reply=reply)
+    if sign < reply:
+        counted.append(sign)
+    provisional = [calendar.provisional_year(start, due) for due in counted]
+    return Deadlines(
+        sign=min(sign, reply),
+        reply=reply,
+        provisional_year=earliest(*provisional),
+    )
 
 
 def extended(calendar: WorkingCalendar, deadline: datetime, working_days: int) -> datetime:
     """``deadline`` moved by ``working_days`` working days (to the end of that day)."""
     return calendar.deadline(deadline, working_days)
+
+
+def earliest(*years: int | None) -> int | None:
+    """The earliest of the years given, ignoring None; None when there is none."""
+    return min((year for year in years if year is not None), default=None)
 
 
 def remaining(deadline: datetime | None, now: datetime) -> timedelta | None:

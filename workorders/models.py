@@ -63,7 +63,8 @@ class Category(Base):
 
 
 class CalendarDay(Base):
-    """An exception to the Monday–Friday week: a public holiday, or a make-up working day."""
+    """An admin's override of the official calendar: a local holiday or typhoon day off
+    (working=False), or a day declared a working day (working=True)."""
 
     __tablename__ = "calendar_days"
 
@@ -133,6 +134,9 @@ class WorkOrder(Base):
     dispatched_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime, index=True)
     sign_deadline: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     reply_deadline: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime, index=True)
+    # The deadlines are provisional: they were counted across this year, whose official
+    # holidays the calendar package did not know yet (Monday to Friday there). None: official.
+    deadline_provisional_year: orm.Mapped[int | None]
     signed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     replied_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     callback_started_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""`hotline workorders`: the deadline sweep (reminders, escalation, unanswered callbacks)."""
+"""`hotline workorders`: the deadline sweep (reminders, escalation, unanswered callbacks) and
+the check of the working calendar."""
 
 from __future__ import annotations
 
@@ -46,3 +47,36 @@ def sweep(every: int | None) -> None:
     if every:
         job_id = schedule_sweep(every)
         click.echo(f"next sweep scheduled on the rq worker ({job_id})")
+
+
+@workorders.command(
+    "calendar",
+    help="Say where the working calendar comes from and which years it knows. From 1 "
+    "November on it warns, and exits 1, when next year's official holidays are not in the "
+    "chinesecalendar package yet: upgrade the package then (README, 'The working calendar').",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Check as on this local day (YYYY-MM-DD) instead of today.",
+)
+@click.pass_context
+def calendar(ctx: click.Context, today) -> None:
+    from hotline.db import utcnow
+    from workorders.calendar import LOCAL, missing_official_year, official_calendar
+
+    official = official_calendar()
+    day = today.date() if today else utcnow().astimezone(LOCAL).date()
+    click.echo(
+        f"official holidays and make-up working days: chinesecalendar {official.version}, "
+        f"years {official.first_year}–{official.last_year}; the admins' overrides apply on top"
+    )
+    missing = missing_official_year(day, official)
+    if missing is not None:
+        click.echo(
+            f"warning: no official {missing} holiday arrangement yet: upgrade the package "
+            "(pip install --upgrade chinesecalendar) and restart the service; until then "
+            f"deadlines in {missing} count Monday to Friday and are marked provisional",
+            err=True,
+        )
+        ctx.exit(1)

@@ -1,4 +1,9 @@
-"""Reference data (units, lines, categories, skills, menu, calendar) and demo data loaders.
+"""Reference data (units, lines, categories, skills, menu, local calendar overrides) and demo
+data loaders.
+
+The official holidays and make-up working days are not reference data: they come from the
+chinesecalendar package (workorders.calendar). A reference file's "calendar" records are a
+city's own overrides on top of them (a local holiday, a day declared a working day).
 
 Every loader is idempotent: it creates what is missing and updates what changed, by code.
 Loaders take lists of records in the shapes of the project's data files, which are also
@@ -246,6 +251,7 @@ def load_ivr_menu(session: orm.Session, records: Iterable[Mapping]) -> LoadResul
 
 
 def load_calendar(session: orm.Session, records: Iterable[Mapping]) -> LoadResult:
+    """Local overrides of the official calendar (day, working, note)."""
     result = LoadResult("calendar")
     for record in records:
         try:

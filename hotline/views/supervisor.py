@@ -31,6 +31,8 @@ from workorders.models import WorkOrder
 from workorders.states import WITH_UNIT
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+# The open orders with provisional deadlines that the desk lists, soonest due first.
+PROVISIONAL_SHOWN = 50
 
 
 @bp.app_context_processor
@@ -88,6 +90,15 @@ def home():
         ],
         overdue=sorted((o for o in orders if o.is_overdue(now)), key=lambda o: o.active_deadline),
         awaiting_callback=[o for o in orders if o.status in ("replied", "callback")],
+        provisional_orders=session.scalars(
+            sa.select(WorkOrder)
+            .where(
+                WorkOrder.status.in_(WITH_UNIT),
+                WorkOrder.deadline_provisional_year.is_not(None),
+            )
+            .order_by(WorkOrder.reply_deadline)
+            .limit(PROVISIONAL_SHOWN)
+        ).all(),
     )
 
 

@@ -1,5 +1,7 @@
 """Admin pages for work orders: assignment rules, the working calendar, units' contacts.
 
+The calendar is the official one (the chinesecalendar package); admins keep overrides on
+top of it, and are warned from 1 November when next year is not in the package yet.
 Every change is an audit event.
 """
 
@@ -25,17 +27,20 @@ from hotline.views.common import (
 from hotline.views.errors import back_to
 from hotline.views.render.i18n import t
 from workorders import rules
-from workorders.calendar import LOCAL
+from workorders.calendar import LOCAL, missing_official_year, official_calendar
 from workorders.models import CalendarDay, Unit
 
 bp = Blueprint("workorder_admin", __name__, url_prefix="/admin/workorders")
+# Tests may put a fake clock here.
+clock = utcnow
 
 
 @bp.get("/")
 @roles_required("admin")
 def home():
     session = get_session()
-    this_year = date(utcnow().astimezone(LOCAL).year, 1, 1)
+    today = clock().astimezone(LOCAL).date()
+    this_year = date(today.year, 1, 1)
     return render_template(
         "workorder_admin.html",
         rules=rules.list_rules(session),
@@ -51,6 +56,8 @@ def home():
         days=session.scalars(
             sa.select(CalendarDay).where(CalendarDay.day >= this_year).order_by(CalendarDay.day)
         ).all(),
+        official=official_calendar(),
+        missing_year=missing_official_year(today),
     )
 
 

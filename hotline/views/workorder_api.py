@@ -196,6 +196,7 @@ def _summary(
         "created_at": _iso(order.created_at),
         "sign_deadline": _iso(order.sign_deadline),
         "reply_deadline": _iso(order.reply_deadline),
+        "deadline_provisional_year": order.deadline_provisional_year,
         "deadline": _iso(deadline),
         "remaining_seconds": int((deadline - now).total_seconds()) if deadline else None,
         "overdue": order.is_overdue(now),

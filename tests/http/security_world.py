@@ -14,7 +14,6 @@ from routing.models import Call, IvrOption
 from tests.conftest import PUBLIC_URL, csrf_token, login, override, sign
 from tests.factories import PASSWORD, make_agent, make_user
 from workorders import rules
-from workorders.models import CalendarDay
 
 UNIT_A, UNIT_B = "GZ-RSJ", "GZ-GJJ"
 CATEGORY_A, CATEGORY_B = "SOCINS.PENSION", "HPF.WITHDRAW"
@@ -138,8 +137,10 @@ def arrange(app, observer) -> World:
     rule, _ = rules.add_rule(observer, unit_code=UNIT_B, category_code=CATEGORY_B, note="x")
     observer.commit()
     world.rule_id = rule.id
-    world.day = observer.scalar(sa.select(sa.func.min(CalendarDay.day))).isoformat()
-    assert date.fromisoformat(world.day)
+    # An admin's override of the official calendar, for the forms that change or remove one.
+    day, _ = rules.set_calendar_day(observer, date(2026, 7, 20), False, "台风停工")
+    observer.commit()
+    world.day = day.day.isoformat()
     world.option_id = observer.scalar(sa.select(sa.func.min(IvrOption.id)))
 
     response = app.test_client().post(

@@ -258,7 +258,8 @@ def readable(response) -> str:
 
 
 def changes_reference_data(name: str):
-    # The admin's forms change the voice menu and the calendar, which are reloaded after.
+    # The admin's forms change the voice menu, which is reloaded after (the calendar
+    # overrides are emptied after every test).
     marks = [pytest.mark.changes_reference_data] if name == "admin" else []
     return pytest.param(name, marks=marks)
 

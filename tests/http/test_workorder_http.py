@@ -2,13 +2,18 @@
 and the JSON API, a unit in its portal and through its own case system with a token."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from hotline.infra import context
 from hotline.models import AuditEvent
+from hotline.views import workorder_admin
+from tests import factories
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, make_agent, make_call, make_user
+from workorders.calendar import LOCAL, official_calendar
 from workorders.models import Unit, WorkOrder
 from workorders.states import replay
 
@@ -394,3 +399,71 @@ def test_the_sweep_reminds_the_unit_by_text_once(
     assert len(to_unit) == 2 and "到期" in to_unit[1]
     refused = runner.invoke(args=["workorders", "sweep", "--every", "300"])
     assert refused.exit_code != 0 and "HOTLINE_REDIS_URL" in refused.output
+
+
+def test_a_provisional_deadline_is_shown_on_the_order_page_and_the_desk(app, client, observer):
+    year = official_calendar().last_year + 1
+    dispatcher, _ = make_agent(observer, role="supervisor")
+    observer.commit()
+    with app.app_context(), context.sessions(app)() as session:
+        provisional = factories.open_order(session, now=datetime(year, 12, 27, 10, tzinfo=LOCAL))
+        # Within the years the package knows.
+        official = factories.open_order(session, now=datetime(year - 1, 3, 2, 10, tzinfo=LOCAL))
+        session.commit()
+        assert provisional.deadline_provisional_year == year
+        assert official.deadline_provisional_year is None
+        provisional, official = provisional.number, official.number
+    login(client, dispatcher.username, PASSWORD)
+
+    page = client.get(f"/console/orders/{provisional}?lang=zh").get_data(as_text=True)
+    assert f'data-provisional-year="{year}"' in page
+    assert f"承办期限为暂定：尚无{year}年官方节假日安排" in page
+    english = client.get(f"/console/orders/{provisional}?lang=en").get_data(as_text=True)
+    assert f"Provisional deadline: no official {year} holiday arrangement yet" in english
+    assert "承办期限为暂定" not in english
+    page = client.get(f"/console/orders/{official}?lang=zh").get_data(as_text=True)
+    assert "data-provisional-year" not in page and "暂定" not in page
+
+    desk = client.get("/supervisor/?lang=zh").get_data(as_text=True)
+    section = desk[desk.index('id="provisional"') :]
+    section = section[: section.index("</section>")]
+    assert provisional in section and official not in section
+    assert f"承办期限为暂定：尚无{year}年官方节假日安排" in section
+    assert "Provisional deadlines" in client.get("/supervisor/?lang=en").get_data(as_text=True)
+
+    # The units' case systems read it too.
+    detail = client.get(f"{API}/{provisional}").get_json()
+    assert detail["deadline_provisional_year"] == year
+    assert client.get(f"{API}/{official}").get_json()["deadline_provisional_year"] is None
+
+
+def test_admins_are_warned_from_november_when_next_year_is_not_in_the_package(
+    app, client, observer, monkeypatch
+):
+    last = official_calendar().last_year
+    admin = make_user(observer, "admin")
+    observer.commit()
+    login(client, admin.username, PASSWORD)
+
+    def page_on(month, day, lang="zh"):
+        moment = datetime(last, month, day, 9, tzinfo=LOCAL).astimezone(UTC)
+        monkeypatch.setattr(workorder_admin, "clock", lambda: moment)
+        return client.get(f"/admin/workorders/?lang={lang}").get_data(as_text=True)
+
+    october = page_on(10, 31)
+    assert 'id="calendar-warning"' not in october
+    assert f"覆盖 {official_calendar().first_year}–{last} 年" in october
+    november = page_on(11, 1)
+    assert f'data-missing-year="{last + 1}"' in november
+    assert f"尚无{last + 1}年官方节假日安排：请升级 chinesecalendar 软件包" in november
+    english = page_on(11, 1, "en")
+    assert f"No official {last + 1} holiday arrangement yet: upgrade the chinesecalendar" in english
+
+    runner = app.test_cli_runner()
+    quiet = runner.invoke(args=["workorders", "calendar", "--today", f"{last}-10-31"])
+    assert quiet.exit_code == 0, quiet.output
+    assert f"years {official_calendar().first_year}–{last}" in quiet.output
+    assert "warning" not in quiet.output
+    warned = runner.invoke(args=["workorders", "calendar", "--today", f"{last}-11-01"])
+    assert warned.exit_code == 1
+    assert f"warning: no official {last + 1} holiday arrangement yet: upgrade" in warned.output

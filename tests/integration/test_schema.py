@@ -49,3 +49,48 @@ def test_foreign_keys_are_enforced(session):
         session.rollback()
     else:
         raise AssertionError("a unit with an unknown parent was accepted")
+
+
+def test_0013_removes_the_seeded_copy_of_the_official_calendar_and_keeps_overrides(
+    backend, tmp_path
+):
+    from datetime import date
+
+    from hotline.infra.database import upgrade
+    from tests.conftest import make_database
+
+    url, drop = make_database(backend, "calendar0013", tmp_path)
+    try:
+        upgrade(url, "0012")
+        engine = db.create_engine(url)
+        days = sa.table(
+            "calendar_days",
+            sa.column("day", sa.Date()),
+            sa.column("working", sa.Boolean()),
+            sa.column("note", sa.String()),
+        )
+        with engine.begin() as connection:
+            connection.execute(
+                days.insert(),
+                [
+                    # As the old reference data seeded them.
+                    {"day": date(2026, 10, 10), "working": True, "note": "国庆节调休上班"},
+                    {
+                        "day": date(2027, 10, 1),
+                        "working": False,
+                        "note": "国庆节（暂定：仅法定假日，以国务院公布的安排为准）",
+                    },
+                    # An admin's: a typhoon day, and a seeded day whose note was changed.
+                    {"day": date(2026, 7, 20), "working": False, "note": "台风停工"},
+                    {"day": date(2026, 10, 1), "working": False, "note": "国庆节（本市）"},
+                ],
+            )
+        upgrade(url)
+        with engine.connect() as connection:
+            left = connection.execute(sa.select(days.c.day).order_by(days.c.day)).scalars()
+            assert list(left) == [date(2026, 7, 20), date(2026, 10, 1)]
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("work_orders")}
+            assert "deadline_provisional_year" in columns
+        engine.dispose()
+    finally:
+        drop()

@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -9,6 +10,7 @@ from hotline.models import User
 from hotline.seed import reference as seed
 from knowledge_base.models import Article
 from routing.models import Agent, Call, IvrOption, LegacyLine, Skill
+from workorders import services as workorders
 from workorders.models import CalendarDay, Category, Unit, WorkOrder
 
 
@@ -41,11 +43,19 @@ def test_every_leaf_category_is_routable(session):
         assert category.deadline_working_days >= 1
 
 
-def test_the_voice_menu_and_the_calendar_are_seeded(session):
+def test_the_voice_menu_is_seeded(session):
     digits = set(session.scalars(sa.select(IvrOption.digit)))
     assert digits == set("0123456789")
-    make_up = session.scalars(sa.select(CalendarDay).where(CalendarDay.working)).all()
-    assert any(day.day.weekday() >= 5 for day in make_up)
+
+
+def test_no_copy_of_the_official_calendar_is_seeded(session):
+    # The official holidays and make-up days come from the chinesecalendar package; the
+    # calendar table holds only the admins' own overrides, and the project ships none.
+    assert session.scalars(sa.select(CalendarDay)).all() == []
+    assert "calendar" not in seed.read_json(seed.REFERENCE_FILE)
+    calendar = workorders.load_calendar(session)
+    assert not calendar.is_working_day(date(2025, 1, 28))  # Spring Festival's eve, 2025
+    assert calendar.is_working_day(date(2025, 2, 8))  # its make-up Saturday
 
 
 def test_seeding_twice_changes_nothing(session):

@@ -13,7 +13,7 @@ from sqlalchemy import orm
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.db import utcnow
-from workorders.deadlines import DeadlinePolicy, extended
+from workorders.deadlines import DeadlinePolicy, earliest, extended
 from workorders.errors import BindingDetermination, Conflict, InvalidWorkOrder
 from workorders.models import ExtensionRequest, WorkOrder
 from workorders.services.access import get_work_order, order_for_lead_unit
@@ -491,8 +491,12 @@ def _extension_decided(
     if approve:
         if order.reply_deadline is None:
             raise InvalidWorkOrder(f"work order {order.number} has no reply deadline to extend")
-        order.reply_deadline = extended(
-            load_calendar(session), order.reply_deadline, extension.working_days
+        calendar = load_calendar(session)
+        previous = order.reply_deadline
+        order.reply_deadline = extended(calendar, previous, extension.working_days)
+        order.deadline_provisional_year = earliest(
+            order.deadline_provisional_year,
+            calendar.provisional_year(previous, order.reply_deadline),
         )
         extension.new_deadline = order.reply_deadline
     return request.note.strip() or f"{extension.working_days} working days {extension.state}"

@@ -39,7 +39,8 @@ MAX_URL = 1000
 
 
 def load_calendar(session: orm.Session) -> WorkingCalendar:
-    """The working calendar with every holiday and make-up day from the calendar table."""
+    """The official calendar (read once per process) with the admins' overrides from the
+    calendar table, read in one query: counting days asks the database nothing."""
     rows = session.execute(sa.select(CalendarDay.day, CalendarDay.working)).all()
     return WorkingCalendar({day: working for day, working in rows})
 
@@ -281,6 +282,7 @@ def dispatch_to(
     order.dispatched_at = now
     order.sign_deadline = due.sign
     order.reply_deadline = due.reply
+    order.deadline_provisional_year = due.provisional_year
     if co_units:
         note = f"{note} (co-units: {', '.join(co_units)})"
     transition(session, order, actor, action, status, note, now, unit_code=unit.code)

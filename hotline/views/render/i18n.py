@@ -234,8 +234,25 @@ ENGLISH = {
     "删除": "Delete",
     "添加规则": "Add rule",
     "节假日与调休": "Holidays and make-up working days",
-    "调休上班": "Make-up working day",
-    "放假": "Holiday",
+    "calendar:source": (
+        "The official holidays and make-up working days come from the {package} package"
+        " ({version}, years {first}–{last}). The local overrides below (a local holiday, a"
+        " typhoon day, a day declared a working day) apply on top of them."
+    ),
+    "calendar:missing_year": (
+        "No official {year} holiday arrangement yet: upgrade the {package} package (now"
+        " {version}, years {first}–{last}) and restart the service. Until then, deadlines"
+        " in {year} count Monday to Friday (and the local overrides) and are marked"
+        " provisional."
+    ),
+    "本地调整": "Local overrides",
+    "暂定承办期限": "Provisional deadlines",
+    "上班": "Working day",
+    "如：台风停工、本地节日": "e.g. typhoon day, local holiday",
+    "放假": "Day off",
+    "承办期限为暂定：尚无{year}年官方节假日安排": (
+        "Provisional deadline: no official {year} holiday arrangement yet"
+    ),
     "日期": "Day",
     "类型": "Kind",
     "保存": "Save",
@@ -336,6 +353,15 @@ ENGLISH = {
 
 CHINESE = {
     **STATUS_LABELS["zh"],
+    "calendar:source": (
+        "官方节假日与调休安排来自 {package} 软件包（{version}，覆盖 {first}–{last} 年）。"
+        "下列本地调整（本地节日、台风停工、宣布上班的日子）优先于官方安排。"
+    ),
+    "calendar:missing_year": (
+        "尚无{year}年官方节假日安排：请升级 {package} 软件包（当前 {version}，覆盖 "
+        "{first}–{last} 年）并重启服务。升级前，{year}年的承办期限只按周一至周五（及本地调整）"
+        "计算，并标为暂定。"
+    ),
     **{f"message:{k}": v for k, v in MESSAGE_STATUS_LABELS["zh"].items()},
     **{f"twilio:{code}": refusal.zh for code, refusal in REFUSALS.items()},
     messaging.OPTED_OUT: "该号码已退订短信",

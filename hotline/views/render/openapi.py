@@ -516,6 +516,11 @@ SCHEMAS["WorkOrder"] = {
         "role": {"type": ["string", "null"], "description": "lead or co, for a unit"},
         "sign_deadline": {"type": ["string", "null"], "format": "date-time"},
         "reply_deadline": {"type": ["string", "null"], "format": "date-time"},
+        "deadline_provisional_year": {
+            "type": ["integer", "null"],
+            "description": "the deadlines are provisional: counted Monday to Friday across "
+            "this year, whose official holiday arrangement is not known yet",
+        },
         "deadline": {"type": ["string", "null"], "format": "date-time"},
         "remaining_seconds": {"type": ["integer", "null"]},
         "overdue": {"type": "boolean"},
