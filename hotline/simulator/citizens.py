@@ -204,7 +204,12 @@ class CallFlow:
             call.state = "queued"
             call.redirected.clear()
         enqueued_at, deadline = record.enqueued_at, record.patience_deadline
-        if enqueued_at is None or deadline is None:
+        if call.direction != "inbound":
+            # A citizen called back and queued again (their agent is gone): their own wait,
+            # not the original call's, which the ledger keeps as it ended.
+            enqueued_at = time.monotonic()
+            deadline = enqueued_at + self.wall(self.patience)
+        elif enqueued_at is None or deadline is None:
             enqueued_at = record.enqueued_at = time.monotonic()
             record.offered = True
             deadline = record.patience_deadline = enqueued_at + self.wall(self.patience)
@@ -268,9 +273,10 @@ class CallFlow:
         """Patience ran out: Twilio reports the queue result and the call's end, in either
         order, now and then twice."""
         record = self.record
-        record.outcome = "abandoned"
         waited = str(round(time.monotonic() - enqueued_at))
-        record.queue_time = int(waited)
+        if self.call.direction == "inbound":
+            record.outcome = "abandoned"
+            record.queue_time = int(waited)
         posts = [
             lambda: self.post(action, QueueResult="hangup", QueueTime=waited),
             lambda: self.post("/twilio/voice/status", CallStatus="completed", CallDuration=waited),
