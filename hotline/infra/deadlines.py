@@ -88,8 +88,8 @@ class _Watchdog:
         with self.changed:
             state = self.threads.setdefault(ident, _Thread())
             if state.deadline is not None and state.deadline <= time.monotonic():
-                _break(dbapi_connection)
-                return
+                # The pool takes the connection back (and closes it).
+                raise sa.exc.TimeoutError("the request's time for the database is up")
             state.held[record] = dbapi_connection
 
     def checked_in(self, _dbapi_connection, record) -> None:
