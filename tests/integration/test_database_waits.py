@@ -112,14 +112,36 @@ def test_no_connection_is_opened_or_handed_out_once_the_time_is_up(app):
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
 
 
+def test_a_request_gives_its_connection_back_while_its_deadline_holds(app, client):
+    """Giving a connection back rolls it back: that too waits for the database, and must
+    not wait for ever on a frozen one."""
+    left_at_checkin: list[float | None] = []
+    sa.event.listen(
+        context.engine(app).pool,
+        "checkin",
+        lambda *_: left_at_checkin.append(deadlines.remaining()),
+    )
+    assert client.get("/open311/v2/requests.json").status_code == 200
+    assert left_at_checkin, "the request used no pooled connection"
+    assert all(left is not None and left > 0 for left in left_at_checkin), left_at_checkin
+    assert deadlines.remaining() is None  # and the deadline ended with the request
+
+
+def lock_holder(database_url: str, tables: str) -> sa.Connection:
+    """Another client's transaction holding ``tables`` (its engine none of the app's: the
+    app's deadlines are not its business)."""
+    connection = sa.create_engine(database_url, poolclass=sa.pool.NullPool).connect()
+    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
+    return connection
+
+
 def test_a_lock_held_elsewhere_costs_a_caller_seconds_not_the_whole_budget(app, backend, observer):
     """lock_timeout: a new call whose row waits on a lock someone holds (a migration, a
     stuck maintenance job) hears the apology after the lock limit, and is kept."""
     if backend != "postgresql":
         pytest.skip("SQLite has one writer at a time: its busy timeout is tested above")
-    holder = context.engine(app).connect()
-    holder.exec_driver_sql("BEGIN")
-    holder.exec_driver_sql("LOCK TABLE calls IN ACCESS EXCLUSIVE MODE")
+    holder = lock_holder(context.settings(app).database_url, "calls")
     try:
         began = time.monotonic()
         arrived = {"CallSid": CALL, "From": "+8613700137000", "To": "12345"}
@@ -132,6 +154,41 @@ def test_a_lock_held_elsewhere_costs_a_caller_seconds_not_the_whole_budget(app, 
     assert 1.5 < took < 4.0, took  # the 2 s lock limit, not the 8 s budget
     assert spool.replay(app) == (1, 0)
     assert observer.scalar(sa.select(Call.status).where(Call.call_sid == CALL)) == "ivr"
+
+
+def test_every_request_is_done_with_the_database_within_its_budget(database_url, backend, tmp_path):
+    """A wait the server's own limits would let last (here a lock held elsewhere, the limits
+    set long) ends at the request's budget: a webhook's, or a page's, so that no server
+    thread waits for ever."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's locks")
+    patient = app_with(
+        database_url,
+        tmp_path,
+        public_url=PUBLIC_URL,
+        db_statement_timeout_seconds=60,
+        db_lock_timeout_seconds=60,
+        webhook_budget_seconds=1,
+        request_budget_seconds=2.5,
+    )
+    client = patient.test_client()
+    holder = lock_holder(database_url, "calls, work_orders")
+    try:
+        began = time.monotonic()
+        arrived = {"CallSid": CALL, "From": "+8613700137000", "To": "12345"}
+        answer = signed_post(client, "/twilio/voice", arrived)
+        webhook_took = time.monotonic() - began
+        began = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError):  # a 500 page (tests see the error)
+            client.get("/open311/v2/requests.json")
+        page_took = time.monotonic() - began
+    finally:
+        holder.exec_driver_sql("ROLLBACK")
+        holder.close()
+    assert b"<Hangup" in answer.data and 0.9 < webhook_took < 2.0, webhook_took
+    assert 2.4 < page_took < 4.0, page_took
+    spool.spool_path(patient).unlink(missing_ok=True)
+    dispose_engines(patient)
 
 
 @contextmanager
