@@ -7,6 +7,7 @@ This module imports SQLAlchemy only, so that the domain packages may use it.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -70,25 +71,67 @@ def affected_rows(result: sa.Result) -> int:
 SQLITE_SYNCHRONOUS = ("normal", "full")
 
 
-def create_engine(url: str, sqlite_synchronous: str = "normal", **kwargs) -> sa.Engine:
+@dataclass(frozen=True)
+class Waits:
+    """How long a connection may wait for the database (None: as long as it takes).
+
+    ``connect`` (whole seconds, at least 2: libpq's rule), ``statement`` and ``lock``
+    (PostgreSQL's statement_timeout and lock_timeout, which the server enforces),
+    ``pool`` (for a connection of the pool when all are in use), ``sqlite_busy`` (for
+    SQLite's write lock). The defaults are those of the commands that may take long
+    (migrations); the application's engines take theirs from the settings.
+    """
+
+    connect: int | None = None
+    statement: float | None = None
+    lock: float | None = None
+    pool: float | None = None
+    sqlite_busy: float = 30.0
+
+
+def create_engine(
+    url: str, sqlite_synchronous: str = "normal", waits: Waits | None = None, **kwargs
+) -> sa.Engine:
     """An engine with the settings every deployment needs (SQLite: foreign keys, WAL, waits).
 
     ``sqlite_synchronous``: ``normal`` (WAL's usual setting: a commit survives the crash of
     any process; an operating-system crash or power cut may undo the last moment's commits)
     or ``full`` (every commit also waits for the disk).
     """
-    backend = sa.engine.make_url(url).get_backend_name()
+    waits = waits or Waits()
+    parsed = sa.engine.make_url(url)
+    backend = parsed.get_backend_name()
+    if waits.pool is not None and parsed.database not in (None, "", ":memory:"):
+        # (An in-memory SQLite database has one connection per thread, no pool to wait for.)
+        kwargs.setdefault("pool_timeout", waits.pool)
     if backend == "sqlite":
         if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
             raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
-        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        sa.event.listen(engine, "connect", _sqlite_on_connect(sqlite_synchronous))
+        engine = sa.create_engine(url, connect_args={"timeout": waits.sqlite_busy}, **kwargs)
+        on_connect = _sqlite_on_connect(sqlite_synchronous, waits.sqlite_busy)
+        sa.event.listen(engine, "connect", on_connect)
         sa.event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    engine = sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, connect_args=_postgresql_connect_args(waits), **kwargs)
     sa.event.listen(engine.pool, "checkin", _note_checkin)
     sa.event.listen(engine.pool, "checkout", _ping_if_idle(engine.dialect))
     return engine
+
+
+def _postgresql_connect_args(waits: Waits) -> dict[str, object]:
+    """libpq's connect_timeout, and the server's limits set as the connection starts (no
+    round trip of its own)."""
+    args: dict[str, object] = {}
+    if waits.connect is not None:
+        args["connect_timeout"] = waits.connect
+    options = [
+        f"-c {name}={round(seconds * 1000)}"
+        for name, seconds in (("statement_timeout", waits.statement), ("lock_timeout", waits.lock))
+        if seconds is not None
+    ]
+    if options:
+        args["options"] = " ".join(options)
+    return args
 
 
 # A pooled connection idle this long is pinged before use (a database restart or a
@@ -114,7 +157,7 @@ def _ping_if_idle(dialect):
     return checkout
 
 
-def _sqlite_on_connect(synchronous: str):
+def _sqlite_on_connect(synchronous: str, busy_seconds: float):
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy issue BEGIN itself (see _sqlite_on_begin) so that writers take the
         # lock up front instead of failing on upgrade from a read lock.
@@ -122,7 +165,7 @@ def _sqlite_on_connect(synchronous: str):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_seconds * 1000)}")
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.close()
 

@@ -56,6 +56,15 @@ class Settings:
     sqlite_synchronous: str = "normal"
     twilio_api_base_url: str | None = None
     session_idle_minutes: int = 480
+    db_connect_timeout_seconds: int = 2
+    db_pool_timeout_seconds: float = 2
+    db_statement_timeout_seconds: float = 5
+    db_lock_timeout_seconds: float = 2
+    db_maintenance_timeout_seconds: float = 600
+    sqlite_busy_timeout_seconds: float = 5
+    webhook_budget_seconds: float = 8
+    request_budget_seconds: float = 30
+    health_timeout_seconds: float = 0.8
 
     @property
     def uses_twilio(self) -> bool:
@@ -106,6 +115,37 @@ class Settings:
             twilio_api_base_url=_twilio_api_base_url(env),
             session_idle_minutes=_whole(
                 env, "HOTLINE_SESSION_IDLE_MINUTES", 480, 1, 720, "minutes"
+            ),
+            # How long anything may wait for the database: a Twilio webhook must answer
+            # within Twilio's 15 seconds, whatever the database does (slow, locked, frozen).
+            # libpq counts whole seconds and waits at least 2.
+            db_connect_timeout_seconds=_whole(
+                env, "HOTLINE_DB_CONNECT_TIMEOUT_SECONDS", 2, 2, 60, "seconds"
+            ),
+            db_pool_timeout_seconds=_decimal(
+                env, "HOTLINE_DB_POOL_TIMEOUT_SECONDS", 2, 0.1, 60, "seconds"
+            ),
+            db_statement_timeout_seconds=_decimal(
+                env, "HOTLINE_DB_STATEMENT_TIMEOUT_SECONDS", 5, 0.1, 3600, "seconds"
+            ),
+            db_lock_timeout_seconds=_decimal(
+                env, "HOTLINE_DB_LOCK_TIMEOUT_SECONDS", 2, 0.1, 3600, "seconds"
+            ),
+            db_maintenance_timeout_seconds=_decimal(
+                env, "HOTLINE_DB_MAINTENANCE_TIMEOUT_SECONDS", 600, 1, 86400, "seconds"
+            ),
+            sqlite_busy_timeout_seconds=_decimal(
+                env, "HOTLINE_SQLITE_BUSY_TIMEOUT_SECONDS", 5, 0.1, 600, "seconds"
+            ),
+            # Twilio gives up on a webhook after 15 seconds.
+            webhook_budget_seconds=_decimal(
+                env, "HOTLINE_WEBHOOK_BUDGET_SECONDS", 8, 1, 14, "seconds"
+            ),
+            request_budget_seconds=_decimal(
+                env, "HOTLINE_REQUEST_BUDGET_SECONDS", 30, 1, 600, "seconds"
+            ),
+            health_timeout_seconds=_decimal(
+                env, "HOTLINE_HEALTH_TIMEOUT_SECONDS", 0.8, 0.1, 10, "seconds"
             ),
             **_voice_client(env),
         )

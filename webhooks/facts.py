@@ -40,6 +40,11 @@ def keep_if_fact() -> bool:
     return True
 
 
+def replayed() -> bool:
+    """True for a request replayed from the spool (never for one a client sent)."""
+    return spool.RECEIVED_AT in request.environ
+
+
 def received_at() -> datetime:
     """When Twilio sent the current request: now, or the original time of a replayed one."""
     value = request.environ.get(spool.RECEIVED_AT)

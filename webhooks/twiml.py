@@ -100,6 +100,17 @@ PROMPTS = {
         "yue": "多謝你嘅評價，再見。",
         "en": "Thank you for your rating. Goodbye.",
     },
+    "hold_on": {
+        "zh": "系统繁忙，请您继续等候，我们会尽快为您接通。",
+        "yue": "系統繁忙，請你繼續等候，我哋會盡快幫你接通。",
+        "en": "Our system is busy. Please keep holding; we will connect you as soon as we can.",
+    },
+    "busy_message": {
+        "zh": "系统繁忙，请在提示音后留言，说完请按井号键，我们将尽快给您回电。",
+        "yue": "系統繁忙，請喺提示音之後留言，講完請按井號鍵，我哋會盡快打返俾你。",
+        "en": "Our system is busy. Please leave your message after the tone, then press the "
+        "pound key. We will call you back soon.",
+    },
     "apology": {
         "zh": "抱歉，系统暂时繁忙，请稍后再拨。",
         "yue": "對唔住，系統暫時繁忙，請稍後再打。",
@@ -193,6 +204,24 @@ def goodbye(name: str, language: str) -> VoiceResponse:
 
 def apology(language: str = "zh") -> VoiceResponse:
     return goodbye("apology", language)
+
+
+def keep_holding(wait_url: str, language: str = "zh") -> VoiceResponse:
+    """Wait music for a queued caller while nothing can be looked up: no <Hangup>, the
+    caller stays in the queue, and the wait URL is asked again after a while."""
+    response = VoiceResponse()
+    say(response, prompt("hold_on", language), language)
+    response.pause(length=10)
+    response.redirect(wait_url, method="POST")
+    return response
+
+
+def take_message(action: str, language: str = "zh", name: str = "leave_message") -> VoiceResponse:
+    """Ask for a voice message (up to two minutes, ended by #), posted to ``action``."""
+    response = VoiceResponse()
+    say(response, prompt(name, language), language)
+    response.record(action=action, method="POST", max_length=120, finish_on_key="#")
+    return response
 
 
 def ring_agent(dial: Dial, identity: str, phone: str | None, context: Mapping[str, str]) -> None:

@@ -25,23 +25,63 @@ log = logging.getLogger(__name__)
 
 @bp.errorhandler(sa.exc.SQLAlchemyError)
 def database_trouble(exc):
-    # The caller must hear an apology, never silence or a Twilio error tone; a request that
+    # The caller must hear something, never silence or a Twilio error tone; a request that
     # carries a fact (a call arrived, ended, left a message) is kept to replay later.
     log.exception("database error in a voice webhook")
     get_session().rollback()
-    response = twiml.twiml(twiml.apology())
-    if facts.keep_if_fact():
+    kept = facts.keep_if_fact()
+    response = twiml.twiml(_without_database())
+    if kept:
         response.headers[spool.SPOOLED_HEADER] = "1"
     return response
+
+
+def _without_database() -> VoiceResponse:
+    """What the caller hears while the database does not answer. A new caller or one in
+    the menus: the apology. One already waiting in the queue is never hung up on: the wait
+    music says the hotline is busy and asks again later, and one who chose to leave the
+    queue (a callback or a message) may leave a message, kept in the spool with the rest."""
+    language = _language_hint()
+    if request.endpoint in ("voice.wait", "voice.wait_choice"):
+        return twiml.keep_holding(_url_in("voice.wait", language), language)
+    if request.endpoint == "voice.queue_result":
+        if request.form.get("QueueResult") == "leave":
+            action = _url_in("voice.recorded", language)
+            return twiml.take_message(action, language, "busy_message")
+        return VoiceResponse()  # hung up, or moved on to an agent: nobody hears this
+    if request.endpoint == "voice.recorded":  # the message is in the spool
+        return twiml.goodbye("message_saved", language)
+    return twiml.apology(language)
+
+
+def _language_hint() -> str:
+    """The caller's language as the URL Twilio was given says (the database may not)."""
+    language = request.args.get("language", "")
+    return language if language in twiml.VOICES else "zh"
+
+
+def _url_in(endpoint: str, language: str) -> str:
+    """The URL of ``endpoint`` for Twilio, carrying the caller's language in its query
+    (none for Chinese, the default)."""
+    return url_for(endpoint) if language == "zh" else url_for(endpoint, language=language)
 
 
 @bp.post("/fallback")
 @twilio_signed
 def fallback():
-    """The number's fallback URL: Twilio posts here when the voice URL failed. The caller
-    hears the apology; the call is recorded (or kept and replayed if the database failed)."""
-    _record_arrival()
-    return twiml.twiml(twiml.apology())
+    """The number's fallback URL: Twilio posts here when the voice URL failed (no answer in
+    time, or an error), most likely because the database is slow or gone, so this answer
+    does not ask it: the caller hears the apology at once, and the request is kept in the
+    spool. Its replay records the call, ended when it arrived (it was hung up on)."""
+    if facts.replayed():
+        _record_arrival()
+        voice.end_turned_away(get_session(), _call_sid(), facts.received_at())
+        return twiml.twiml(twiml.apology())
+    _call_sid()
+    response = twiml.twiml(twiml.apology())
+    if facts.keep_if_fact():
+        response.headers[spool.SPOOLED_HEADER] = "1"
+    return response
 
 
 def _record_arrival() -> tuple[bool, Line | None, NumberPlan]:
@@ -145,9 +185,8 @@ def wait():
         twiml.say(response, twiml.prompt("next", language), language)
     waited = _seconds_waited(call)
     if call.wait_choice is None and waited >= context.router_settings().offer_choices_after_seconds:
-        gather = response.gather(
-            num_digits=1, action=url_for("voice.wait_choice"), method="POST", timeout=5
-        )
+        action = _url_in("voice.wait_choice", language)
+        gather = response.gather(num_digits=1, action=action, method="POST", timeout=5)
         twiml.say(gather, twiml.prompt("choices", language), language)
     response.pause(length=10)
     return twiml.twiml(response)
@@ -189,12 +228,8 @@ def queue_result():
     if call is None or call.queue_result != "leave":
         return twiml.twiml(VoiceResponse())
     if call.wait_choice == "message":
-        response = VoiceResponse()
-        twiml.say(response, twiml.prompt("leave_message", call.language), call.language)
-        response.record(
-            action=url_for("voice.recorded"), method="POST", max_length=120, finish_on_key="#"
-        )
-        return twiml.twiml(response)
+        action = _url_in("voice.recorded", call.language)
+        return twiml.twiml(twiml.take_message(action, call.language))
     return twiml.twiml(twiml.goodbye("callback_booked", call.language))
 
 
@@ -346,10 +381,12 @@ def _topic_menu(session, call: Call | None, retry: bool = False):
 
 
 def _enqueue_response(call: Call, notice: str | None = None):
+    # The caller's language rides in the URLs: a queued caller is spoken to in it even
+    # while the database does not answer.
     response = twiml.enqueue(
         call.skill_code or routing.GENERAL_SKILL,
-        wait_url=url_for("voice.wait"),
-        action=url_for("voice.queue_result"),
+        wait_url=_url_in("voice.wait", call.language),
+        action=_url_in("voice.queue_result", call.language),
         notice=notice,
         language=call.language,
     )

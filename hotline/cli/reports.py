@@ -28,11 +28,12 @@ def reports() -> None:
 @with_appcontext
 def rollup(days: int | None, first, last) -> None:
     from hotline.db import utcnow
-    from hotline.infra.database import get_session
+    from hotline.infra.database import allow_long_statements, get_session
     from workorders import rollups
     from workorders.calendar import LOCAL
 
     session = get_session()
+    allow_long_statements(session)  # a rebuild of many days may take a while
     today = utcnow().astimezone(LOCAL).date()
     if days or first or last:
         first_day: date = first.date() if first else today - timedelta(days=(days or 1) - 1)

@@ -225,10 +225,10 @@ def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
     The thread has its own connection pool: an rq worker forks a process per job, and a
     forked job must never share a connection with this thread.
     """
-    from hotline.db import create_engine, session_factory
+    from hotline.db import session_factory
+    from hotline.infra.database import create_engine
 
-    settings = context.settings(app)
-    engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    engine = create_engine(context.settings(app))
     factory = session_factory(engine)
     stop = threading.Event()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import orm
 
-from hotline.infra.database import new_session
+from hotline.infra.database import allow_long_statements, new_session
 from hotline.infra.jobs import enqueue
 from workorders import rollups
 from workorders.models import WorkOrder, WorkOrderEvent
@@ -21,6 +21,7 @@ JOB = "refresh_report_rollups"
 def refresh_report_rollups() -> None:
     """Refresh the roll-ups of the days the work-order trail touched since the last run."""
     with new_session() as session:
+        allow_long_statements(session)
         rollups.refresh(session)
 
 

@@ -126,6 +126,12 @@ def record_queue_result(
     return call
 
 
+def end_turned_away(session: orm.Session, call_sid: str, now: datetime) -> None:
+    """The call came to the fallback URL, heard the apology and was hung up on, at ``now``."""
+    routing.end_turned_away(session, call_sid, now)
+    session.commit()
+
+
 def record_message(session: orm.Session, call: Call, recording_url: str, now: datetime) -> None:
     """The caller's voice message: a callback task that carries it."""
     routing.record_message(session, call, recording_url, now=now)

@@ -53,6 +53,15 @@ def record_call_status(
     return call
 
 
+def end_turned_away(session: orm.Session, call_sid: str, now: datetime) -> Call | None:
+    """A call the hotline turned away as it arrived (the fallback URL's apology, which hangs
+    up): it ended then, whether or not Twilio's status callback for it is recorded."""
+    call = lock_call(session, call_sid)
+    if call is not None:
+        end_call(session, call, now)
+    return call
+
+
 def record_queue_result(
     session: orm.Session,
     call_sid: str,

@@ -85,6 +85,86 @@ def test_with_the_database_down_callers_hear_an_apology_and_nothing_is_lost(
     assert after == before
 
 
+def test_with_the_database_down_a_caller_in_the_queue_is_not_hung_up_on(
+    app, backend, observer, tmp_path
+):
+    """The wait music and the choices in it keep the caller in the queue, in their own
+    language; one who chose to leave a message may still leave it; nothing is abandoned."""
+    from xml.etree import ElementTree
+
+    from tests.voice_flow import Caller
+
+    caller = Caller(app.test_client(), observer, call_sid=CALL)
+    caller.dial()
+    caller.choose_language("3")  # English
+    queued = ElementTree.fromstring(caller.say("I have a question about my pension"))
+    enqueue = queued.find("Enqueue")
+    assert enqueue is not None
+    wait_url, action = enqueue.get("waitUrl"), enqueue.get("action")
+    assert (wait_url, action) == (
+        "/twilio/voice/wait?language=en",
+        "/twilio/voice/queue-result?language=en",
+    )
+
+    down = app_on(unreachable(backend, tmp_path), context.settings(app).instance_path)
+    client = down.test_client()
+    choice = "/twilio/voice/wait-choice?language=en"
+    for path, params in ((wait_url, {"QueueTime": "30"}), (choice, {"Digits": "1"})):
+        answer = signed_post(client, path, {"CallSid": CALL, **params})
+        assert answer.status_code == 200, answer.data
+        twiml = ElementTree.fromstring(answer.data)
+        assert [verb.tag for verb in twiml] == ["Say", "Pause", "Redirect"]
+        assert twiml[0].text.startswith("Our system is busy. Please keep holding")
+        assert twiml[2].text == wait_url  # asked again, still in the queue
+        assert spool.SPOOLED_HEADER not in answer.headers
+    left = signed_post(client, action, {"CallSid": CALL, "QueueResult": "leave", "QueueTime": "70"})
+    twiml = ElementTree.fromstring(left.data)
+    assert [verb.tag for verb in twiml] == ["Say", "Record"]
+    assert twiml[0].text.startswith("Our system is busy. Please leave your message")
+    assert twiml[1].get("action") == "/twilio/voice/recorded?language=en"
+    recording = f"https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE{'1' * 32}"
+    saved = signed_post(
+        client, "/twilio/voice/recorded?language=en", {"CallSid": CALL, "RecordingUrl": recording}
+    )
+    assert b"Your message is saved" in saved.data and b"<Hangup" in saved.data
+    assert len(spool.spool_path(down).read_text().splitlines()) == 2  # the result, the message
+    gone = signed_post(client, action, {"CallSid": LATE_CALL, "QueueResult": "hangup"})
+    assert [verb.tag for verb in ElementTree.fromstring(gone.data)] == []  # nobody listens
+
+    assert spool.replay(app) == (3, 0)
+    call = observer.scalar(sa.select(Call).where(Call.call_sid == CALL))
+    assert call.status == "left"  # not abandoned: a callback carries the message
+    callback = observer.scalar(sa.select(Call).where(Call.parent_call_id == call.id))
+    assert callback is not None and callback.recording_url == recording
+
+
+def counting_checkouts(app) -> list[str]:
+    seen: list[str] = []
+    for engine in {context.engine(app), context.autocommit_engine(app)}:
+        sa.event.listen(engine.pool, "checkout", lambda *_: seen.append("checkout"))
+        sa.event.listen(engine.pool, "connect", lambda *_: seen.append("connect"))
+    return seen
+
+
+def test_the_fallback_url_answers_without_the_database(app, observer):
+    """Twilio calls the fallback when the voice URL failed, most likely because the
+    database is slow: the answer must not wait for it. The call is recorded by the replay."""
+    seen = counting_checkouts(app)
+    late = {"CallSid": LATE_CALL, "From": "+8613600136000", "To": "12345"}
+    answer = signed_post(app.test_client(), "/twilio/voice/fallback", late)
+    assert answer.status_code == 200 and b"<Say" in answer.data and b"<Hangup" in answer.data
+    assert answer.headers[spool.SPOOLED_HEADER] == "1"
+    assert seen == []
+    assert spool.replay(app) == (1, 0)
+    call = observer.scalar(sa.select(Call).where(Call.call_sid == LATE_CALL))
+    assert call is not None and call.status == "completed" and call.ended_at is not None
+    # Twilio's status callback for it, before or after the replay, changes nothing.
+    ended = {"CallSid": LATE_CALL, "CallStatus": "completed"}
+    assert signed_post(app.test_client(), "/twilio/voice/status", ended).status_code == 200
+    observer.expire_all()
+    assert observer.scalar(sa.select(Call.status).where(Call.call_sid == LATE_CALL)) == "completed"
+
+
 def test_replayed_facts_keep_the_time_they_arrived(app, backend, observer, tmp_path):
     """An outage of an hour: the texts and call events replayed after it are dated when
     Twilio sent them, not when the spool was replayed."""

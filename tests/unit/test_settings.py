@@ -105,3 +105,37 @@ def test_the_session_idle_minutes_are_parsed_strictly(tmp_path, raw):
     assert settings(tmp_path, HOTLINE_SESSION_IDLE_MINUTES="60").session_idle_minutes == 60
     with pytest.raises(SettingsError, match=r"^HOTLINE_SESSION_IDLE_MINUTES: "):
         settings(tmp_path, HOTLINE_SESSION_IDLE_MINUTES=raw)
+
+
+WAITS = {
+    "HOTLINE_DB_CONNECT_TIMEOUT_SECONDS": ("db_connect_timeout_seconds", 2, "5", 5),
+    "HOTLINE_DB_POOL_TIMEOUT_SECONDS": ("db_pool_timeout_seconds", 2, "0.5", 0.5),
+    "HOTLINE_DB_STATEMENT_TIMEOUT_SECONDS": ("db_statement_timeout_seconds", 5, "1.5", 1.5),
+    "HOTLINE_DB_LOCK_TIMEOUT_SECONDS": ("db_lock_timeout_seconds", 2, "3", 3),
+    "HOTLINE_DB_MAINTENANCE_TIMEOUT_SECONDS": ("db_maintenance_timeout_seconds", 600, "60", 60),
+    "HOTLINE_SQLITE_BUSY_TIMEOUT_SECONDS": ("sqlite_busy_timeout_seconds", 5, "0.2", 0.2),
+    "HOTLINE_WEBHOOK_BUDGET_SECONDS": ("webhook_budget_seconds", 8, "12.5", 12.5),
+    "HOTLINE_REQUEST_BUDGET_SECONDS": ("request_budget_seconds", 30, "90", 90),
+    "HOTLINE_HEALTH_TIMEOUT_SECONDS": ("health_timeout_seconds", 0.8, "2", 2),
+}
+
+
+@pytest.mark.parametrize("variable", list(WAITS))
+@pytest.mark.parametrize("raw", ["0", "-1", "99999", "five", "1e3", "1.2.3", "５", "²", ".5"])
+def test_every_wait_for_the_database_is_parsed_strictly(tmp_path, variable, raw):
+    field, default, good, parsed = WAITS[variable]
+    assert getattr(settings(tmp_path), field) == default
+    assert getattr(settings(tmp_path, **{variable: good}), field) == parsed
+    with pytest.raises(SettingsError) as error:
+        settings(tmp_path, **{variable: raw})
+    message = str(error.value)
+    assert message.startswith(f"{variable}: {raw!r} is not a number of seconds between ")
+    assert "\n" not in message
+
+
+def test_a_webhook_budget_must_leave_room_within_twilios_15_seconds(tmp_path):
+    with pytest.raises(SettingsError, match=r"^HOTLINE_WEBHOOK_BUDGET_SECONDS: '15' .* and 14$"):
+        settings(tmp_path, HOTLINE_WEBHOOK_BUDGET_SECONDS="15")
+    # libpq waits at least 2 seconds for a connection, whatever it is told.
+    with pytest.raises(SettingsError, match=r"^HOTLINE_DB_CONNECT_TIMEOUT_SECONDS: '1' "):
+        settings(tmp_path, HOTLINE_DB_CONNECT_TIMEOUT_SECONDS="1")
