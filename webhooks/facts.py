@@ -18,6 +18,8 @@ SPOOLED_ENDPOINTS = {
     "voice.fallback",
     "voice.status",
     "voice.queue_result",
+    "voice.after_dial",  # the agent's leg: answered (and for how long) or not
+    "voice.callback_status",  # a placed callback reached the citizen, or not
     "voice.recorded",
     "voice.rating",
     "sms.inbound",

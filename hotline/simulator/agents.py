@@ -152,9 +152,13 @@ class AgentSeat(threading.Thread):
         self.calls += 1
         live = self.wait_for_bridge()
         if live is None:
-            if sim.telephony.take_refusal(self.client_name) is None and self.state == "on_call":
+            refused = sim.telephony.take_refusal(self.client_name) is not None
+            if not refused and self.state == "on_call":
                 sim.ledger.problem(f"call {reservation['id']} was accepted but never bridged")
-            self.api("POST", "/agent/finish", {})
+            if not refused:
+                # A phone that rang out is the hotline's to report (the <Dial> action sets
+                # the agent not ready); finishing then would end the caller's call.
+                self.api("POST", "/agent/finish", {})
             self.set_state("available")
             return
         talk = sim.wall(sim.handle_times.talk(rng))

@@ -187,10 +187,7 @@ def finish_call(session: orm.Session, agent_id: int, now: datetime | None = None
         lock_call(session, seen.call_sid)
     agent = lock_agent(session, agent_id)
     call = current_call(session, agent)
-    # Only a call the agent talked on ends here. While their leg has not connected (the
-    # phone still rings, or rang out) the caller is on the line, and the <Dial> action
-    # that reports the leg decides what becomes of them.
-    if call is not None and call.status == "connected" and call.answered_at is not None:
+    if call is not None and call.status == "connected":
         end_call(session, call, now)
     if agent.state == "on_call":
         set_state(session, agent, "wrap_up", now)

@@ -12,7 +12,6 @@ from hotline.db import utcnow
 from hotline.infra import context, database
 from hotline.infra.database import get_session
 from hotline.infra.gateway import REFUSALS, GatewayError
-from hotline.services.agents import finish
 from hotline.services.calls import agent_became_free, connect
 from hotline.settings import Settings, SettingsError
 from routing import services as routing
@@ -266,24 +265,6 @@ def test_the_callers_end_reported_before_the_answered_leg_is_an_answered_call(
     assert agent(observer, agent_id).state == "wrap_up"
     figures = totals(app)
     assert (figures.answered, figures.abandoned) == (1, 0)
-
-
-def test_finishing_while_the_agents_phone_rings_leaves_the_caller_to_the_dial_action(
-    app, client, observer
-):
-    agent_id = ready_agent(app, observer)
-    caller = Caller(client, observer)
-    caller.dial(to="12333")
-    call = caller.call
-    accept(app, agent_id, call.id)
-    leg = dial_action(caller.post(f"/twilio/voice/bridge/{call.id}"))
-    with app.test_request_context():
-        finish(get_session(), agent_id)
-    assert (caller.call.status, caller.call.ended_at) == ("connected", None)
-    again = caller.post(leg, DialCallStatus="no-answer", CallStatus="in-progress")
-    assert ">social_security</Enqueue>" in again
-    assert caller.call.status == "queued"
-    assert agent(observer, agent_id).state == "break"
 
 
 def book_callback(client, observer) -> Call:

@@ -85,6 +85,27 @@ def test_with_the_database_down_callers_hear_an_apology_and_nothing_is_lost(
     assert after == before
 
 
+def test_the_agent_leg_reported_while_the_database_is_down_still_answers_the_call(
+    app, backend, observer, tmp_path
+):
+    """The <Dial> action is the only news that the agent picked up: kept, and replayed."""
+    from tests.factories import make_agent, make_call
+
+    _, agent = make_agent(observer)
+    call = make_call(observer, call_sid=CALL, agent_id=agent.id, enqueued_at=utcnow())
+    observer.commit()
+    down = app_on(unreachable(backend, tmp_path), context.settings(app).instance_path)
+    leg = {"CallSid": CALL, "DialCallStatus": "completed", "DialCallDuration": "42",
+           "CallStatus": "completed"}  # fmt: skip
+    path = f"/twilio/voice/after-dial/{call.id}?agent={agent.id}"
+    answer = signed_post(down.test_client(), path, leg)
+    assert answer.status_code == 200 and answer.headers[spool.SPOOLED_HEADER] == "1"
+    assert spool.replay(app) == (1, 0)
+    observer.expire_all()
+    answered = observer.get(Call, call.id)
+    assert (answered.status, answered.answered_at is not None) == ("completed", True)
+
+
 def test_with_the_database_down_a_caller_in_the_queue_is_not_hung_up_on(
     app, backend, observer, tmp_path
 ):
