@@ -302,9 +302,8 @@ def _decimal(
     if raw is None:
         return default
     whole, _, fraction = raw.partition(".")
-    if not (_is_number(whole) and (not fraction or _is_number(fraction))):
-        raise SettingsError(f"{name}: {raw!r} is not a number of {unit} between {low} and {high}")
-    if not low <= float(raw) <= high:
+    plain = _is_number(whole) and (not fraction or _is_number(fraction))
+    if not plain or not low <= float(raw) <= high:
         raise SettingsError(f"{name}: {raw!r} is not a number of {unit} between {low} and {high}")
     return float(raw)
 

@@ -201,11 +201,20 @@ def test_a_late_action_of_an_earlier_leg_is_not_taken_for_the_current_one(app, c
     assert totals(app).answered == 1
 
 
-def test_a_malformed_leg_in_the_action_url_is_refused(app, client, observer):
+def accepted_call(app, client, observer, waited: int | None = None) -> tuple[int, Caller]:
+    """A caller queued on the 12333 line (``waited`` seconds ago, when given) whose call a
+    ready agent has accepted: (the agent's id, the caller)."""
     agent_id = ready_agent(app, observer)
     caller = Caller(client, observer)
     caller.dial(to="12333")
+    if waited is not None:
+        caller.backdate_queue(waited)
     accept(app, agent_id, caller.call.id)
+    return agent_id, caller
+
+
+def test_a_malformed_leg_in_the_action_url_is_refused(app, client, observer):
+    _, caller = accepted_call(app, client, observer)
     path = f"/twilio/voice/after-dial/{caller.call.id}?agent=1x"
     params = {"CallSid": caller.call_sid, "DialCallStatus": "completed"}
     assert signed_post(client, path, params).status_code == 400
@@ -216,13 +225,8 @@ def test_a_malformed_leg_in_the_action_url_is_refused(app, client, observer):
 def test_a_caller_who_hangs_up_before_the_agent_leg_connects_abandoned_the_call(
     app, client, observer, status_first
 ):
-    agent_id = ready_agent(app, observer)
-    caller = Caller(client, observer)
-    caller.dial(to="12333")
-    caller.backdate_queue(60)  # not a short abandon
-    call = caller.call
-    accept(app, agent_id, call.id)
-    leg = dial_action(caller.post(f"/twilio/voice/bridge/{call.id}"))
+    agent_id, caller = accepted_call(app, client, observer, waited=60)  # not a short abandon
+    leg = dial_action(caller.post(f"/twilio/voice/bridge/{caller.call.id}"))
     posts = [
         lambda: caller.post("/twilio/voice/status", CallStatus="completed"),
         lambda: caller.post(leg, DialCallStatus="canceled", CallStatus="completed"),
@@ -238,11 +242,7 @@ def test_a_caller_who_hangs_up_before_the_agent_leg_connects_abandoned_the_call(
 
 
 def test_a_caller_gone_before_the_bridge_ever_dialled_abandoned_the_call(app, client, observer):
-    agent_id = ready_agent(app, observer)
-    caller = Caller(client, observer)
-    caller.dial(to="12333")
-    caller.backdate_queue(60)
-    accept(app, agent_id, caller.call.id)
+    _, caller = accepted_call(app, client, observer, waited=60)
     caller.post("/twilio/voice/status", CallStatus="completed")  # no <Dial> will follow
     call = caller.call
     assert (call.status, call.answered_at) == ("abandoned", None)
@@ -252,12 +252,8 @@ def test_a_caller_gone_before_the_bridge_ever_dialled_abandoned_the_call(app, cl
 def test_the_callers_end_reported_before_the_answered_leg_is_an_answered_call(
     app, client, observer
 ):
-    agent_id = ready_agent(app, observer)
-    caller = Caller(client, observer)
-    caller.dial(to="12333")
-    call = caller.call
-    accept(app, agent_id, call.id)
-    leg = dial_action(caller.post(f"/twilio/voice/bridge/{call.id}"))
+    agent_id, caller = accepted_call(app, client, observer)
+    leg = dial_action(caller.post(f"/twilio/voice/bridge/{caller.call.id}"))
     caller.post("/twilio/voice/status", CallStatus="completed")
     caller.post(leg, DialCallStatus="completed", CallStatus="completed", DialCallDuration="25")
     call = caller.call
