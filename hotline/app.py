@@ -30,6 +30,7 @@ from hotline.views import (
     json_depth,
     kb,
     monitor_api,
+    navigation,
     open311,
     reports,
     supervisor,
@@ -153,6 +154,7 @@ def create_app(
 
     errors.init_app(app)
     app.jinja_env.filters.update(localtime=localtime, percent=percent, remaining=remaining)
+    app.jinja_env.globals.update(menu=navigation.menu)
 
     from hotline import cli
 

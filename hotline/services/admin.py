@@ -15,9 +15,17 @@ from workorders.services import Actor
 
 
 class AdminError(ValueError):
-    """The change is not allowed; the message says why."""
+    """The change is not allowed; the message says why.
+
+    The message may be a template (Chinese, with ``{name}`` fields filled from ``values``),
+    so that the error map can say it in the page's language.
+    """
 
     kind = "invalid"
+
+    def __init__(self, template: str, **values: object):
+        self.template, self.values = template, values
+        super().__init__(template.format(**values) if values else template)
 
 
 def record(

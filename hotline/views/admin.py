@@ -1,4 +1,5 @@
-"""Admin pages: the voice menu, agents' phones, and the audit trail of administrative changes."""
+"""Admin pages: the voice menu, agents' phones, the logins, and the audit trail of
+administrative changes."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from hotline.infra.database import get_session
-from hotline.services import admin, agents
+from hotline.models import ROLES
+from hotline.services import admin, agents, users
+from hotline.services.admin import AdminError
 from hotline.views.auth import roles_required
 from hotline.views.common import current_actor, form_text, is_whole
-from hotline.views.errors import back_to
+from hotline.views.errors import back_to, said
 from hotline.views.render.i18n import t
 from routing import services as routing
 from routing.models import Agent, Skill
+from workorders.models import Unit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -60,3 +64,91 @@ def set_agent_phone(agent_id: int):
     agents.set_phone(get_session(), agent_id, form_text("phone", 200), current_actor())
     flash(t("操作成功"))
     return redirect(url_for("admin.home"))
+
+
+def _users_page(draft: dict | None = None, status: int = 200):
+    session = get_session()
+    seats = {agent.user_id: agent for agent in session.scalars(sa.select(Agent))}
+    page = render_template(
+        "users.html",
+        users=users.list_users(session),
+        seats=seats,
+        roles=ROLES,
+        units=session.scalars(sa.select(Unit).where(Unit.active).order_by(Unit.code)).all(),
+        skills=session.scalars(sa.select(Skill).order_by(Skill.code)).all(),
+        min_password=users.MIN_PASSWORD_LENGTH,
+        draft=draft or {},
+    )
+    return page, status
+
+
+@bp.get("/users")
+@roles_required("admin")
+def users_page():
+    return _users_page()
+
+
+@bp.post("/users")
+@roles_required("admin")
+def create_user():
+    username, display_name = form_text("username", 64), form_text("display_name", 80)
+    role, unit = form_text("role", 16), form_text("unit", 40) or None
+    skills = request.form.getlist("skills")
+    try:
+        user = users.create_user(
+            get_session(),
+            current_actor(),
+            username=username,
+            display_name=display_name,
+            role=role,
+            unit_code=unit,
+            password=request.form.get("password", ""),
+            skills=skills,
+        )
+    except AdminError as exc:
+        # The form comes back as typed (but the password), with the reason.
+        get_session().rollback()
+        flash(said(exc))
+        draft = {"username": username, "display_name": display_name, "role": role}
+        return _users_page({**draft, "unit": unit, "skills": skills}, 422)
+    flash(t("已创建用户 {name}").format(name=user.display_name))
+    return redirect(url_for("admin.users_page"))
+
+
+@bp.post("/users/<int:user_id>")
+@roles_required("admin")
+@back_to("admin.users_page")
+def update_user(user_id: int):
+    user = users.update_user(
+        get_session(),
+        current_actor(),
+        user_id,
+        display_name=form_text("display_name", 80),
+        role=form_text("role", 16),
+        unit_code=form_text("unit", 40) or None,
+        skills=request.form.getlist("skills"),
+    )
+    flash(t("已保存用户 {name}").format(name=user.display_name))
+    return redirect(url_for("admin.users_page"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required("admin")
+@back_to("admin.users_page")
+def reset_password(user_id: int):
+    user = users.reset_password(
+        get_session(), current_actor(), user_id, request.form.get("password", "")
+    )
+    flash(t("已为 {name} 设置新密码，其现有登录已失效").format(name=user.display_name))
+    return redirect(url_for("admin.users_page"))
+
+
+@bp.post("/users/<int:user_id>/active")
+@roles_required("admin")
+@back_to("admin.users_page")
+def set_user_active(user_id: int):
+    active = request.form.get("active") == "1"
+    user = users.set_active(get_session(), current_actor(), user_id, active)
+    done = "已启用用户 {name}" if active else "已停用用户 {name}，其现有登录已失效"
+    flash(t(done).format(name=user.display_name))
+    return redirect(url_for("admin.users_page"))

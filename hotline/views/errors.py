@@ -82,13 +82,21 @@ def back_to(target: str | Callable[[], str], *arguments: str):
     return decorator
 
 
+def said(error: Refusal) -> str:
+    """Why ``error`` refused, in the page's language where its class gives a template."""
+    if isinstance(error, AdminError):
+        return t(error.template).format(**error.values) if error.values else t(error.template)
+    return str(error)
+
+
 def refused(error: Refusal):
     """A domain error: nothing of the request's transaction is kept, and the map answers."""
     get_session().rollback()
     status = status_of(error)
     if request.path.startswith(OPEN311_PATH) and status == 422:
         status = 400  # GeoReport v2 knows only 400 for a request it cannot take
-    http_error = default_exceptions[status](str(error) or None)
+    sentence = said(error)
+    http_error = default_exceptions[status](sentence or None)
     back = g.get("back_to")
     # A missing order or call has no page to go back to: that is the error page's 404.
     if back is not None and status != 404:

@@ -101,6 +101,11 @@ GET    /api/v1/reports/calls                                     401 401 401 401
 GET    /admin/                                                   L   403 403 403 403 ok  L   L   L
 POST   /admin/menu/<int:option_id>                               L   403 403 403 403 ok  L   L   L
 POST   /admin/agents/<int:agent_id>/phone                        L   403 403 403 403 ok  L   L   L
+GET    /admin/users                                              L   403 403 403 403 ok  L   L   L
+POST   /admin/users                                              L   403 403 403 403 ok  L   L   L
+POST   /admin/users/<int:user_id>                                L   403 403 403 403 ok  L   L   L
+POST   /admin/users/<int:user_id>/password                       L   403 403 403 403 ok  L   L   L
+POST   /admin/users/<int:user_id>/active                         L   403 403 403 403 ok  L   L   L
 GET    /admin/workorders/                                        L   403 403 403 403 ok  L   L   L
 POST   /admin/workorders/rules                                   L   403 403 403 403 ok  L   L   L
 POST   /admin/workorders/rules/<int:rule_id>/active              L   403 403 403 403 ok  L   L   L
@@ -186,6 +191,7 @@ def path_of(rule: str, world: World) -> str:
         "<int:option_id>": str(world.option_id),
         "<int:agent_id>": str(world.agent_id),
         "<int:rule_id>": str(world.rule_id),
+        "<int:user_id>": str(world.users["department_b"].id),
         "<day>": world.day,
         "<any(json, xml):fmt>": "json",
         "<service_code>": CATEGORY_A,
@@ -218,6 +224,10 @@ def body_of(method: str, rule: str, principal: Principal) -> dict:
         "/admin/workorders/rules/<int:rule_id>/active": {"active": "0"},
         "/admin/workorders/calendar": {"day": world.day, "working": "0", "note": "假日"},
         "/admin/workorders/contacts": {"unit": UNIT_A, "phone": "", "email": ""},
+        "/admin/users": {"username": "matrix", "role": "monitor", "password": "x" * 12},
+        "/admin/users/<int:user_id>": {"role": "department", "unit": UNIT_B},
+        "/admin/users/<int:user_id>/password": {"password": "y" * 12},
+        "/admin/users/<int:user_id>/active": {"active": "1"},
         "/open311/v2/requests.<any(json, xml):fmt>": {
             "api_key": world.tokens["open311"] if principal.name == "token:open311" else "",
             "service_code": CATEGORY_A,
