@@ -39,6 +39,7 @@ from hotline.views import (
     workorder_api,
 )
 from hotline.views.render import i18n
+from hotline.views.render.names import assignment_reason, category_name, place, unit_name
 from webhooks import sms, voice
 from workorders.calendar import LOCAL
 
@@ -154,7 +155,14 @@ def create_app(
 
     errors.init_app(app)
     app.jinja_env.filters.update(localtime=localtime, percent=percent, remaining=remaining)
-    app.jinja_env.globals.update(menu=navigation.menu)
+    app.jinja_env.globals.update(
+        menu=navigation.menu,
+        unit_name=unit_name,
+        category_name=category_name,
+        place=place,
+        assignment_reason=assignment_reason,
+    )
+    app.jinja_env.filters.update(unit_name=unit_name)
 
     from hotline import cli
 

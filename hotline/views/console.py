@@ -27,7 +27,7 @@ from hotline.views.render.i18n import t
 from routing import services as routing
 from routing.models import AGENT_STATES, CALL_STATUSES, Skill
 from workorders.labels import STATUS_LABELS
-from workorders.services import get_work_order
+from workorders.services import get_work_order, search_orders
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 bp.add_app_template_global(call_url)
@@ -181,6 +181,16 @@ def new_work_order():
     )
     flash(f"{t('工单')} {order.number}")
     return redirect(url_for("console.order", number=order.number))
+
+
+@bp.get("/orders")
+@roles_required("agent", "supervisor")
+def orders():
+    """Look orders up by number, phone or words; ``mine=1`` keeps the ones this login filed."""
+    text = request.args.get("q", "")[:200]
+    mine = request.args.get("mine") == "1"
+    found = search_orders(get_session(), text, created_by_id=current_user.id if mine else None)
+    return render_template("orders.html", orders=found, q=text, mine=mine)
 
 
 @bp.get("/orders/<number>")

@@ -35,6 +35,7 @@ def _has_seat(user) -> bool:
 MENU = (
     # The console needs an agent's seat (the seed gives admins none).
     Entry("console.home", "坐席工作台", _has_seat),
+    Entry("console.orders", "查询工单", _roles("agent", "supervisor", "admin")),
     Entry("conversations.index", "短信会话", _roles("agent", "supervisor", "admin")),
     Entry("supervisor.home", "值班长", _roles("supervisor", "admin")),
     Entry("wallboard.page", "实时大屏", _roles("supervisor", "admin")),

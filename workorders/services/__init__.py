@@ -9,6 +9,7 @@ from workorders.services.access import (
     get_work_order,
     get_work_order_for_unit,
     orders_for_unit,
+    search_orders,
     unit_role,
     unit_subtree,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "request_extension",
     "return_order",
     "routing_rules",
+    "search_orders",
     "sign_for",
     "start_callback",
     "start_work",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import sqlalchemy as sa
 from sqlalchemy import orm
 
@@ -15,6 +18,45 @@ def get_work_order(session: orm.Session, number: str) -> WorkOrder:
     if order is None:
         raise NotFound(f"no work order {number}")
     return order
+
+
+NUMBER = re.compile(r"\d{8}-\d{6}")
+MAX_TERMS = 5
+
+
+def search_orders(
+    session: orm.Session, text: str, *, created_by_id: int | None = None, limit: int = 50
+) -> list[WorkOrder]:
+    """Orders found by what an agent types: a ticket number (whole, or its digits), a
+    phone number in any writing (matched on its last 11 digits), or words, each of which
+    must occur in the description, the address or the citizen's name. ``created_by_id``
+    keeps only the orders that login filed. Newest first."""
+    query = sa.select(WorkOrder)
+    if created_by_id is not None:
+        query = query.where(WorkOrder.created_by_id == created_by_id)
+    text = unicodedata.normalize("NFKC", text).strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if NUMBER.fullmatch(text) or (len(digits) == 14 and not text.strip("0123456789- ")):
+        number = f"{digits[:8]}-{digits[8:]}"
+        query = query.where(WorkOrder.number == number)
+    elif len(digits) >= 7 and not text.strip("0123456789+-. ()"):
+        tail = digits[-11:]
+        query = query.where(WorkOrder.citizen_phone.like(f"%{tail}"))
+    elif text:
+        for term in text.split()[:MAX_TERMS]:
+            pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                sa.or_(
+                    WorkOrder.description.like(pattern, escape="\\"),
+                    WorkOrder.address.like(pattern, escape="\\"),
+                    WorkOrder.citizen_name.like(pattern, escape="\\"),
+                    WorkOrder.number.like(pattern, escape="\\"),
+                )
+            )
+    elif created_by_id is None:
+        return []
+    query = query.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(limit)
+    return list(session.scalars(query))
 
 
 def unit_subtree(session: orm.Session, unit_code: str) -> set[str]:

@@ -1,0 +1,126 @@
+"""Names, never codes, on screens: units (districts, streets, departments) and categories in
+the page's language, loaded once per request."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import g
+
+from hotline.infra.database import get_session
+from hotline.views.render.i18n import current_language
+from workorders.models import Category, Unit
+
+
+def _names(model) -> dict[str, tuple[str, str]]:
+    key = f"names_{model.__tablename__}"
+    if key not in g:
+        rows = get_session().execute(sa.select(model.code, model.name, model.name_en))
+        setattr(g, key, {code: (name, name_en) for code, name, name_en in rows})
+    return getattr(g, key)
+
+
+def _say(names: dict[str, tuple[str, str]], code: str | None) -> str:
+    if not code:
+        return ""
+    name, name_en = names.get(code, (code, ""))
+    return name_en if current_language() == "en" and name_en else name
+
+
+def unit_name(code: str | None) -> str:
+    return _say(_names(Unit), code)
+
+
+def category_name(code: str | None) -> str:
+    return _say(_names(Category), code)
+
+
+def place(order) -> str:
+    """Where an order is: district, street and the address's own words, by name."""
+    parts = [unit_name(order.district_code), unit_name(order.street_code), order.address]
+    return " ".join(part for part in parts if part)
+
+
+# Why an order went where it went, as the domain records it (English, with codes), said in
+# the page's language with names.
+_CATEGORY = r"category (?P<code>\S+) \(.*?\)"
+REASONS = (
+    (
+        re.compile(_CATEGORY + r" is handled city-wide by its department$"),
+        "「{category}」由市级主管部门统一办理",
+        "“{category}” is handled city-wide by its department",
+    ),
+    (
+        re.compile(_CATEGORY + r" is territorial: the street where the problem is$"),
+        "「{category}」属地办理：交问题所在街道",
+        "“{category}” is handled where it happens: the street",
+    ),
+    (
+        re.compile(_CATEGORY + r" is territorial: the district where the problem is$"),
+        "「{category}」属地办理：交问题所在区",
+        "“{category}” is handled where it happens: the district",
+    ),
+    (
+        re.compile(
+            _CATEGORY + r" is territorial but no district was given: the dispatcher decides$"
+        ),
+        "「{category}」属地办理，但未说明所在区：由派单员决定",
+        "“{category}” is handled where it happens, but no district was given: "
+        "the dispatcher decides",
+    ),
+    (
+        re.compile(_CATEGORY + r" names no unit: the dispatcher decides$"),
+        "「{category}」未指定承办单位：由派单员决定",
+        "“{category}” names no unit: the dispatcher decides",
+    ),
+    (
+        re.compile(r"assignment rule (?P<rule>\d+) \((?P<what>[^)]*)\)(?:: (?P<note>.*))?$", re.S),
+        "派单规则 {rule}（{what}）{note}",
+        "Assignment rule {rule} ({what}){note}",
+    ),
+    (
+        re.compile(r"joint determination by (?P<who>[^:]+): (?P<note>.*)$", re.S),
+        "联合审定（{who}）：{note}",
+        "Joint determination ({who}): {note}",
+    ),
+)
+_RULE_PARTS = {"category": category_name, "district": unit_name, "street": unit_name}
+_RULE_LABELS = {
+    "category": ("分类", "category"),
+    "district": ("区", "district"),
+    "street": ("街道", "street"),
+}
+
+
+def assignment_reason(text: str) -> str:
+    """The recorded reason of an assignment, in the page's language and with names."""
+    english = current_language() == "en"
+    for pattern, zh, en in REASONS:
+        match = pattern.match(text or "")
+        if match is None:
+            continue
+        values = match.groupdict()
+        if "code" in values:
+            values["category"] = category_name(values.pop("code"))
+        if "what" in values:
+            values["what"] = _rule_parts(values["what"], english)
+        if "note" in values:
+            note = values["note"]
+            values["note"] = "" if not note else (f": {note}" if english else f"：{note}")
+            if "who" in values:
+                values["note"] = note
+        return (en if english else zh).format(**values)
+    return text
+
+
+def _rule_parts(what: str, english: bool) -> str:
+    said = []
+    for part in what.split(", "):
+        label, _, code = part.partition(" ")
+        if label in _RULE_PARTS:
+            name = _RULE_PARTS[label](code)
+            said.append(f"{_RULE_LABELS[label][1 if english else 0]} {name}")
+        else:
+            said.append(part)
+    return ", ".join(said) if english else "，".join(said)
