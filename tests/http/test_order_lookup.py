@@ -73,3 +73,15 @@ def test_the_list_and_the_order_show_names_in_local_time(client, session):
         text = visible(answer.get_data(as_text=True))
         assert "SOCINS" not in text and "GZ-" not in text, text
         assert "养老" in text  # the category's name
+
+
+def test_cancel_comes_last_on_the_order_page_and_times_do_not_wrap(client, session):
+    user, _ = make_agent(session, role="supervisor")
+    order = open_order(session)
+    session.commit()
+    login(client, user.username, PASSWORD)
+    page = client.get(f"/console/orders/{order.number}").get_data(as_text=True)
+    forms = re.findall(r'<form [^>]*data-action="([a-z_]+)"', page)
+    assert "cancel" in forms and len(forms) > 2, forms
+    assert forms[-1] == "cancel", forms
+    assert '<td class="when">' in page
