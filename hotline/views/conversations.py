@@ -12,6 +12,7 @@ from hotline.views.console import current_agent
 from hotline.views.render.i18n import t
 from routing import messaging
 from routing.messaging import Conversation
+from workorders import services as workorders
 
 bp = Blueprint("conversations", __name__, url_prefix="/console/conversations")
 
@@ -34,8 +35,13 @@ def index():
 @bp.get("/<int:conversation_id>")
 @roles_required("agent", "supervisor")
 def thread(conversation_id: int):
+    conversation = _conversation(conversation_id)
+    # The orders this number opened or is named in, each a link from the thread.
+    orders = workorders.orders_for_phone(
+        get_session(), conversation.phone, open_only=False, limit=10
+    )
     return render_template(
-        "conversation.html", conversation=_conversation(conversation_id), agent=current_agent()
+        "conversation.html", conversation=conversation, agent=current_agent(), orders=orders
     )
 
 

@@ -57,3 +57,24 @@ def test_a_thread_says_in_chinese_first_why_twilio_refused_a_text(client, sessio
     english = client.get(f"{thread}?lang=en").get_data(as_text=True)
     assert "Failed" in english and f"21610 {REFUSALS[21610].en}" in english
     assert "发送失败" not in english and REFUSALS[21610].zh not in english
+
+
+def test_the_list_previews_the_citizens_words_and_the_thread_links_its_order(
+    client, session, twilio_api
+):
+    from hotline.services import texts
+    from routing import messaging
+    from tests.factories.workorders import open_order
+
+    user, _ = make_agent(session)
+    asked = messaging.receive(session, "13900003333", "楼下烧烤油烟太大", sid="SM" + "3" * 32)
+    texts.send(session, "13900003333", "【12345】已收到，正在为您登记。")
+    order = open_order(session, channel="sms", citizen_phone="13900003333")
+    session.commit()
+    login(client, user.username, PASSWORD)
+    listed = client.get("/console/conversations/").get_data(as_text=True)
+    assert "楼下烧烤油烟太大" in listed
+    assert "正在为您登记" not in listed
+    thread = client.get(f"/console/conversations/{asked.conversation_id}").get_data(as_text=True)
+    assert f'href="/console/orders/{order.number}"' in thread
+    assert 'class="message in"' in thread and 'class="message out"' in thread

@@ -45,6 +45,7 @@ ENGLISH = {
     **{f"twilio:{code}": refusal.en for code, refusal in REFUSALS.items()},
     "Twilio 错误码": "Twilio error",
     "用户管理": "Users",
+    "该号码的工单": "Orders of this number",
     "撤销理由": "Why it is cancelled",
     "查询工单": "Find orders",
     "工单号、电话或关键词": "Ticket number, phone or words",
