@@ -261,3 +261,16 @@ def test_a_refused_console_action_keeps_the_agent_on_the_console(client, observe
     assert response.status_code == 200 and response.request.path == "/console/"
     assert flashes(response) == "操作冲突: this call is no longer offered to you"
     assert context.gateway(client.application).sent() == []
+
+
+def test_the_error_pages_speak_the_pages_language(client):
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404
+    page = missing.get_data(as_text=True)
+    assert "404 页面不存在" in page and "Not Found" not in page and "找不到您要的页面" in page
+    wrong = client.get("/console/finish")
+    assert wrong.status_code == 405
+    assert "405 操作方式不允许" in wrong.get_data(as_text=True)
+    client.get("/login?lang=en")
+    english = client.get("/no/such/page").get_data(as_text=True)
+    assert "404 Not found" in english and "页面不存在" not in english
