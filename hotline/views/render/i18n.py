@@ -46,6 +46,7 @@ ENGLISH = {
     "Twilio 错误码": "Twilio error",
     "用户管理": "Users",
     "返回首页": "Home",
+    "输入名称筛选": "Type to filter",
     "error:400": "Bad request",
     "error:400:why": "What was sent could not be understood; check it and try again.",
     "error:401": "Login required",
