@@ -20,6 +20,7 @@ from hotline.views.common import (
 )
 from hotline.views.errors import back_to
 from hotline.views.render.i18n import t
+from hotline.views.render.names import action_done
 from workorders import services as workorders
 from workorders.models import Unit
 
@@ -79,7 +80,7 @@ def act(number: str, action: str):
     if action not in UNIT_ACTIONS:
         abort(404)
     _unit_code()
-    perform_action(
+    order = perform_action(
         get_session(),
         number,
         action,
@@ -87,7 +88,7 @@ def act(number: str, action: str):
         expected_version=form_version(),
         **_params(action),
     )
-    flash(t("操作成功"))
+    flash(action_done(order, action))
     return redirect(url_for("department.order", number=number))
 
 
@@ -108,7 +109,8 @@ def bulk():
     done, failed = perform_action_on_each(
         get_session(), numbers, action, current_actor(), **_params(action)
     )
-    flash(f"{t('操作成功')}: {len(done)}" + (f"; {'; '.join(failed)}" if failed else ""))
+    said = t("{action}：{n} 张工单完成").format(action=t(f"action:{action}"), n=len(done))
+    flash(said + (f"；{t('未能办理')}: {'; '.join(failed)}" if failed else ""))
     return redirect(url_for("department.home"))
 
 

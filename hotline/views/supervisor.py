@@ -24,7 +24,7 @@ from hotline.views.common import (
     may_perform,
 )
 from hotline.views.errors import back_to
-from hotline.views.render.i18n import t
+from hotline.views.render.names import action_done
 from routing.models import Agent, Call, Skill
 from workorders import services as workorders
 from workorders.models import WorkOrder
@@ -124,7 +124,7 @@ def _act(number: str, action: str):
     if not may_perform(current_user.role, action):
         abort(403)
     co_units = form_text("co_units", 400).replace("，", ",").split(",")
-    perform_action(
+    order = perform_action(
         get_session(),
         number,
         action,
@@ -137,5 +137,5 @@ def _act(number: str, action: str):
         satisfaction=form_text("satisfaction", 24) or None,
         expected_version=form_version(),
     )
-    flash(t("操作成功"))
+    flash(action_done(order, action))
     return redirect(_back())

@@ -99,12 +99,15 @@ def test_the_whole_lifecycle_with_each_role(app, client, observer, gateway):
     detail_page = desk.get(f"/console/orders/{number}?lang=en").get_data(as_text=True)
     assert 'data-action="determine"' in detail_page and 'data-action="sign"' not in detail_page
     assert "Returned, awaiting determination" in detail_page
-    post_form(
+    determined = post_form(
         desk,
         f"/supervisor/orders/{number}/act",
         {"action": "determine", "unit": STREET, "note": "道路井盖由属地街道负责"},
         "/supervisor/",
     )
+    said = desk.get(determined.location).get_data(as_text=True)  # in English, as chosen
+    assert f"Order {number} dispatched to " in said and ", due " in said
+    assert f"dispatched to {STREET}" not in said
     bound = act(street, number, "return", bearer(token), note="还是不归我们")
     assert bound.status_code == 409
     assert "unless new facts are recorded" in bound.get_json()["error"]

@@ -46,6 +46,13 @@ ENGLISH = {
     "Twilio 错误码": "Twilio error",
     "用户管理": "Users",
     "返回首页": "Home",
+    "工单 {number} 已派发至 {unit}，承办期限 {deadline}": (
+        "Order {number} dispatched to {unit}, due {deadline}"
+    ),
+    "工单 {number} 已签收，承办期限 {deadline}": "Order {number} signed for, due {deadline}",
+    "工单 {number}：{action}完成，当前状态 {status}": "Order {number}: {action} done, now {status}",
+    "{action}：{n} 张工单完成": "{action}: {n} orders done",
+    "未能办理": "not done",
     "输入名称筛选": "Type to filter",
     "error:400": "Bad request",
     "error:400:why": "What was sent could not be understood; check it and try again.",

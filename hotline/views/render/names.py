@@ -4,13 +4,17 @@ the page's language, loaded once per request."""
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g
 
+from hotline.db import TIMEZONE
 from hotline.infra.database import get_session
-from hotline.views.render.i18n import current_language
+from hotline.views.render.i18n import current_language, t
 from workorders.models import Category, Unit
+
+LOCAL = ZoneInfo(TIMEZONE)
 
 
 def _names(model) -> dict[str, tuple[str, str]]:
@@ -124,3 +128,25 @@ def _rule_parts(what: str, english: bool) -> str:
         else:
             said.append(part)
     return ", ".join(said) if english else "，".join(said)
+
+
+def action_done(order, action: str) -> str:
+    """What an action on an order did, in the page's language: where it went and by when."""
+    label = t(f"action:{action}") if action != "callback" else t("回访")
+    deadline = (
+        order.reply_deadline.astimezone(LOCAL).strftime("%m-%d %H:%M")
+        if (order.reply_deadline)
+        else ""
+    )
+    values = {
+        "number": order.number,
+        "action": label,
+        "status": t(order.status),
+        "unit": unit_name(order.unit_code),
+        "deadline": deadline,
+    }
+    if action in ("dispatch", "determine") and order.unit_code:
+        return t("工单 {number} 已派发至 {unit}，承办期限 {deadline}").format(**values)
+    if action == "sign" and deadline:
+        return t("工单 {number} 已签收，承办期限 {deadline}").format(**values)
+    return t("工单 {number}：{action}完成，当前状态 {status}").format(**values)
