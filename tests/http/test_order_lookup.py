@@ -85,3 +85,17 @@ def test_cancel_comes_last_on_the_order_page_and_times_do_not_wrap(client, sessi
     assert "cancel" in forms and len(forms) > 2, forms
     assert forms[-1] == "cancel", forms
     assert '<td class="when">' in page
+
+
+def test_the_dispatcher_reads_the_citizens_words_in_the_list_to_dispatch(client, session):
+    user, _ = make_agent(session, role="supervisor")
+    order = open_order(
+        session, category_code="URBAN.MANHOLE", description="<b>井盖</b>没了，晚上很危险"
+    )
+    session.commit()
+    assert order.status == "pending_dispatch" or order.unit_code is None
+    login(client, user.username, PASSWORD)
+    page = client.get("/supervisor/").get_data(as_text=True)
+    listed = page.split('id="awaiting-dispatch"', 1)[1].split("</section>", 1)[0]
+    assert f'data-number="{order.number}"' in listed
+    assert "&lt;b&gt;井盖&lt;/b&gt;没了，晚上很危险" in listed
