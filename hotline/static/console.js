@@ -127,10 +127,12 @@
   function drawOffer(status) {
     var data = status.reservation;
     if (follow(offer, data) && data) {
+      announce(data);
       offer.querySelector("form[data-console='accept']").action = perCall(urls.acceptForm, data.id);
       offer.querySelector("form[data-console='decline']").action = perCall(urls.declineForm, data.id);
     }
     if (!data) { return; }
+    offer.dataset.expires = data.reservation_expires_at || "";
     setText(fact(offer, "from"), data.from || "");
     show(fact(offer, "callback"), data.kind === "callback");
     drawFacts(offer, data, status);
@@ -140,6 +142,8 @@
     var data = status.call;
     follow(current, data);
     if (!data) { return; }
+    var timer = current.querySelector("[data-call-timer]");
+    if (data.answered_at) { timer.dataset.since = data.answered_at; } else { delete timer.dataset.since; setText(timer, ""); }
     setText(fact(current, "from"), data.from || "");
     drawFacts(current, data, status);
     var rating = fact(current, "rating");
@@ -192,8 +196,65 @@
     }
   }
 
+  // A new offer rings (three short tones) and, when the agent allowed it, shows a desktop
+  // notification, so that it is not missed in another window.
+  function announce(data) {
+    try {
+      var Audio = window.AudioContext || window.webkitAudioContext;
+      if (Audio) {
+        var audio = announce.audio || (announce.audio = new Audio());
+        [0, 0.35, 0.7].forEach(function (start) {
+          var tone = audio.createOscillator();
+          var gain = audio.createGain();
+          tone.frequency.value = 880;
+          gain.gain.value = 0.15;
+          tone.connect(gain).connect(audio.destination);
+          tone.start(audio.currentTime + start);
+          tone.stop(audio.currentTime + start + 0.2);
+        });
+      }
+    } catch (error) { /* no sound: the card and the countdown still show */ }
+    offer.dataset.rang = String(data.id);
+    if (window.Notification && Notification.permission === "granted" && document.hidden) {
+      new Notification(words.newOffer, {body: data.from || "", tag: "hotline-offer"});
+    }
+  }
+
+  // The first key or click on the page may ask for desktop notifications (browsers allow
+  // the question only after the user did something).
+  function askForNotifications() {
+    if (window.Notification && Notification.permission === "default") {
+      Notification.requestPermission().catch(function () {});
+    }
+    document.removeEventListener("click", askForNotifications);
+  }
+  document.addEventListener("click", askForNotifications);
+
+  function inField(element) {
+    return element && /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName);
+  }
+
+  // Alt+A accepts and Alt+D declines the offer, wherever the focus is; Enter and Escape do
+  // the same when the focus is not in a field.
+  document.addEventListener("keydown", function (event) {
+    if (offer.hidden) { return; }
+    var key = event.key.toLowerCase();
+    var accept = (event.altKey && key === "a") || (key === "enter" && !inField(event.target));
+    var decline = (event.altKey && key === "d") || (key === "escape" && !inField(event.target));
+    if (!accept && !decline) { return; }
+    event.preventDefault();
+    var form = offer.querySelector("form[data-console='" + (accept ? "accept" : "decline") + "']");
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+  });
+
   function tick() {
     var now = Date.now();
+    var countdown = offer.querySelector("[data-countdown]");
+    if (!offer.hidden && offer.dataset.expires) {
+      var left = Math.max(0, Math.ceil((Date.parse(offer.dataset.expires) - now) / 1000));
+      setText(countdown, String(left));
+      offer.classList.toggle("hurry", left <= 5);
+    }
     document.querySelectorAll("[data-since]").forEach(function (element) {
       var seconds = Math.max(0, Math.round((now - Date.parse(element.dataset.since)) / 1000));
       element.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");

@@ -81,6 +81,7 @@ def console_words() -> dict:
         "callback": t("回拨"),
         "conflict": t("操作冲突"),
         "unreachable": t("网络异常，操作未完成，请重试"),
+        "newOffer": t("新来电"),
     }
 
 

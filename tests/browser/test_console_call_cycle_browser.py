@@ -9,6 +9,7 @@ webhooks, the redirect to the bridge, and dialling the client in the stand-in SD
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -79,7 +80,16 @@ def test_a_whole_call_in_the_browser_phone_never_reloads_the_console(served_twil
     call_id = offer.get_attribute("data-call-id")
     assert "13800138000" in offer.inner_text() and "12333" in offer.inner_text()
     wait_for_state(page, "reserved")
-    page.click("#accept")
+    # It rang, and counts down the seconds the agent has to take it.
+    assert offer.get_attribute("data-rang") == call_id
+    left = int(offer.locator("[data-countdown]").inner_text())
+    assert 1 <= left <= 15, left
+    page.wait_for_function(
+        "left => Number(document.querySelector('[data-countdown]').textContent) < left",
+        arg=left,
+        timeout=5_000,
+    )
+    page.keyboard.press("Alt+A")  # accepted from the keyboard
 
     # Accepting redirects the live call to the bridge (the REST API), which dials the client.
     assert live.redirected.wait(10), "accepting did not redirect the call to the bridge"
@@ -126,6 +136,8 @@ def test_a_whole_call_in_the_browser_phone_never_reloads_the_console(served_twil
     page.locator("#ready").wait_for(timeout=10_000)
     assert state(page) == "wrap_up"
     page.locator("#current-call [data-rating='1']", has_text="满意").wait_for(timeout=10_000)
+    timer = page.inner_text("#current-call [data-call-timer]")
+    assert re.fullmatch(r"\d+:\d\d", timer), timer  # how long since the agent answered
     page.click("#ready")
     wait_for_state(page, "available")
     page.locator("#current-call").wait_for(state="hidden", timeout=5_000)

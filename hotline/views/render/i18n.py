@@ -46,6 +46,8 @@ ENGLISH = {
     "Twilio 错误码": "Twilio error",
     "用户管理": "Users",
     "返回首页": "Home",
+    "新来电": "New call",
+    "快捷键：Alt+A 接听，Alt+D 拒接": "Keys: Alt+A answers, Alt+D declines",
     "工单 {number} 已派发至 {unit}，承办期限 {deadline}": (
         "Order {number} dispatched to {unit}, due {deadline}"
     ),
