@@ -39,7 +39,13 @@ from hotline.views import (
     workorder_api,
 )
 from hotline.views.render import i18n
-from hotline.views.render.names import assignment_reason, category_name, place, unit_name
+from hotline.views.render.names import (
+    assignment_reason,
+    category_keys,
+    category_name,
+    place,
+    unit_name,
+)
 from webhooks import sms, voice
 from workorders.calendar import LOCAL
 
@@ -161,6 +167,7 @@ def create_app(
         category_name=category_name,
         place=place,
         assignment_reason=assignment_reason,
+        category_keys=category_keys,
     )
     app.jinja_env.filters.update(unit_name=unit_name)
 

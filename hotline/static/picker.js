@@ -1,4 +1,5 @@
-// A long list to choose from (a hundred units) gets a box that narrows it as one types.
+// A long list to choose from (a hundred units, 113 categories) gets a box that narrows it
+// as one types: by the names, and by pinyin and its initials where the page gives them.
 // Progressive: without script the plain <select> still works.
 (function () {
   "use strict";
@@ -13,13 +14,18 @@
       const wanted = box.value.trim().toLowerCase();
       let first = null;
       for (const option of options) {
+        const keys = (option.dataset.keys || "").toLowerCase();
         const shown = !wanted || !option.value
           || option.text.toLowerCase().includes(wanted)
-          || option.value.toLowerCase().includes(wanted);
+          || keys.split(" ").some(function (key) { return key.startsWith(wanted); })
+          || (option.parentNode.label || "").toLowerCase().includes(wanted);
         option.hidden = !shown;
         option.disabled = !shown && option.value !== "";
         if (shown && option.value && first === null) first = option;
       }
+      select.querySelectorAll("optgroup").forEach(function (group) {
+        group.hidden = !Array.from(group.children).some(function (o) { return !o.hidden; });
+      });
       const current = select.selectedOptions[0];
       if (first && (!current || current.hidden || !current.value)) select.value = first.value;
     });

@@ -40,3 +40,24 @@ def test_an_admin_creates_a_department_login_picking_the_unit_by_typing(served, 
     unit = row.locator("select[name=unit]").evaluate("s => s.selectedOptions[0].text")
     assert (role, unit) == ("承办单位人员", chosen)
     page.close()
+
+
+def test_an_agent_finds_a_category_by_pinyin_or_its_initials(served, browser):
+    page = browser.new_page()
+    page.goto(f"{served.url}/login")
+    page.fill("#username", "agent1")
+    page.fill("#password", "agent-12345")
+    page.click("button[type=submit]")
+    page.goto(f"{served.url}/console/")
+    category = page.locator("#category")
+    assert category.input_value() == ""  # no category is chosen for the agent
+    box = page.locator("#new-work-order input.picker-filter")
+    for typed in ("养老", "yanglao", "ylbx"):
+        box.fill(typed)
+        shown = category.evaluate(
+            "s => Array.from(s.options).filter(o => !o.hidden && o.value).map(o => o.text)"
+        )
+        assert "养老保险" in shown and len(shown) < 10, (typed, shown)
+        assert category.evaluate("s => s.selectedOptions[0].text") in shown
+    assert "SOCINS" not in category.inner_text()
+    page.close()

@@ -3,11 +3,13 @@ the page's language, loaded once per request."""
 
 from __future__ import annotations
 
+import functools
 import re
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g
+from pypinyin import lazy_pinyin
 
 from hotline.db import TIMEZONE
 from hotline.infra.database import get_session
@@ -30,6 +32,14 @@ def _say(names: dict[str, tuple[str, str]], code: str | None) -> str:
         return ""
     name, name_en = names.get(code, (code, ""))
     return name_en if current_language() == "en" and name_en else name
+
+
+@functools.lru_cache(maxsize=4096)
+def category_keys(name: str) -> str:
+    """What a category may be found by besides its name: its pinyin, whole and as initials
+    (养老保险 → "yanglaobaoxian ylbx")."""
+    syllables = [s for s in lazy_pinyin(name, errors="ignore") if s.isalpha()]
+    return f"{''.join(syllables)} {''.join(s[0] for s in syllables)}"
 
 
 def unit_name(code: str | None) -> str:
