@@ -48,7 +48,7 @@ PERSONAL = [
     ("扣扣 5566778", "5566778"),
     ("邮箱zhang.san@example.com", "zhang.san@example.com"),
     ("邮件 LI@163.COM 回复", "LI@163.COM"),
-    ("退款到卡6222 0212 3456 7890 123", "7890 123"),
+    ("退款到卡6222 0212 3456 7890 123", "6222 0212 3456 7890 123"),
     ("银行卡6222021234567890123", "6222021234567890123"),
     ("我是张三丰先生", "三丰"),
     ("找李小龙女士", "小龙"),
@@ -113,3 +113,21 @@ def test_a_full_name_keeps_its_surname_and_form_of_address():
 
 def test_the_street_stays_when_the_house_number_goes():
     assert mask("天河北路100号3栋502房") == "天河北路***号***"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("身份证44010619900101123X", "身份证***"),
+        ("身份证440106199001011234", "身份证***"),
+        ("退款到卡6222 0212 3456 7890 123", "退款到卡***"),
+        ("住3栋502房", "住***"),
+        ("车牌粤A12345乱停", "车牌***乱停"),
+        ("微信wxid_abc12345加我", "微信***加我"),
+        ("QQ 12345678", "QQ ***"),
+        ("电话138.1234.5678。", "电话***。"),
+        ("座机020-87654321", "座机***"),
+    ],
+)
+def test_the_whole_secret_becomes_one_mask(text, expected):
+    assert mask(text) == expected
