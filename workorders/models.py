@@ -49,6 +49,8 @@ class Category(Base):
     urgent: orm.Mapped[bool] = orm.mapped_column(default=False)
     # An urgent order's reply deadline in hours; None means the hotline's default.
     urgent_reply_hours: orm.Mapped[int | None]
+    # Whether its orders appear in the public Open311 lists.
+    publish: orm.Mapped[bool] = orm.mapped_column(default=True, server_default=sa.true())
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -145,6 +147,8 @@ class WorkOrder(Base):
     satisfaction: orm.Mapped[str | None] = orm.mapped_column(sa.String(24))
     urge_count: orm.Mapped[int] = orm.mapped_column(default=0)
     notified_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    # False: a dispatcher or admin withheld this order from the public Open311 lists.
+    publish: orm.Mapped[bool] = orm.mapped_column(default=True, server_default=sa.true())
     # Bumped by every UPDATE; an UPDATE that finds another version changes nothing, so of
     # two people acting on one order at once, one wins and the other is told.
     version: orm.Mapped[int] = orm.mapped_column(default=1)

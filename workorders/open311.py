@@ -1,27 +1,25 @@
 """Open311 GeoReport v2: work orders and categories as the standard's records, in JSON or XML.
 
-GET responses never carry the citizen's name, phone number or e-mail: those fields are not
-written at all, and the free texts shown (description, address, the unit's reply) have the
-citizen's name and phone, and anything that looks like a phone number or an e-mail address,
-masked.
+GET responses are a public summary: the category, the area (district and street, never a
+house number), the status and its dates, and the unit's reply. The citizen's name, phone
+and e-mail are never written. The description is shown only for requests filed through
+Open311 itself; other channels' orders carry a summary instead of the citizen's words. Every
+free text shown goes through ``workorders.privacy.mask``.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from xml.etree import ElementTree
 
 from hotline.xmltext import xml_safe
 from workorders.calendar import LOCAL
 from workorders.models import Category, Unit, WorkOrder
+from workorders.privacy import mask
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-27T00:00:00+08:00"
 CLOSED_STATUSES = ("closed", "cancelled")
-MASK = "***"
-_PHONE = re.compile(r"\+?\d[\d\s-]{5,}\d")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 STATUS_NOTES = {
     "new": "已受理，待分派",
     "dispatched": "已派发至承办单位",
@@ -52,26 +50,20 @@ def w3c(moment: datetime | None) -> str | None:
 
 
 def masked(text: str, order: WorkOrder) -> str:
-    """``text`` without the citizen's name and phone, nor phone numbers or e-mail addresses.
-
-    The name is found in any case and spacing, its words in either order ("John Smith",
-    "JOHN SMITH", "JohnSmith", "Smith, John")."""
-    for pattern in _personal_patterns(order):
-        text = pattern.sub(MASK, text)
-    return _PHONE.sub(MASK, _EMAIL.sub(MASK, text))
+    """``text`` as the public may read it: personal data masked, the citizen's own name
+    and phone (in any case, spacing and word order) among it."""
+    return mask(text, (order.citizen_name, order.citizen_phone))
 
 
-def _personal_patterns(order: WorkOrder) -> list[re.Pattern]:
-    patterns = []
-    words = [re.escape(word) for word in order.citizen_name.split()]
-    if words:
-        orders = [words, words[::-1]] if len(words) > 1 else [words]
-        name = "|".join(r"[\s,]*".join(parts) for parts in orders)
-        patterns.append(re.compile(name, re.IGNORECASE))
-    phone = order.citizen_phone.strip()
-    if phone:
-        patterns.append(re.compile(re.escape(phone)))
-    return patterns
+def public_area(order: WorkOrder, units: dict[str, str]) -> str:
+    """Where the problem is, to the street and no finer: the street's name (which names its
+    district), else the district's; when the order names neither, its address with house,
+    building and room numbers masked."""
+    if order.street_code in units:
+        return units[order.street_code]
+    if order.district_code in units:
+        return units[order.district_code].removesuffix("人民政府")
+    return masked(order.address, order)
 
 
 def service(category: Category, group: str) -> dict:
@@ -111,27 +103,36 @@ def service_definition(category: Category, districts: list[Unit], streets: list[
 
 
 def service_request(
-    order: WorkOrder, service_name: str, agency: str, updated_at: datetime | None
+    order: WorkOrder,
+    service_name: str,
+    agency: str,
+    updated_at: datetime | None,
+    units: dict[str, str] | None = None,
 ) -> dict:
-    """A work order as a GeoReport service request, with no personal data."""
+    """A work order as a GeoReport service request: a public summary, no personal data."""
+    area = public_area(order, units or {})
     closed = order.status in CLOSED_STATUSES
     if order.status == "closed":
         notes = masked(order.reply_text, order) or "已办结"
     else:
         notes = STATUS_NOTES.get(order.status, order.status)
+    if order.channel == "open311":
+        description = masked(order.description, order)
+    else:  # the citizen told the hotline, not the public: a summary, never their words
+        description = " · ".join(part for part in (service_name, area, notes) if part)
     return {
         "service_request_id": order.number,
         "status": "closed" if closed else "open",
         "status_notes": notes,
         "service_name": service_name,
         "service_code": order.category_code,
-        "description": masked(order.description, order),
+        "description": description,
         "agency_responsible": agency,
         "service_notice": "",
         "requested_datetime": w3c(order.created_at),
         "updated_datetime": w3c(updated_at or order.created_at),
         "expected_datetime": w3c(order.reply_deadline),
-        "address": masked(order.address, order),
+        "address": area,
         "address_id": "",
         "zipcode": "",
         "lat": order.latitude,

@@ -80,3 +80,26 @@ def calendar(ctx: click.Context, today) -> None:
             err=True,
         )
         ctx.exit(1)
+
+
+@workorders.command(
+    "publish",
+    help="Show (--on, the default) or withhold (--off) a work order, or with --category a "
+    "whole category, in the public Open311 lists. A withheld order is absent from "
+    "`requests` and its own GET answers 404.",
+)
+@click.argument("target")
+@click.option("--category", is_flag=True, help="TARGET is a category code, not an order.")
+@click.option("--on/--off", "publish", default=True)
+@database_errors
+@with_appcontext
+def publish(target: str, category: bool, publish: bool) -> None:
+    from hotline.infra.database import get_session
+    from hotline.services.open311 import set_published
+    from workorders.errors import NotFound
+
+    where = {"category_code": target} if category else {"number": target}
+    try:
+        click.echo(set_published(get_session(), publish=publish, **where))
+    except NotFound as error:
+        raise click.ClickException(str(error)) from error

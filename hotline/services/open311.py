@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 
+import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.infra import context
 from hotline.models import ApiToken, Open311Ticket
 from workorders import services as workorders
-from workorders.models import WorkOrder
+from workorders.errors import NotFound
+from workorders.models import Category, WorkOrder
 
 
 def file_request(
@@ -51,3 +53,24 @@ def file_request(
     session.add(ticket)
     session.commit()
     return order, ticket
+
+
+def set_published(
+    session: orm.Session, *, publish: bool, number: str = "", category_code: str = ""
+) -> str:
+    """Show or withhold one work order (by number) or a whole category in the public
+    Open311 lists; committed. Returns what was changed, in words."""
+    if bool(number) == bool(category_code):
+        raise ValueError("name either a work order number or a category code")
+    record: WorkOrder | Category | None
+    if number:
+        record = session.scalar(sa.select(WorkOrder).where(WorkOrder.number == number))
+        label = f"work order {number}"
+    else:
+        record = session.get(Category, category_code)
+        label = f"category {category_code}"
+    if record is None:
+        raise NotFound(f"no {label}")
+    record.publish = publish
+    session.commit()
+    return f"{label} {'published' if publish else 'withheld'} in Open311"

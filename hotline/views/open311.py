@@ -97,9 +97,18 @@ def service_definition(service_code: str, fmt: str):
     )
 
 
+def _published() -> sa.Select:
+    """Orders the public may see: their own flag and their category's both set."""
+    return (
+        sa.select(WorkOrder)
+        .join(Category, Category.code == WorkOrder.category_code)
+        .where(WorkOrder.publish.is_(True), Category.publish.is_(True))
+    )
+
+
 @bp.get(f"/requests.{FORMAT}")
 def requests(fmt: str):
-    query = sa.select(WorkOrder)
+    query = _published()
     ids = _list_arg("service_request_id")
     if ids:
         # The standard: service_request_id overrides every other argument.
@@ -120,7 +129,7 @@ def requests(fmt: str):
 
 @bp.get(f"/requests/<request_id>.{FORMAT}")
 def request_by_id(request_id: str, fmt: str):
-    order = get_session().scalar(sa.select(WorkOrder).where(WorkOrder.number == request_id))
+    order = get_session().scalar(_published().where(WorkOrder.number == request_id))
     if order is None:
         abort(404, f"no service request {request_id}")
     return _respond(fmt, "service_requests", _records([order]))
@@ -254,6 +263,7 @@ def _records(orders: Sequence[WorkOrder]) -> list[dict]:
             categories.get(order.category_code, order.category_code),
             units.get(order.unit_code or "", "12345 政务服务便民热线"),
             updated.get(order.id),
+            units,
         )
         for order in orders
     ]

@@ -128,7 +128,7 @@ def test_a_request_reads_back_with_address_and_no_personal_data(client, key, fmt
     assert response.status_code == 200
     (record,) = parse(response)
     assert record["service_request_id"] == number
-    assert record["address"] == "天河区石牌路口"  # posted as address_string
+    assert record["address"] == "天河区石牌街道"  # the street, not the address_string
     assert "address_string" not in record
     assert (record["status"], record["status_notes"]) == ("open", "已派发至承办单位")
     assert record["agency_responsible"] == "天河区石牌街道"
