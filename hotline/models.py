@@ -113,7 +113,8 @@ class Open311Ticket(Base):
 
 
 class OutboxJob(Base):
-    """A job a committed transaction asked for that has not been handed over yet."""
+    """A job a committed transaction asked for that has not finished yet: waiting to be
+    handed over, or handed to rq (``handed_at``, as rq job ``handed_job``) and running."""
 
     __tablename__ = "job_outbox"
 
@@ -125,6 +126,8 @@ class OutboxJob(Base):
     attempts: orm.Mapped[int] = orm.mapped_column(default=0)
     last_error: orm.Mapped[str] = orm.mapped_column(sa.String(300), default="")
     failed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    handed_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    handed_job: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
 
 
 class LoginSession(Base):

@@ -38,6 +38,7 @@ class Settings:
     instance_path: Path
     reservation_seconds: int = 15
     short_abandon_seconds: int = 5
+    job_lease_seconds: int = 30
     service_level_seconds: int = 20
     callback_offer_seconds: int = 60
     twilio_api_key: str | None = None
@@ -93,6 +94,7 @@ class Settings:
             instance_path=instance,
             reservation_seconds=_seconds(env, "HOTLINE_RESERVATION_SECONDS", 15),
             short_abandon_seconds=_seconds(env, "HOTLINE_SHORT_ABANDON_SECONDS", 5),
+            job_lease_seconds=_seconds(env, "HOTLINE_JOB_LEASE_SECONDS", 30),
             service_level_seconds=_seconds(env, "HOTLINE_SERVICE_LEVEL_SECONDS", 20),
             callback_offer_seconds=_seconds(env, "HOTLINE_CALLBACK_OFFER_SECONDS", 60),
             urgent_reply_hours=_whole(env, "HOTLINE_URGENT_REPLY_HOURS", 24, 1, 720, "hours"),

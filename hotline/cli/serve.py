@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
 import click
 from flask.cli import with_appcontext
@@ -85,9 +86,32 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
             pool.dispose(close=False)
 
     os.register_at_fork(after_in_child=empty_pools)
-    # Jobs that could not reach Redis (it was down) wait in the database: hand them over.
+    # Jobs that could not reach Redis (it was down), and jobs whose rq job vanished: the
+    # relay hands them over, and keeps doing so while Redis is away.
     start_relay(app)
     names = queues or QUEUES
-    Worker([Queue(name, connection=connection) for name in names], connection=connection).work(
-        burst=burst, with_scheduler=True
-    )
+    # The heartbeat tells the relay that a running job's worker is alive: beat well within
+    # the job lease.
+    lease = context.settings().job_lease_seconds
+    monitoring = max(1, lease // 3)
+    wait = 1
+    while True:
+        try:
+            worker = Worker(
+                [Queue(name, connection=connection) for name in names],
+                connection=connection,
+                job_monitoring_interval=monitoring,
+            )
+            worker.work(burst=burst, with_scheduler=True)
+            return
+        except RedisError as exc:  # Redis went away: outlive it, and work again once it is back
+            if burst:
+                raise click.ClickException(f"Redis unreachable: {exc}") from None
+            click.echo(f"Redis unreachable ({exc}); reconnecting in {wait}s", err=True)
+            time.sleep(wait)
+            wait = min(wait * 2, 30)
+            try:
+                connection.ping()
+                wait = 1
+            except RedisError:
+                pass

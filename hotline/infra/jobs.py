@@ -4,14 +4,19 @@ Services call :func:`enqueue` inside their transaction; the job is sent only onc
 transaction commits (and dropped if it rolls back), with ids as arguments, never rows.
 
 Every job is also written to the ``job_outbox`` table in that same transaction and removed
-once it has been handed over (to rq, or run in-process). A job that could not be handed over
-(Redis down, the process killed right after the commit, an in-process job that failed) waits
-there, and :func:`relay` hands it over later, so a committed change never loses its job.
+once it has FINISHED: run in-process, or run by rq (:func:`run_job` removes its row). A job
+that could not be handed over (Redis down, the process killed right after the commit, an
+in-process job that failed) waits there, and :func:`relay` hands it over later. A job handed
+to rq is marked ``handed_at``; once its lease (HOTLINE_JOB_LEASE_SECONDS) is over the relay
+asks rq about it and hands it over again if its rq job is gone (Redis restarted empty) or its
+worker died with it (SIGKILL): so a committed change never loses its job. Every job is safe to
+run twice.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 from dataclasses import dataclass
@@ -81,17 +86,43 @@ def enqueue(session: orm.Session, name: str, *args: int | str) -> None:
     session.info.setdefault("pending_outbox", []).append(job_id)
 
 
+def job_lease() -> timedelta:
+    """How long a job handed to rq may go unconfirmed before the relay checks on it."""
+    try:
+        return timedelta(seconds=context.settings().job_lease_seconds)
+    except RuntimeError:  # outside the application
+        return timedelta(seconds=30)
+
+
+def _function(name: str):
+    module, _, function = JOBS[name].function.rpartition(".")
+    return getattr(import_module(module), function)
+
+
+def run_job(outbox_id: str, name: str, *args: int | str) -> None:
+    """What rq runs: the job, then its outbox row removed (it has finished)."""
+    _function(name)(*args)
+    try:
+        with context.autocommit_engine().connect() as connection:
+            connection.execute(sa.delete(OutboxJob).where(OutboxJob.id == outbox_id))
+    except sa.exc.SQLAlchemyError as exc:  # the relay finds it finished in rq and removes it
+        log.warning("job %s finished, its outbox row not removed: %s", outbox_id, exc)
+
+
 class InProcessRunner:
     """Runs each job right after the commit that asked for it, in this process."""
 
-    def submit(self, name: str, args: tuple) -> None:
-        spec = JOBS[name]
-        module, _, function = spec.function.rpartition(".")
+    def submit(self, name: str, args: tuple, outbox_id: str | None = None) -> str | None:
+        """Runs the job; None: it has finished."""
         try:
-            getattr(import_module(module), function)(*args)
+            _function(name)(*args)
         except Exception as exc:
             log.exception("job %s%r failed", name, args)
             raise JobFailed(f"{type(exc).__name__}: {exc}") from exc
+        return None
+
+    def state(self, job_id: str) -> str:
+        return "gone"
 
 
 class RqRunner:
@@ -104,18 +135,69 @@ class RqRunner:
         # instead of holding up the request.
         self.connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
 
-    def submit(self, name: str, args: tuple) -> None:
+    def submit(self, name: str, args: tuple, outbox_id: str | None = None) -> str | None:
+        """Queues the job; returns its rq job id (its outbox row stays until it finishes)."""
         from rq import Queue, Retry
 
         spec = JOBS[name]
         queue = Queue(spec.queue, connection=self.connection)
-        queue.enqueue_call(
-            spec.function,
-            args=args,
+        if outbox_id is None:
+            function, call_args = spec.function, args
+        else:
+            function, call_args = "hotline.infra.jobs.run_job", (outbox_id, name, *args)
+        job = queue.enqueue_call(
+            function,
+            args=call_args,
             timeout=spec.timeout,
             retry=Retry(max=spec.retries, interval=BACKOFF[: spec.retries]),
             description=f"{name}{args!r}",
         )
+        return job.id
+
+    def state(self, job_id: str) -> str:
+        """What became of rq job ``job_id``: ``live`` (waiting, scheduled for a retry, or
+        running in a worker whose heartbeat is recent), ``finished``, ``failed`` (rq gave up),
+        or ``gone`` (Redis lost it, or the worker running it died). Raises when Redis does
+        not answer."""
+        from rq import Worker
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            job = Job.fetch(job_id, connection=self.connection)
+        except NoSuchJobError:
+            return "gone"
+        status = job.get_status(refresh=False)
+        if status == JobStatus.FINISHED:
+            return "finished"
+        if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+            return "failed"
+        if status != JobStatus.STARTED:
+            return "live"
+        if not job.worker_name:
+            return "gone"
+        worker = Worker.find_by_key(
+            Worker.redis_worker_namespace_prefix + job.worker_name, connection=self.connection
+        )
+        if worker is None or worker.last_heartbeat is None:
+            return "gone"
+        beat = worker.last_heartbeat
+        if beat.tzinfo is None:
+            beat = beat.replace(tzinfo=utcnow().tzinfo)
+        return "live" if utcnow() - beat < job_lease() else "gone"
+
+
+def still_running(job_id: str | None) -> bool:
+    """Whether the job that claimed something may still be at it (when unsure: yes)."""
+    if job_id is None:
+        return True
+    runner = _current_runner()
+    if not isinstance(runner, RqRunner):
+        return True
+    try:
+        return runner.state(job_id) == "live"
+    except Exception:
+        return True
 
 
 def hand_over(session: orm.Session) -> None:
@@ -125,17 +207,20 @@ def hand_over(session: orm.Session) -> None:
     if not pending:
         return
     runner = session.info.get("job_runner") or _current_runner()
-    handed, left = [], []
+    done, handed, left = [], {}, []
     for (name, args), job_id in zip(pending, outbox_ids, strict=True):
         try:
-            runner.submit(name, args)
+            rq_id = runner.submit(name, args, job_id)
         except Exception as exc:  # the change is committed: its job waits in the outbox
             log.warning("job %s%r left in the outbox for the relay: %s", name, args, exc)
             left.append(job_id)
         else:
-            handed.append(job_id)
-    if handed or left:
-        _settle(session.get_bind(), handed, left)
+            if rq_id is None:
+                done.append(job_id)
+            else:
+                handed[job_id] = rq_id
+    if done or handed or left:
+        _settle(session.get_bind(), done, handed, left)
 
 
 def drop_pending(session: orm.Session) -> None:
@@ -144,8 +229,11 @@ def drop_pending(session: orm.Session) -> None:
     session.info.pop("pending_outbox", None)
 
 
-def _settle(bind: sa.Engine | sa.Connection, handed: list[str], left: list[str]) -> None:
-    """Remove the handed-over jobs from the outbox and make the others due for the relay.
+def _settle(
+    bind: sa.Engine | sa.Connection, done: list[str], handed: dict[str, str], left: list[str]
+) -> None:
+    """Remove the finished jobs from the outbox, mark the ones handed to rq (the relay checks
+    on them after their lease) and make the others due for the relay.
 
     If this fails the relay hands the jobs over (again) later, which jobs tolerate: each is
     safe to run twice.
@@ -153,8 +241,10 @@ def _settle(bind: sa.Engine | sa.Connection, handed: list[str], left: list[str])
     engine = bind.engine if isinstance(bind, sa.Connection) else bind
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if done:
+                connection.execute(sa.delete(OutboxJob).where(OutboxJob.id.in_(done)))
             if handed:
-                connection.execute(sa.delete(OutboxJob).where(OutboxJob.id.in_(handed)))
+                _mark_handed(connection, handed, utcnow())
             if left:
                 connection.execute(
                     sa.update(OutboxJob)
@@ -162,7 +252,17 @@ def _settle(bind: sa.Engine | sa.Connection, handed: list[str], left: list[str])
                     .values(next_attempt_at=utcnow())
                 )
     except sa.exc.SQLAlchemyError as exc:
-        log.warning("could not settle %d jobs in the outbox: %s", len(handed) + len(left), exc)
+        count = len(done) + len(handed) + len(left)
+        log.warning("could not settle %d jobs in the outbox: %s", count, exc)
+
+
+def _mark_handed(connection, handed: dict[str, str], now: datetime) -> None:
+    for job_id, rq_id in handed.items():
+        connection.execute(
+            sa.update(OutboxJob)
+            .where(OutboxJob.id == job_id)
+            .values(handed_at=now, handed_job=rq_id, next_attempt_at=now + job_lease())
+        )
 
 
 def relay(
@@ -170,8 +270,12 @@ def relay(
 ) -> tuple[int, int]:
     """Hand over the jobs waiting in the outbox; returns (handed over, still waiting).
 
-    Jobs are claimed for a lease in a short transaction, then handed over outside it (an
-    in-process job opens its own transaction), then removed or rescheduled.
+    Jobs are claimed for a lease in a short transaction (``FOR UPDATE SKIP LOCKED``: any number
+    of relays at once), then handed over outside it (an in-process job opens its own
+    transaction), then removed or rescheduled. A job already handed to rq whose lease is over
+    is the reaper's: left alone while rq still has it (waiting, retrying, or running in a live
+    worker), handed over again when its rq job is gone or its worker died, removed once rq
+    finished it, and kept as failed once rq gave up on it.
     """
     now = now or utcnow()
     runner = runner or _current_runner()
@@ -183,24 +287,47 @@ def relay(
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        claimed = [(job.id, job.name, tuple(job.args), job.attempts) for job in due]
+        claimed = [(job.id, job.name, tuple(job.args), job.attempts, job.handed_job) for job in due]
         for job in due:
             job.next_attempt_at = now + RELAY_LEASE
         session.commit()
-    handed, waiting = [], 0
-    for job_id, name, args, attempts in claimed:
+    done, handed, waiting = [], {}, 0
+    for job_id, name, args, attempts, rq_id in claimed:
         try:
-            runner.submit(name, args)
+            if rq_id is not None:
+                state = runner.state(rq_id)
+                if state == "live":
+                    _set(factory, job_id, next_attempt_at=now + job_lease())
+                    continue
+                if state == "finished":
+                    done.append(job_id)
+                    continue
+                if state == "failed":
+                    _set(factory, job_id, failed_at=now, last_error="rq gave up on the job")
+                    continue
+                log.warning("job %s%r lost by rq (%s): handed over again", name, args, rq_id)
+            new_id = runner.submit(name, args, job_id)
         except Exception as exc:
             waiting += 1
             _reschedule(factory, job_id, name, attempts, exc, now)
         else:
-            handed.append(job_id)
-    if handed:
-        with factory() as session:
-            session.execute(sa.delete(OutboxJob).where(OutboxJob.id.in_(handed)))
-            session.commit()
-    return len(handed), waiting
+            if new_id is None:
+                done.append(job_id)
+            else:
+                handed[job_id] = new_id
+    with factory() as session:
+        if done:
+            session.execute(sa.delete(OutboxJob).where(OutboxJob.id.in_(done)))
+        if handed:
+            _mark_handed(session, handed, now)
+        session.commit()
+    return len(done) + len(handed), waiting
+
+
+def _set(factory, job_id: str, **values) -> None:
+    with factory() as session:
+        session.execute(sa.update(OutboxJob).where(OutboxJob.id == job_id).values(**values))
+        session.commit()
 
 
 def _reschedule(factory, job_id: str, name: str, attempts: int, exc: Exception, now) -> None:
@@ -218,7 +345,7 @@ def _reschedule(factory, job_id: str, name: str, attempts: int, exc: Exception, 
         session.commit()
 
 
-def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
+def start_relay(app, every_seconds: float = 5.0, first_pass_now: bool = True) -> threading.Event:
     """Relay the outbox (and replay the webhooks spooled on this machine) every few seconds
     in a daemon thread; set the returned event to stop.
 
@@ -248,10 +375,27 @@ def start_relay(app, every_seconds: float = 5.0) -> threading.Event:
             one_pass()
         engine.dispose()
 
-    one_pass()  # what waits already goes before anything else (even in a burst)
+    if first_pass_now:
+        one_pass()  # what waits already goes before anything else (even in a burst)
 
     threading.Thread(target=loop, name="hotline-outbox-relay", daemon=True).start()
     return stop
+
+
+_web_relay_pid: int | None = None
+_web_relay_lock = threading.Lock()
+
+
+def start_relay_once(app) -> None:
+    """Start this process's relay if it has none yet (a web server's worker processes: each
+    forked worker starts its own at its first request)."""
+    global _web_relay_pid
+    if _web_relay_pid == os.getpid():
+        return
+    with _web_relay_lock:
+        if _web_relay_pid != os.getpid():
+            _web_relay_pid = os.getpid()
+            start_relay(app, first_pass_now=False)
 
 
 def _current_runner():

@@ -58,7 +58,8 @@ def send_text(message_id: int) -> None:
             # waits for the claim to lapse.
             retried = attempt is not None and message.claimed_by == attempt
             recent = message.claimed_at is not None and now - message.claimed_at < SEND_LEASE
-            if recent and not retried:
+            # A claim by a job whose worker died (killed whole) lapses at once.
+            if recent and not retried and jobs.still_running(message.claimed_by):
                 raise StillSending(f"text {message_id} is being sent by another attempt")
             # An earlier attempt died after claiming: did its text get through?
             sid = gateway.find_sms(conversation.phone, message.body, message.created_at)

@@ -189,7 +189,8 @@ def test_a_worker_killed_right_after_sending_does_not_send_the_text_twice(
         jobs.enqueue(session, "send_text", message.id)
         session.commit()
         message_id = message.id
-    assert outbox_rows(app) == []  # handed over to rq, not waiting for a relay
+    (handed,) = outbox_rows(app)  # handed over to rq, kept until the job has finished
+    assert handed.handed_at is not None and handed.handed_job
 
     def status() -> str:
         with factory() as session:
@@ -215,6 +216,7 @@ def test_a_worker_killed_right_after_sending_does_not_send_the_text_twice(
         stop(worker)
     output = log.read_text()
     assert "Work-horse terminated unexpectedly" in output
+    assert outbox_rows(app) == []  # the retry finished: its row removed
     with factory() as session:
         message = session.get(Message, message_id)
         assert (message.status, message.attempts) == ("sent", 1), output

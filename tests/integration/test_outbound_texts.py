@@ -153,7 +153,7 @@ class Worker:
     def __init__(self):
         self.dead = False
 
-    def submit(self, name: str, args: tuple) -> None:
+    def submit(self, name: str, args: tuple, outbox_id: str | None = None) -> None:
         if name != "send_text":
             return
         if self.dead:
