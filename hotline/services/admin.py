@@ -50,6 +50,17 @@ def record(
     return event
 
 
+def assign(row: Any, wanted: Mapping[str, Any]) -> dict:
+    """Set ``wanted`` on ``row``; returns what changed, as the audit records it."""
+    changes = {}
+    for name, value in wanted.items():
+        before = getattr(row, name)
+        if before != value:
+            changes[name] = {"from": before, "to": value}
+            setattr(row, name, value)
+    return changes
+
+
 def update_menu_option(
     session: orm.Session, option_id: int, values: Mapping[str, Any], actor: Actor
 ) -> IvrOption:
@@ -68,12 +79,7 @@ def update_menu_option(
         wanted.pop("skill_code", None)
     if "priority" in wanted and not 0 <= int(wanted["priority"]) <= 9:
         raise AdminError("priority must be between 0 and 9")
-    changes = {}
-    for name, value in wanted.items():
-        before = getattr(option, name)
-        if before != value:
-            changes[name] = {"from": before, "to": value}
-            setattr(option, name, value)
+    changes = assign(option, wanted)
     if changes:
         record(session, actor, "ivr_option", f"{option.menu}:{option.digit}", "update", changes)
     session.commit()

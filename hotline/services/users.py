@@ -15,7 +15,7 @@ from sqlalchemy import orm
 
 from hotline.infra.passwords import hash_password
 from hotline.models import ROLES, User
-from hotline.services.admin import AdminError, record
+from hotline.services.admin import AdminError, assign, record
 from routing import services as routing
 from routing.models import Agent, Skill
 from workorders.models import Unit
@@ -91,19 +91,12 @@ def update_user(
     _check_role(session, role, unit_code)
     if user.id == actor.user_id and role != user.role:
         raise AdminError("不能更改自己的角色")
-    if user.role == "admin" and role != "admin":
-        _keep_an_admin(session, user)
     wanted = {
         "display_name": (display_name.strip() or user.username)[:80],
         "role": role,
         "unit_code": unit_code if role == "department" else None,
     }
-    changes = {}
-    for name, value in wanted.items():
-        before = getattr(user, name)
-        if before != value:
-            changes[name] = {"from": before, "to": value}
-            setattr(user, name, value)
+    changes = assign(user, wanted)
     if role in ("agent", "supervisor") and routing.agent_for_user(session, user.id) is None:
         # A new seat answers every queue unless skills are given.
         _seat(session, user, list(skills) or session.scalars(sa.select(Skill.code)).all())
@@ -131,8 +124,6 @@ def set_active(session: orm.Session, actor: Actor, user_id: int, active: bool) -
     if not active:
         if user.id == actor.user_id:
             raise AdminError("不能停用自己的账号")
-        if user.role == "admin":
-            _keep_an_admin(session, user)
         agent = routing.agent_for_user(session, user.id)
         if agent is not None and agent.state in ("reserved", "on_call"):
             raise AdminError("{name} 正在通话，请在通话结束后再停用", name=user.display_name)
@@ -168,16 +159,6 @@ def _check_role(session: orm.Session, role: str, unit_code: str | None) -> None:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AdminError("密码至少 {n} 位", n=MIN_PASSWORD_LENGTH)
-
-
-def _keep_an_admin(session: orm.Session, leaving: User) -> None:
-    others = session.scalar(
-        sa.select(sa.func.count(User.id)).where(
-            User.role == "admin", User.active, User.id != leaving.id
-        )
-    )
-    if not others:
-        raise AdminError("至少要保留一名在用的系统管理员")
 
 
 def _seat(session: orm.Session, user: User, skills: Iterable[str]) -> Agent:

@@ -148,7 +148,8 @@ def test_an_admin_keeps_their_own_login_and_the_last_admin(client, observer):
     )
     other = make_user(observer, "admin")
     observer.commit()
-    # Two admins: the other may be made a monitor, then it is the last... of none but us.
+    # Another admin may be made a monitor: the acting admin, who may not demote or
+    # deactivate themselves, remains.
     answer = post_form(
         client,
         f"/admin/users/{other.id}",

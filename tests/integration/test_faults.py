@@ -22,7 +22,6 @@ from rq import Queue
 
 from hotline.db import utcnow
 from hotline.infra import context, jobs
-from hotline.infra.database import dispose_engines
 from hotline.infra.gateway import GatewayError, LocalGateway
 from hotline.tasks import texts as tasks
 from routing import messaging
@@ -33,7 +32,6 @@ from tests.conftest import (
     PUBLIC_URL,
     TWILIO_TOKEN,
     app_with,
-    empty_transactional_tables,
     override,
     signed_post,
 )
@@ -71,15 +69,6 @@ def outbox_rows(app) -> list[jobs.OutboxJob]:
 
 def texts_to(gateway, number=PHONE) -> list[dict]:
     return [r for r in gateway.sent() if r["kind"] == "sms" and r["to"] == to_e164(number)]
-
-
-@pytest.fixture
-def cleanup(request):
-    apps = []
-    yield apps.append
-    for app in apps:
-        empty_transactional_tables(context.engine(app))
-        dispose_engines(app)
 
 
 @pytest.fixture

@@ -21,10 +21,9 @@ import pytest
 import sqlalchemy as sa
 
 from hotline.infra import context, jobs
-from hotline.infra.database import dispose_engines
 from routing import messaging
 from routing.messaging import Message
-from tests.conftest import empty_transactional_tables, override
+from tests.conftest import override
 from tests.integration.test_faults import (
     HOTLINE,
     PHONE,
@@ -91,13 +90,17 @@ class PrivateRedis:
         self.process.send_signal(number)
 
 
-@pytest.fixture
-def cleanup(request):
-    apps = []
-    yield apps.append
-    for app in apps:
-        empty_transactional_tables(context.engine(app))
-        dispose_engines(app)
+def leased(database_url, private_redis, tmp_path, cleanup):
+    """A worker's environment and the test's app, both with the short job lease; the
+    worker's log."""
+    env = {
+        **worker_env(database_url, private_redis.url, tmp_path),
+        "HOTLINE_JOB_LEASE_SECONDS": LEASE,
+    }
+    app = make_app(database_url, private_redis.url, tmp_path)
+    override(app, job_lease_seconds=int(LEASE))
+    cleanup(app)
+    return env, app, tmp_path / "worker.log"
 
 
 @pytest.fixture
@@ -163,14 +166,7 @@ def test_the_worker_outlives_redis_and_no_job_is_lost_when_it_restarts_empty(
     tmp_path,
     cleanup,
 ):
-    env = {
-        **worker_env(database_url, private_redis.url, tmp_path),
-        "HOTLINE_JOB_LEASE_SECONDS": LEASE,
-    }
-    app = make_app(database_url, private_redis.url, tmp_path)
-    override(app, job_lease_seconds=int(LEASE))
-    cleanup(app)
-    log = tmp_path / "worker.log"
+    env, app, log = leased(database_url, private_redis, tmp_path, cleanup)
 
     # Handed to rq, then Redis dies and comes back empty: the queued jobs are gone from it.
     first = ["一号：已受理。", "二号：已受理。"]
@@ -215,14 +211,7 @@ def test_a_text_in_flight_is_sent_once_when_its_worker_is_killed(
     who,
     when,
 ):
-    env = {
-        **worker_env(database_url, private_redis.url, tmp_path),
-        "HOTLINE_JOB_LEASE_SECONDS": LEASE,
-    }
-    app = make_app(database_url, private_redis.url, tmp_path)
-    override(app, job_lease_seconds=int(LEASE))
-    cleanup(app)
-    log = tmp_path / "worker.log"
+    env, app, log = leased(database_url, private_redis, tmp_path, cleanup)
     body = f"在途短信（{who}/{when}）"
     ids = queue_texts(app, [body])
     marker = tmp_path / "killed"

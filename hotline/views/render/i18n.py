@@ -132,7 +132,6 @@ ENGLISH = {
     "未知角色 {role}": "Unknown role {role}",
     "承办单位用户须选择所属单位": "A department user needs a unit",
     "密码至少 {n} 位": "A password has at least {n} characters",
-    "至少要保留一名在用的系统管理员": "At least one active administrator must remain",
     "未知技能组 {codes}": "Unknown skills {codes}",
     "坐席至少要有一个技能组": "An agent needs at least one skill",
     "12345 政务服务便民热线": "12345 Government Service Hotline",
