@@ -66,6 +66,7 @@ class Settings:
     webhook_budget_seconds: float = 8
     request_budget_seconds: float = 30
     health_timeout_seconds: float = 0.8
+    live_streams: int = 48
 
     @property
     def uses_twilio(self) -> bool:
@@ -115,6 +116,9 @@ class Settings:
             ),
             sqlite_synchronous=_sqlite_synchronous(env),
             twilio_api_base_url=_twilio_api_base_url(env),
+            # Live pages (server-sent events) one web process holds open at once, each on a
+            # server thread of its own; past it, pages poll.
+            live_streams=_whole(env, "HOTLINE_LIVE_STREAMS", 48, 0, 10000, "streams"),
             session_idle_minutes=_whole(
                 env, "HOTLINE_SESSION_IDLE_MINUTES", 480, 1, 720, "minutes"
             ),

@@ -1,5 +1,6 @@
-// The agent console follows the call router in place. It polls the agent's status (the JSON
-// agent API) and redraws the parts that changed: the state and its buttons, the offered
+// The agent console follows the call router in place. Told by the live stream (live.js)
+// that the agent or the queue changed, or polling while the stream is away, it asks the
+// agent's status (the JSON agent API) and redraws the parts that changed: the state and its buttons, the offered
 // call, the current call, the queue. The agent's own actions (a state, ready, accept,
 // decline, finish) are the page's forms, sent as JSON to the agent API instead of posted,
 // and their answer is drawn at once. The page is never reloaded in a call's cycle, so the
@@ -16,7 +17,6 @@
   var config = JSON.parse(configElement.textContent);
   var urls = config.urls;
   var words = config.words;
-  var POLL_MS = 2000;
   var BUSY_STATES = ["wrap_up", "reserved", "on_call"];
   var message = document.getElementById("console-message");
   var stateCard = document.getElementById("state");
@@ -27,7 +27,6 @@
   var drawn = new WeakMap();  // what each list shows now, to redraw it only when it changes
   var latest = null;          // the status last drawn
   var generation = 0;         // one more for each action: a poll sent before it is stale
-  var timer = null;
   var polling = false;
   var pollAgain = false;
 
@@ -254,6 +253,11 @@
       var left = Math.max(0, Math.ceil((Date.parse(offer.dataset.expires) - now) / 1000));
       setText(countdown, String(left));
       offer.classList.toggle("hurry", left <= 5);
+      // The reservation is over: the router is asked, and moves the call on.
+      if (left === 0 && offer.dataset.expiredAsked !== offer.dataset.callId) {
+        offer.dataset.expiredAsked = offer.dataset.callId;
+        window.setTimeout(poll, 300);
+      }
     }
     document.querySelectorAll("[data-since]").forEach(function (element) {
       var seconds = Math.max(0, Math.round((now - Date.parse(element.dataset.since)) / 1000));
@@ -287,7 +291,6 @@
   }
 
   function poll() {
-    window.clearTimeout(timer);
     if (polling) { pollAgain = true; return; }
     polling = true;
     var sent = generation;
@@ -300,7 +303,7 @@
       .catch(function () {})
       .then(function () {
         polling = false;
-        if (pollAgain) { pollAgain = false; poll(); } else { timer = window.setTimeout(poll, POLL_MS); }
+        if (pollAgain) { pollAgain = false; poll(); }
       });
   }
 
@@ -370,7 +373,7 @@
     status: function () { return latest; }
   };
 
-  timer = window.setTimeout(poll, POLL_MS);
+  window.hotlineLive.follow(["agent", "queue"], poll);
   tick();
   window.setInterval(tick, 1000);
 })();

@@ -75,6 +75,7 @@ POST   /api/v1/agent/calls/<int:call_id>/resolve                 401 ok  ok  403
 POST   /api/v1/agent/calls/<int:call_id>/work-orders             401 ok  ok  403 403 403 401 401 401
 GET    /api/v1/agent/voice-token                                 401 ok  ok  403 403 403 401 401 401
 GET    /supervisor/                                              L   403 ok  403 403 ok  L   L   L
+GET    /events                                                   401 ok  ok  403 403 ok  401 401 401
 GET    /supervisor/wallboard                                     L   403 ok  403 403 ok  L   L   L
 GET    /api/v1/wallboard                                         401 403 ok  403 403 ok  401 401 401
 POST   /supervisor/orders/<number>/act                           L   ok  ok  403 403 ok  L   L   L
