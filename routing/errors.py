@@ -40,3 +40,9 @@ class InvalidNumber(RoutingError):
     text or call to it is handed to Twilio, which would refuse it (error 21211)."""
 
     kind = "invalid"
+
+
+class UnknownWrapUpReason(RoutingError):
+    """A wrap-up reason that is not (or no longer) one of the center's."""
+
+    kind = "invalid"

@@ -53,6 +53,18 @@ class LegacyLine(Base):
     skill_code: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey("skills.code"))
 
 
+class WrapUpReason(Base):
+    """What became of a call, chosen by the agent in wrap-up (editable reference data)."""
+
+    __tablename__ = "wrap_up_reasons"
+
+    code: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    name_en: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
+    position: orm.Mapped[int] = orm.mapped_column(default=0)
+    active: orm.Mapped[bool] = orm.mapped_column(default=True)
+
+
 class IvrOption(Base):
     """A choice in a voice menu: the digit, what is said, and where it leads.
 
@@ -145,6 +157,9 @@ class Call(Base):
     queue_result: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
     queue_seconds: orm.Mapped[int | None]
     wrap_up_seconds: orm.Mapped[int | None]
+    # What the agent said became of the call when leaving wrap-up (None: not said, or the
+    # wrap-up limit ended it).
+    wrap_up_code: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("wrap_up_reasons.code"))
     rating: orm.Mapped[int | None]
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
     enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)

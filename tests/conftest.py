@@ -60,6 +60,7 @@ REFERENCE_TABLES = {
     "categories",
     "legacy_lines",
     "ivr_options",
+    "wrap_up_reasons",
 }
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import url_for
@@ -96,6 +96,8 @@ def agent_status(session: orm.Session, agent: Agent) -> dict:
         "state": agent.state,
         "state_reason": agent.state_reason,
         "state_since": agent.state_since.isoformat(),
+        # When wrap-up ends by itself (the wrap-up limit), if it does.
+        "wrap_up_ends_at": _wrap_up_ends_at(agent),
         "ratings_today": ratings_today(session, agent),
         "reservation": _call_data(session, reservation) if reservation else None,
         "call": _call_data(session, call) if call else None,
@@ -123,6 +125,13 @@ def agent_status(session: orm.Session, agent: Agent) -> dict:
         if focus
         else [],
     }
+
+
+def _wrap_up_ends_at(agent: Agent) -> str | None:
+    limit = context.settings().wrap_up_limit_seconds
+    if agent.state != "wrap_up" or limit <= 0:
+        return None
+    return (agent.state_since + timedelta(seconds=limit)).isoformat()
 
 
 def waiting_for(session: orm.Session, agent: Agent) -> list[dict]:

@@ -104,6 +104,13 @@
     var busy = BUSY_STATES.indexOf(status.state) >= 0;
     stateCard.querySelectorAll("form[data-console='state']").forEach(function (form) { show(form, !busy); });
     show(stateCard.querySelector("form[data-console='ready']"), status.state === "wrap_up");
+    var limit = document.getElementById("wrap-up-limit");
+    limit.dataset.ends = status.wrap_up_ends_at || "";
+    show(limit, Boolean(status.wrap_up_ends_at));
+    if (status.state !== "wrap_up" && latest && latest.state === "wrap_up") {
+      var reason = stateCard.querySelector("#wrap-up");
+      if (reason) { reason.value = ""; }  // the next call's wrap-up starts unchosen
+    }
     show(document.getElementById("missed"), status.state_reason === "missed");
     ["1", "2", "3"].forEach(function (rating) {
       setText(stateCard.querySelector("[data-rating-count='" + rating + "']"),
@@ -259,6 +266,16 @@
         window.setTimeout(poll, 300);
       }
     }
+    // The wrap-up limit: when it is over, the router is asked, and offers the next call.
+    var limit = document.getElementById("wrap-up-limit");
+    if (limit && !limit.hidden && limit.dataset.ends) {
+      var rest = Math.max(0, Math.ceil((Date.parse(limit.dataset.ends) - now) / 1000));
+      setText(limit.querySelector("[data-wrap-up-left]"), String(rest));
+      if (rest === 0 && limit.dataset.asked !== limit.dataset.ends) {
+        limit.dataset.asked = limit.dataset.ends;
+        window.setTimeout(poll, 300);
+      }
+    }
     document.querySelectorAll("[data-since]").forEach(function (element) {
       var seconds = Math.max(0, Math.round((now - Date.parse(element.dataset.since)) / 1000));
       element.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
@@ -341,7 +358,10 @@
   function request(form) {
     var kind = form.dataset.console;
     if (kind === "state") { return [urls.state, {state: form.elements.state.value}]; }
-    if (kind === "ready") { return [urls.state, {state: "available"}]; }
+    if (kind === "ready") {
+      var reason = form.elements.wrap_up;
+      return [urls.state, {state: "available", wrap_up: reason ? reason.value : ""}];
+    }
     if (kind === "finish") { return [urls.finish, {}]; }
     var id = form.closest("[data-call-id]").dataset.callId;
     return [perCall(kind === "accept" ? urls.accept : urls.decline, id), {}];

@@ -77,7 +77,8 @@ def status():
 def change_state():
     session = get_session()
     agent = _agent()
-    agents.choose_state(session, agent.id, json_body().text("state", 32))
+    body = json_body()
+    agents.choose_state(session, agent.id, body.text("state", 32), body.text("wrap_up", 32))
     return jsonify(agent_status(session, agent))
 
 

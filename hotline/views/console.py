@@ -63,6 +63,7 @@ def home():
         skills=skills,
         categories=leaf_categories(),
         districts=units_of_kind("district"),
+        wrap_up_reasons=routing.wrap_up_reasons(session),
         streets=units_of_kind("street"),
         # The browser rings only for agents without a phone, when tokens can be made.
         voice_client=context.settings().voice_client and agent.phone is None,
@@ -111,7 +112,8 @@ def change_state():
 @roles_required("agent", "supervisor")
 @back_to("console.home")
 def ready():
-    agents.choose_state(get_session(), current_agent().id, "available")
+    wrap_up = form_text("wrap_up", 32)
+    agents.choose_state(get_session(), current_agent().id, "available", wrap_up)
     return redirect(url_for("console.home"))
 
 

@@ -16,9 +16,11 @@ from routing.services.agents import (
     agent_for_user,
     agent_view,
     create_agent,
+    end_overdue_wrap_ups,
     ready,
     set_agent_state,
     set_phone,
+    wrap_up_reasons,
 )
 from routing.services.callbacks import (
     CALLBACK_PRIORITY,
@@ -120,6 +122,7 @@ __all__ = [
     "dispatch_waiting",
     "end_call",
     "end_gone_call",
+    "end_overdue_wrap_ups",
     "end_turned_away",
     "enqueue_call",
     "expected_wait",
@@ -147,4 +150,5 @@ __all__ = [
     "skill_rules",
     "tick",
     "waiting_calls",
+    "wrap_up_reasons",
 ]

@@ -102,6 +102,7 @@ GET    /api/v1/reports/call-trend                                401 401 401 401
 GET    /api/v1/reports/calls                                     401 401 401 401 401 401 ok  401 401
 GET    /admin/                                                   L   403 403 403 403 ok  L   L   L
 POST   /admin/menu/<int:option_id>                               L   403 403 403 403 ok  L   L   L
+POST   /admin/wrap-up-reasons                                    L   403 403 403 403 ok  L   L   L
 POST   /admin/agents/<int:agent_id>/phone                        L   403 403 403 403 ok  L   L   L
 GET    /admin/users                                              L   403 403 403 403 ok  L   L   L
 POST   /admin/users                                              L   403 403 403 403 ok  L   L   L
@@ -226,6 +227,7 @@ def body_of(method: str, rule: str, principal: Principal) -> dict:
         "/admin/workorders/rules/<int:rule_id>/active": {"active": "0"},
         "/admin/workorders/calendar": {"day": world.day, "working": "0", "note": "假日"},
         "/admin/workorders/contacts": {"unit": UNIT_A, "phone": "", "email": ""},
+        "/admin/wrap-up-reasons": {"code": "other", "name": "其他", "name_en": "Other"},
         "/admin/users": {"username": "matrix", "role": "monitor", "password": "x" * 12},
         "/admin/users/<int:user_id>": {"role": "department", "unit": UNIT_B},
         "/admin/users/<int:user_id>/password": {"password": "y" * 12},

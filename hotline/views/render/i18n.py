@@ -50,6 +50,22 @@ ENGLISH = {
     "待人工回复的会话": "Threads waiting for an agent",
     "已恢复未提交的草稿": "An unsent draft was restored",
     "清除草稿": "Discard the draft",
+    "处理结果": "Outcome",
+    "请选择处理结果": "Choose what became of the call",
+    "秒后自动就绪": "s until calls are offered again",
+    "话后处理原因": "Wrap-up reasons",
+    "坐席结束话后处理时选择其一；停用的原因不再供选择，已记录的通话保留原因。": (
+        "Agents choose one when they end wrap-up; a retired reason is no longer offered, "
+        "and the calls that were given it keep it."
+    ),
+    "中文名称": "Chinese name",
+    "英文名称": "English name",
+    "代码（小写字母、数字或 _）": "Code (lower-case letters, digits or _)",
+    "新增原因": "Add a reason",
+    "代码须以小写字母开头，2–32 位小写字母、数字或 _": (
+        "A code starts with a lower-case letter: 2–32 lower-case letters, digits or _"
+    ),
+    "请填写中文名称": "Give the Chinese name",
     "输入名称、拼音或首字母筛选": "Type a name, pinyin or initials",
     "请选择分类": "Choose a category",
     "快捷键：Alt+A 接听，Alt+D 拒接": "Keys: Alt+A answers, Alt+D declines",
