@@ -31,6 +31,13 @@
   var polling = false;
   var pollAgain = false;
 
+  // A category the agent picks is theirs: no call's proposal replaces it.
+  if (workOrder) {
+    workOrder.elements.category.addEventListener("change", function (event) {
+      delete event.target.dataset.proposed;
+    });
+  }
+
   function perCall(template, id) {
     return template.replace("{call}", encodeURIComponent(String(id)));
   }
@@ -178,7 +185,8 @@
   }
 
   // The new work order is filed for the current call: its id, and the caller's number and
-  // the line's category as the starting point (not over what the agent typed).
+  // the category proposed for the call (the line's, or what the caller said) as the
+  // starting point, never over what the agent typed or chose.
   function drawWorkOrder(status) {
     if (!workOrder) { return; }
     var data = status.call;
@@ -191,9 +199,12 @@
     var phone = workOrder.elements.citizen_phone;
     if (!phone.value || (before && phone.value === before.from)) { phone.value = data.from || ""; }
     var category = workOrder.elements.category;
-    if (data.category_hint && category.querySelector("option[value='" + CSS.escape(data.category_hint) + "']")) {
-      category.value = data.category_hint;
-    }
+    var proposed = category.dataset.proposed || "";
+    if (category.value && category.value !== proposed) { return; }  // the agent's choice
+    var hint = data.category_hint || "";
+    if (hint && !category.querySelector("option[value='" + CSS.escape(hint) + "']")) { hint = ""; }
+    category.value = hint;
+    if (hint) { category.dataset.proposed = hint; } else { delete category.dataset.proposed; }
   }
 
   // A new offer rings (three short tones) and, when the agent allowed it, shows a desktop

@@ -1,0 +1,79 @@
+"""Filing a work order in the console takes seconds: what the caller said, what the agent
+usually files, and the address typed fill the form; the knowledge base stays compact."""
+
+from __future__ import annotations
+
+from itertools import count
+
+import pytest
+
+from tests.served import served_product, signed_post
+
+pytestmark = pytest.mark.slow
+
+_sids = count(1)
+
+
+@pytest.fixture(scope="module")
+def served_filing(tmp_path_factory):
+    """A product of its own: these tests file orders and take calls in the demo seats."""
+    with served_product("sqlite", tmp_path_factory.mktemp("filing")) as product:
+        yield product
+
+
+def wait_for_state(page, state: str) -> None:
+    page.wait_for_function(
+        "state => document.querySelector('#state [data-state]').dataset.state === state",
+        arg=state,
+        timeout=10_000,
+    )
+
+
+def console(browser, served, username: str, lang: str = "zh"):
+    page = browser.new_page()
+    page.goto(f"{served.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", "agent-12345")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{served.url}/console/")
+    if lang != "zh":
+        page.goto(f"{served.url}/console/?lang={lang}")
+    return page
+
+
+def take_call(page, served, speech: str) -> None:
+    """A citizen calls 12345, picks Mandarin and says ``speech``; the agent takes the call."""
+    page.click("#state form:has(input[value=available]) button")
+    wait_for_state(page, "available")
+    call_sid = f"CA{next(_sids):032x}"
+    params = {"CallSid": call_sid, "From": "+8613800138000", "To": "12345"}
+    assert signed_post(served, "/twilio/voice", params).status_code == 200
+    signed_post(served, "/twilio/voice/language", {"CallSid": call_sid, "Digits": "1"})
+    signed_post(served, "/twilio/voice/menu", {"CallSid": call_sid, "SpeechResult": speech})
+    page.locator("#reservation").wait_for(timeout=10_000)
+    page.click("#accept")
+    wait_for_state(page, "on_call")
+
+
+def end_call(page) -> None:
+    page.click("#current-call form[data-console=finish] button")
+    page.locator("#ready").wait_for(timeout=10_000)
+    page.click("#ready")
+    wait_for_state(page, "available")
+    page.click("#state form:has(input[value=offline]) button")
+    wait_for_state(page, "offline")
+
+
+def test_the_category_is_preselected_from_what_the_caller_said(served_filing, browser):
+    page = console(browser, served_filing, "agent2")  # utilities among their skills
+    take_call(page, served_filing, "家里闻到一股煤气味")
+    # The caller named the topic (煤气), not a category: the article that answers them did.
+    assert page.input_value("#category") == "ENERGY.GAS_LEAK"
+    end_call(page)
+
+    # A category the agent picked is theirs: the next call's proposal does not replace it.
+    page.select_option("#category", "URBAN.MANHOLE")
+    take_call(page, served_filing, "楼下餐馆油烟太大")
+    assert page.input_value("#category") == "URBAN.MANHOLE"
+    end_call(page)
+    page.close()
