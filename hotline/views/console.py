@@ -27,7 +27,7 @@ from hotline.views.render.i18n import t
 from routing import services as routing
 from routing.models import AGENT_STATES, CALL_STATUSES, Skill
 from workorders.labels import STATUS_LABELS
-from workorders.services import get_work_order, search_orders
+from workorders.services import get_work_order, recent_categories, search_orders
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 bp.add_app_template_global(call_url)
@@ -52,6 +52,11 @@ def home():
     call = routing.current_call(session, agent)
     skills = {s.code: s for s in session.scalars(sa.select(Skill))}
     words = console_words()
+    categories = leaf_categories()
+    leaves = {category.code: category for category in categories}
+    recent = [
+        leaves[code] for code in recent_categories(session, current_user.id) if code in leaves
+    ]
     return render_template(
         "console.html",
         agent=agent,
@@ -61,7 +66,8 @@ def home():
         waiting=routing.waiting_calls(session, [s.skill_code for s in agent.skills]),
         call=call,
         skills=skills,
-        categories=leaf_categories(),
+        categories=categories,
+        recent_categories=recent,
         districts=units_of_kind("district"),
         streets=units_of_kind("street"),
         # The browser rings only for agents without a phone, when tokens can be made.

@@ -77,3 +77,30 @@ def test_the_category_is_preselected_from_what_the_caller_said(served_filing, br
     assert page.input_value("#category") == "URBAN.MANHOLE"
     end_call(page)
     page.close()
+
+
+def file_order(page, served, category: str) -> None:
+    page.goto(f"{served.url}/console/")
+    page.select_option("#category", category)
+    page.fill("#description", "市民反映的问题，请核实处理。")
+    page.click("#new-work-order button[type=submit]")
+    page.wait_for_url(f"{served.url}/console/orders/**")
+
+
+def test_the_agents_recent_categories_are_listed_first(served_filing, browser):
+    page = console(browser, served_filing, "agent3")
+    assert page.locator("#category optgroup[data-recent]").count() == 0  # nothing filed yet
+    for category in ("HPF.WITHDRAW", "URBAN.MANHOLE", "HPF.WITHDRAW", "ENV.FUMES"):
+        file_order(page, served_filing, category)
+
+    page.goto(f"{served_filing.url}/console/")
+    first = page.locator("#category optgroup").first
+    assert first.get_attribute("label") == "最近使用"
+    recent = first.locator("option").evaluate_all("options => options.map(o => o.value)")
+    assert recent == ["ENV.FUMES", "HPF.WITHDRAW", "URBAN.MANHOLE"]
+    # Nothing is chosen for the agent: the recent ones are only closer at hand.
+    assert page.input_value("#category") == ""
+    page.goto(f"{served_filing.url}/console/?lang=en")
+    assert page.locator("#category optgroup").first.get_attribute("label") == "Recently used"
+    page.goto(f"{served_filing.url}/console/?lang=zh")
+    page.close()

@@ -49,6 +49,7 @@ ENGLISH = {
     "新来电": "New call",
     "输入名称、拼音或首字母筛选": "Type a name, pinyin or initials",
     "请选择分类": "Choose a category",
+    "最近使用": "Recently used",
     "快捷键：Alt+A 接听，Alt+D 拒接": "Keys: Alt+A answers, Alt+D declines",
     "工单 {number} 已派发至 {unit}，承办期限 {deadline}": (
         "Order {number} dispatched to {unit}, due {deadline}"
