@@ -104,3 +104,26 @@ def test_the_agents_recent_categories_are_listed_first(served_filing, browser):
     assert page.locator("#category optgroup").first.get_attribute("label") == "Recently used"
     page.goto(f"{served_filing.url}/console/?lang=zh")
     page.close()
+
+
+def test_the_district_and_street_are_filled_from_the_typed_address(served_filing, browser):
+    page = console(browser, served_filing, "agent1")
+    district, street = page.locator("#district"), page.locator("#street")
+    page.locator("#address").press_sequentially("石牌街道华师社区3栋", delay=20)
+    page.wait_for_function("document.querySelector('#street').value === 'GZ-TH-SPJ'")
+    assert district.input_value() == "GZ-TH"
+    # The address changes its mind: what was filled in follows it.
+    page.fill("#address", "番禺区南村镇兴业大道")
+    page.wait_for_function("document.querySelector('#street').value === 'GZ-PY-NCZ'")
+    assert district.input_value() == "GZ-PY"
+
+    # What the agent set stays: a street of another district is not filled in either.
+    page.reload()
+    page.select_option("#district", "GZ-HZ")
+    page.fill("#address", "天河区石牌街道天河路100号")
+    page.wait_for_timeout(1_000)  # the debounce and the answer
+    assert (district.input_value(), street.input_value()) == ("GZ-HZ", "")
+    page.fill("#address", "海珠区琶洲街道")
+    page.wait_for_function("document.querySelector('#street').value === 'GZ-HZ-PZJ'")
+    assert district.input_value() == "GZ-HZ"
+    page.close()
