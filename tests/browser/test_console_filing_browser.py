@@ -3,6 +3,7 @@ usually files, and the address typed fill the form; the knowledge base stays com
 
 from __future__ import annotations
 
+import re
 from itertools import count
 
 import pytest
@@ -126,4 +127,64 @@ def test_the_district_and_street_are_filled_from_the_typed_address(served_filing
     page.fill("#address", "海珠区琶洲街道")
     page.wait_for_function("document.querySelector('#street').value === 'GZ-HZ-PZJ'")
     assert district.input_value() == "GZ-HZ"
+    page.close()
+
+
+def focused(page) -> str:
+    """The title of the hit whose row has the focus ("" for the search box)."""
+    return page.evaluate(
+        "() => { const hit = document.activeElement.closest('.kb-hit');"
+        " return hit ? hit.querySelector('.kb-title').textContent : ''; }"
+    )
+
+
+def test_the_knowledge_base_panel_is_compact_and_keyboard_driven(served_filing, browser):
+    page = console(browser, served_filing, "agent1")
+    page.fill("#kb-query", "养老金")
+    hits = page.locator("#kb-results .kb-hit")
+    hits.nth(2).wait_for(timeout=10_000)
+    panel = page.locator("#kb-results")
+    # Each hit is its title and one line of its answer: no ids, no scores.
+    text = panel.inner_text()
+    assert not re.search(r"HL-\d+|·\s*\d", text), text
+    assert hits.first.locator(".kb-answer").is_hidden()
+    line = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
+    snippet = hits.first.locator(".kb-snippet").bounding_box()
+    assert snippet["height"] <= 1.5 * line
+    compact = panel.bounding_box()["height"]
+    # As the panel was: every answer and its buttons shown.
+    page.evaluate("document.querySelectorAll('.kb-detail').forEach(d => { d.hidden = false; })")
+    assert compact * 3 < panel.bounding_box()["height"]
+    page.evaluate("document.querySelectorAll('.kb-detail').forEach(d => { d.hidden = true; })")
+
+    # The keyboard goes from the search box down the hits and back; Enter opens one.
+    titles = hits.locator(".kb-title").all_inner_texts()
+    page.focus("#kb-query")
+    page.keyboard.press("ArrowDown")
+    assert focused(page) == titles[0]
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert focused(page) == titles[2]
+    page.keyboard.press("ArrowUp")
+    assert focused(page) == titles[1]
+    page.keyboard.press("Enter")
+    second = hits.nth(1)
+    assert second.locator(".kb-answer").is_visible()
+    assert second.locator(".kb-toggle").get_attribute("aria-expanded") == "true"
+    # Without a call the one primary action inserts the answer; the others are a click away.
+    actions = second.locator(".kb-actions > button:visible")
+    assert actions.all_inner_texts() == ["插入答案"]
+    assert second.locator("button[data-action=not_helpful]").is_hidden()
+    second.locator(".kb-more summary").click()
+    second.locator("button[data-action=not_helpful]").click()
+    page.locator("#kb-status", has_text="已记录反馈").wait_for(timeout=10_000)
+    actions.click()
+    answer = second.locator(".kb-answer").inner_text()
+    assert page.input_value("#description") == answer
+    # Opening another hit closes this one; ArrowUp from the first is the search box again.
+    hits.first.locator(".kb-toggle").click()
+    assert second.locator(".kb-answer").is_hidden()
+    assert hits.first.locator(".kb-answer").is_visible()
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.id") == "kb-query"
     page.close()

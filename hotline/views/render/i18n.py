@@ -278,6 +278,7 @@ ENGLISH = {
     "已过期": "Expired",
     "输入市民的问题，系统自动推荐答案": "Type the caller's question; answers are suggested",
     "插入答案": "Insert answer",
+    "更多操作": "More actions",
     "短信发送给来电人": "Text to caller",
     # Work-order lifecycle (issue 5).
     "期限": "Deadline",
