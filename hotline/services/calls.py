@@ -13,10 +13,12 @@ from sqlalchemy import orm
 from hotline.db import utcnow
 from hotline.infra import context
 from hotline.infra.gateway import GatewayError, call_is_gone
+from knowledge_base import services as kb
 from routing import services as routing
 from routing.errors import CallUnavailable, InvalidNumber
 from routing.metrics import LOCAL
 from routing.models import Agent, Call, LegacyLine, Skill
+from workorders.models import Category
 from workorders.services import orders_for_phone
 
 log = logging.getLogger(__name__)
@@ -163,7 +165,7 @@ def _call_data(session: orm.Session, call: Call) -> dict:
         "skill": call.skill_code,
         "skill_name": skill.name if skill else None,
         "line": {"number": line.number, "name": line.name} if line else None,
-        "category_hint": call.category_hint_code,
+        "category_hint": category_hint(session, call),
         "speech_result": call.speech_result,
         "recording_url": call.recording_url,
         "enqueued_at": call.enqueued_at.isoformat() if call.enqueued_at else None,
@@ -174,6 +176,16 @@ def _call_data(session: orm.Session, call: Call) -> dict:
         "resolution": call.resolution,
         "rating": call.rating,
     }
+
+
+def category_hint(session: orm.Session, call: Call) -> str | None:
+    """The category a work order for the call starts from: its line's, or the one the caller
+    named in the IVR; else the category of the article that answers what they said."""
+    if call.category_hint_code or not call.speech_result:
+        return call.category_hint_code
+    code = kb.propose_category(session, call.speech_result)
+    category = session.get(Category, code) if code else None
+    return code if category is not None and category.is_leaf else None
 
 
 def ratings_today(session: orm.Session, agent: Agent) -> dict[str, int]:

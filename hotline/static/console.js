@@ -30,6 +30,25 @@
   var polling = false;
   var pollAgain = false;
 
+  // What the agent picks is theirs: no proposal (the call's category, the place the
+  // address names) replaces it.
+  if (workOrder) {
+    ["category", "district", "street"].forEach(function (name) {
+      workOrder.elements[name].addEventListener("change", function (event) {
+        delete event.target.dataset.proposed;
+      });
+    });
+  }
+
+  // Sets a select of the work order to a proposed value (or back to none), unless the
+  // agent chose its value; a value the select does not offer is none.
+  function propose(select, value) {
+    if (select.value && select.value !== (select.dataset.proposed || "")) { return; }
+    if (value && !select.querySelector("option[value='" + CSS.escape(value) + "']")) { value = ""; }
+    select.value = value || "";
+    if (value) { select.dataset.proposed = value; } else { delete select.dataset.proposed; }
+  }
+
   function perCall(template, id) {
     return template.replace("{call}", encodeURIComponent(String(id)));
   }
@@ -184,7 +203,8 @@
   }
 
   // The new work order is filed for the current call: its id, and the caller's number and
-  // the line's category as the starting point (not over what the agent typed).
+  // the category proposed for the call (the line's, or what the caller said) as the
+  // starting point, never over what the agent typed or chose.
   function drawWorkOrder(status) {
     if (!workOrder) { return; }
     var data = status.call;
@@ -196,10 +216,32 @@
     if (!data) { return; }
     var phone = workOrder.elements.citizen_phone;
     if (!phone.value || (before && phone.value === before.from)) { phone.value = data.from || ""; }
-    var category = workOrder.elements.category;
-    if (data.category_hint && category.querySelector("option[value='" + CSS.escape(data.category_hint) + "']")) {
-      category.value = data.category_hint;
-    }
+    propose(workOrder.elements.category, data.category_hint);
+  }
+
+  // An address that names a district or a street (石牌街道, 天河区…) fills them in, as the
+  // server finds them in the units' names; a street only within the district chosen.
+  var placeTimer = null;
+  var placeAsked = 0;
+  function findPlace() {
+    var asked = ++placeAsked;
+    var address = workOrder.elements.address.value.trim();
+    fetch(urls.place + "?address=" + encodeURIComponent(address),
+          {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (place) {
+        if (!place || asked !== placeAsked) { return; }
+        var district = workOrder.elements.district;
+        propose(district, place.district);
+        propose(workOrder.elements.street, district.value === place.district ? place.street : "");
+      })
+      .catch(function () {});
+  }
+  if (workOrder) {
+    workOrder.elements.address.addEventListener("input", function () {
+      window.clearTimeout(placeTimer);
+      placeTimer = window.setTimeout(findPlace, 300);
+    });
   }
 
   // A new offer rings (three short tones) and, when the agent allowed it, shows a desktop

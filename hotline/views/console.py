@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from hotline.infra import context
@@ -27,7 +27,8 @@ from hotline.views.render.i18n import t
 from routing import services as routing
 from routing.models import AGENT_STATES, CALL_STATUSES, Skill
 from workorders.labels import STATUS_LABELS
-from workorders.services import get_work_order, search_orders
+from workorders.places import find_place, place_names
+from workorders.services import get_work_order, recent_categories, search_orders
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 bp.add_app_template_global(call_url)
@@ -52,6 +53,11 @@ def home():
     call = routing.current_call(session, agent)
     skills = {s.code: s for s in session.scalars(sa.select(Skill))}
     words = console_words()
+    categories = leaf_categories()
+    leaves = {category.code: category for category in categories}
+    recent = [
+        leaves[code] for code in recent_categories(session, current_user.id) if code in leaves
+    ]
     return render_template(
         "console.html",
         agent=agent,
@@ -61,7 +67,8 @@ def home():
         waiting=routing.waiting_calls(session, [s.skill_code for s in agent.skills]),
         call=call,
         skills=skills,
-        categories=leaf_categories(),
+        categories=categories,
+        recent_categories=recent,
         districts=units_of_kind("district"),
         wrap_up_reasons=routing.wrap_up_reasons(session),
         streets=units_of_kind("street"),
@@ -97,6 +104,7 @@ def console_urls() -> dict:
         "acceptForm": call_url("console.accept"),
         "declineForm": call_url("console.decline"),
         "order": unquote(url_for("console.order", number="{number}")),
+        "place": url_for("console.place"),
     }
 
 
@@ -184,6 +192,16 @@ def new_work_order():
     )
     flash(f"{t('工单')} {order.number}")
     return redirect(url_for("console.order", number=order.number))
+
+
+@bp.get("/place")
+@roles_required("agent", "supervisor")
+def place():
+    """The district and street an address names, for the work-order form to fill in."""
+    address = request.args.get("address", "")[:200]
+    names = place_names([*units_of_kind("district"), *units_of_kind("street")])
+    found = find_place(address, names)
+    return jsonify(district=found.district_code, street=found.street_code)
 
 
 @bp.get("/orders")

@@ -55,6 +55,7 @@ POST   /console/calls/<int:call_id>/decline                      L   ok  ok  403
 POST   /console/calls/<int:call_id>/resolve                      L   ok  ok  403 403 403 L   L   L
 POST   /console/phone                                            L   ok  ok  403 403 403 L   L   L
 POST   /console/work-orders                                      L   ok  ok  403 403 ok  L   L   L
+GET    /console/place                                            L   ok  ok  403 403 ok  L   L   L
 GET    /console/orders                                           L   ok  ok  403 403 ok  L   L   L
 GET    /console/orders/<number>                                  L   ok  ok  403 403 ok  L   L   L
 GET    /console/conversations/                                   L   ok  ok  403 403 ok  L   L   L

@@ -68,6 +68,7 @@ ENGLISH = {
     "请填写中文名称": "Give the Chinese name",
     "输入名称、拼音或首字母筛选": "Type a name, pinyin or initials",
     "请选择分类": "Choose a category",
+    "最近使用": "Recently used",
     "快捷键：Alt+A 接听，Alt+D 拒接": "Keys: Alt+A answers, Alt+D declines",
     "工单 {number} 已派发至 {unit}，承办期限 {deadline}": (
         "Order {number} dispatched to {unit}, due {deadline}"
@@ -296,6 +297,7 @@ ENGLISH = {
     "已过期": "Expired",
     "输入市民的问题，系统自动推荐答案": "Type the caller's question; answers are suggested",
     "插入答案": "Insert answer",
+    "更多操作": "More actions",
     "短信发送给来电人": "Text to caller",
     # Work-order lifecycle (issue 5).
     "期限": "Deadline",
