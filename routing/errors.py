@@ -46,3 +46,9 @@ class UnknownWrapUpReason(RoutingError):
     """A wrap-up reason that is not (or no longer) one of the center's."""
 
     kind = "invalid"
+
+
+class UnknownTransferTarget(RoutingError):
+    """Not a queue, an agent or a number of the transfer directory."""
+
+    kind = "not_found"

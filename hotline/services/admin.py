@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.models import AuditEvent
-from routing.models import IvrOption, Skill, WrapUpReason
+from routing.models import IvrOption, Skill, TransferTarget, WrapUpReason
 from workorders.services import Actor
 
 
@@ -116,6 +116,49 @@ def save_wrap_up_reason(
         record(session, actor, "wrap_up_reason", code, "create" if created else "update", changes)
     session.commit()
     return reason
+
+
+DIALLABLE = re.compile(r"\+?[0-9]{3,15}")
+
+
+def save_transfer_target(
+    session: orm.Session,
+    actor: Actor,
+    target_id: int | None,
+    name: str,
+    name_en: str,
+    number: str,
+    active: bool = True,
+) -> TransferTarget:
+    """Add a number to the transfer directory, or change one (committed, audited)."""
+    number = "".join(number.split())
+    if not DIALLABLE.fullmatch(number):
+        raise AdminError("号码须为 3–15 位数字（可带 +）")
+    if not name.strip():
+        raise AdminError("请填写中文名称")
+    clash = session.scalar(sa.select(TransferTarget).where(TransferTarget.number == number))
+    target = session.get(TransferTarget, target_id) if target_id else None
+    if clash is not None and clash is not target:
+        raise AdminError("号码 {number} 已在号码簿中", number=number)
+    created = target is None
+    if target is None:
+        last = session.scalar(sa.select(sa.func.max(TransferTarget.position))) or 0
+        target = TransferTarget(name="", name_en="", number=number, position=last + 1)
+        session.add(target)
+        session.flush()
+    wanted = {"name": name.strip(), "name_en": name_en.strip(), "number": number, "active": active}
+    changes = assign(target, wanted)
+    if changes:
+        record(
+            session,
+            actor,
+            "transfer_target",
+            str(target.id),
+            "create" if created else "update",
+            changes,
+        )
+    session.commit()
+    return target
 
 
 def apply_change(

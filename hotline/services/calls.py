@@ -15,7 +15,7 @@ from hotline.infra import context
 from hotline.infra.gateway import GatewayError, call_is_gone
 from knowledge_base import services as kb
 from routing import services as routing
-from routing.errors import CallUnavailable, InvalidNumber
+from routing.errors import CallUnavailable, InvalidNumber, UnknownTransferTarget
 from routing.metrics import LOCAL
 from routing.models import Agent, Call, LegacyLine, Skill
 from workorders.models import Category
@@ -175,6 +175,9 @@ def _call_data(session: orm.Session, call: Call) -> dict:
         ),
         "resolution": call.resolution,
         "rating": call.rating,
+        # What the agent who passed the call on wrote for the next one.
+        "transfer_note": call.transfer_note,
+        "transfers": call.transfers,
     }
 
 
@@ -199,3 +202,53 @@ def ratings_today(session: orm.Session, agent: Agent) -> dict[str, int]:
         )
     )
     return {str(k): counts.get(k, 0) for k in (1, 2, 3)}
+
+
+TRANSFER_KINDS = ("queue", "agent", "outside")
+
+
+def transfer(
+    session: orm.Session, agent: Agent, call_id: int, kind: str, target: str, note: str
+) -> Call:
+    """Pass the agent's caller on (``kind``: a queue, an agent, an outside number of the
+    directory) with ``note``, then redirect the caller's call there.
+
+    The change is committed first: Twilio asks the new URL at once, from any web worker. If
+    Twilio says the call is gone, the call is ended and CallUnavailable raised; if it
+    refuses for a while, the call is the agent's again and the error is raised.
+    """
+    now = utcnow()
+    settings = context.router_settings()
+    before = session.get(Call, call_id)
+    skill_before = before.skill_code if before is not None else None
+    if kind == "queue":
+        call = routing.transfer_to_queue(session, agent.id, call_id, target, note, now)
+        endpoint = "voice.transfer"
+    elif kind == "agent" and target.isascii() and target.isdigit():
+        call = routing.transfer_to_agent(
+            session, agent.id, call_id, int(target), note, settings, now
+        )
+        endpoint = "voice.transfer"
+    elif kind == "outside" and target.isascii() and target.isdigit():
+        call, _ = routing.transfer_out(session, agent.id, call_id, int(target), note, now)
+        endpoint = "voice.transfer_out"
+    else:
+        raise UnknownTransferTarget(f"cannot transfer to {kind} {target!r}")
+    session.commit()
+    try:
+        context.gateway().redirect_call(
+            call.call_sid, context.public_url(url_for(endpoint, call_id=call.id))
+        )
+    except GatewayError as exc:
+        log.warning("transferring call %s failed", call.id, exc_info=True)
+        if call_is_gone(exc):
+            routing.end_gone_call(session, call.id, f"twilio {exc.code}", utcnow())
+            session.commit()
+            raise CallUnavailable("the caller is no longer on the line") from exc
+        routing.undo_transfer(session, call.id, agent.id, skill_before, utcnow())
+        session.commit()
+        raise
+    if kind == "queue":  # an agent of the new queue, if one is free
+        routing.route_call(session, call.id, settings)
+        session.commit()
+    return call

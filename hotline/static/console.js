@@ -93,6 +93,8 @@
     if (line) { lineCell.dataset.line = line.number; } else { delete lineCell.dataset.line; }
     setText(fact(section, "skill"), data.skill_name || data.skill || "");
     setText(fact(section, "language"), words.languages[data.language] || data.language || "");
+    show(factRow(section, "transfer-note"), Boolean(data.transfer_note));
+    setText(fact(section, "transfer-note"), data.transfer_note || "");
     show(factRow(section, "speech"), Boolean(data.speech_result));
     setText(fact(section, "speech"), data.speech_result ? "“" + data.speech_result + "”" : "");
     // Twilio's recording URLs are https; nothing else becomes a link.
@@ -176,6 +178,7 @@
     if (data.rating) { rating.dataset.rating = String(data.rating); } else { delete rating.dataset.rating; }
     setText(rating, data.rating ? words.ratings[String(data.rating)] || "" : "");
     show(current.querySelector("form[data-console='finish']"), status.state === "on_call");
+    show(document.getElementById("transfer"), status.state === "on_call");
   }
 
   function drawQueue(status) {
@@ -405,6 +408,11 @@
       return [urls.state, {state: "available", wrap_up: reason ? reason.value : ""}];
     }
     if (kind === "finish") { return [urls.finish, {}]; }
+    if (kind === "transfer") {
+      var chosen = form.elements.target.value.split(":");
+      return [perCall(urls.transfer, form.closest("[data-call-id]").dataset.callId),
+              {kind: chosen[0], target: chosen.slice(1).join(":"), note: form.elements.note.value}];
+    }
     var id = form.closest("[data-call-id]").dataset.callId;
     return [perCall(kind === "accept" ? urls.accept : urls.decline, id), {}];
   }
@@ -424,6 +432,13 @@
     if (form.dataset.console === "finish" && window.hotlineVoice) { window.hotlineVoice.hangUp(); }
     (voice ? voice.ready() : Promise.resolve())
       .then(function () { return send(asked[0], asked[1]); })
+      .then(function () {
+        if (form.dataset.console === "transfer") {
+          form.reset();
+          var panel = form.closest("details");
+          if (panel) { panel.open = false; }
+        }
+      })
       .catch(function () {})
       .then(function () { buttons.forEach(function (button) { button.disabled = false; }); });
   });

@@ -12,6 +12,7 @@ from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services import agents
 from hotline.services.calls import agent_status, connect
+from hotline.services.calls import transfer as transfer_call
 from hotline.services.workorders import submit_work_order
 from hotline.views.auth import roles_required
 from hotline.views.common import (
@@ -71,6 +72,9 @@ def home():
         recent_categories=recent,
         districts=units_of_kind("district"),
         wrap_up_reasons=routing.wrap_up_reasons(session),
+        transfer_skills=sorted(skills.values(), key=lambda skill: skill.code),
+        transfer_agents=[a for a in routing.all_agents(session) if a.id != agent.id],
+        transfer_targets=routing.transfer_targets(session),
         streets=units_of_kind("street"),
         # The browser rings only for agents without a phone, when tokens can be made.
         voice_client=context.settings().voice_client and agent.phone is None,
@@ -99,6 +103,7 @@ def console_urls() -> dict:
         "status": url_for("agent_api.status", waiting="1"),
         "state": url_for("agent_api.change_state"),
         "finish": url_for("agent_api.finish"),
+        "transfer": call_url("agent_api.transfer"),
         "accept": call_url("agent_api.accept"),
         "decline": call_url("agent_api.decline"),
         "acceptForm": call_url("console.accept"),
@@ -122,6 +127,16 @@ def change_state():
 def ready():
     wrap_up = form_text("wrap_up", 32)
     agents.choose_state(get_session(), current_agent().id, "available", wrap_up)
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/calls/<int:call_id>/transfer")
+@roles_required("agent", "supervisor")
+@back_to("console.home")
+def transfer(call_id: int):
+    kind, _, target = form_text("target", 80).partition(":")
+    transfer_call(get_session(), current_agent(), call_id, kind, target, form_text("note", 500))
+    flash(t("已转接"))
     return redirect(url_for("console.home"))
 
 

@@ -84,6 +84,14 @@ from routing.services.queueing import (
     tick,
     waiting_calls,
 )
+from routing.services.transfers import (
+    all_agents,
+    transfer_out,
+    transfer_targets,
+    transfer_to_agent,
+    transfer_to_queue,
+    undo_transfer,
+)
 
 # How many waiting calls offer_work reads at a time, in serving order.
 QUEUE_PAGE = 500
@@ -107,6 +115,7 @@ __all__ = [
     "agent_leg_answered",
     "agent_leg_missed",
     "agent_view",
+    "all_agents",
     "apply_event",
     "average_handle_seconds",
     "call_view",
@@ -149,6 +158,11 @@ __all__ = [
     "set_phone",
     "skill_rules",
     "tick",
+    "transfer_out",
+    "transfer_targets",
+    "transfer_to_agent",
+    "transfer_to_queue",
+    "undo_transfer",
     "waiting_calls",
     "wrap_up_reasons",
 ]

@@ -83,7 +83,7 @@ def route_call(
     if choice is None:
         return None
     agent = by_id[choice.id]
-    _reserve(session, call, agent, settings, now)
+    reserve(session, call, agent, settings, now)
     return agent
 
 
@@ -128,7 +128,7 @@ def offer_work(
                 .execution_options(**FRESH)
             )
             if call is not None and matcher.eligible(call_view(call)):
-                _reserve(session, call, agent, settings, now)
+                reserve(session, call, agent, settings, now)
                 return call
         if len(page) < page_size:
             return None
@@ -174,7 +174,7 @@ def _waiting_page(after: acd.CallView | None, page_size: int) -> sa.Select:
     return query.order_by(Call.priority.desc(), Call.enqueued_at, Call.id).limit(page_size)
 
 
-def _reserve(
+def reserve(
     session: orm.Session, call: Call, agent: Agent, settings: RouterSettings, now: datetime
 ) -> None:
     call.reserved_agent_id = agent.id

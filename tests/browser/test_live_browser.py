@@ -159,3 +159,46 @@ def test_the_wallboard_and_the_dispatcher_desk_follow_live(served_live, browser)
     )
     for opened in (page, agent, board):
         opened.close()
+
+
+def test_a_transfer_reaches_the_other_queue_with_its_note(served_live, browser):
+    first = log_in(browser, served_live, "agent1", "agent-12345", "/console/")
+    second = log_in(browser, served_live, "agent2", "agent-12345", "/console/")
+    for page in (first, second):
+        if page.get_attribute("#state [data-state]", "data-state") == "wrap_up":
+            page.select_option("#wrap-up", "other")
+            page.click("#ready")
+        elif page.get_attribute("#state [data-state]", "data-state") != "available":
+            page.click("#state button:has-text('置闲')")
+        wait_for_state(page, "available")
+    set_break = second.locator("#state button:has-text('小休')")
+    set_break.click()  # the second agent takes no 12333 call: only the transfer
+    wait_for_state(second, "break")
+
+    call_sid = "CA" + "f" * 32
+    params = {"CallSid": call_sid, "From": "+8613800138222", "To": "12333"}
+    assert signed_post(served_live, "/twilio/voice", params).status_code == 200
+    first.locator("#reservation").wait_for(timeout=10_000)
+    first.click("#accept")
+    wait_for_state(first, "on_call")
+    second.click("#state button:has-text('置闲')")
+    wait_for_state(second, "available")
+
+    first.click("#transfer summary")
+    first.select_option("#transfer-target", "queue:general")
+    first.fill("#transfer-note", "市民还想问公积金提取，请接着解答")
+    first.click("#transfer button[type=submit]")
+    wait_for_state(first, "wrap_up")
+    assert first.locator("#wrap-up").is_visible()
+
+    # The caller waits in the general queue; the second console is offered it, with the note.
+    offer = second.locator("#reservation")
+    offer.wait_for(timeout=10_000)
+    assert (
+        offer.locator("[data-fact='transfer-note']").inner_text()
+        == "市民还想问公积金提取，请接着解答"
+    )
+    second.click("#accept")
+    wait_for_state(second, "on_call")
+    for page in (first, second):
+        page.close()
