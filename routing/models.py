@@ -178,6 +178,10 @@ class Call(Base):
     transfer_note: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     transfers: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")
     transferred_to: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    # On hold since (the caller hears the hold message, the agent's leg is ended), and how
+    # long the caller was held in all.
+    held_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    hold_seconds: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")
     rating: orm.Mapped[int | None]
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
     enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)

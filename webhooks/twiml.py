@@ -84,6 +84,11 @@ PROMPTS = {
         "yue": "留言已經收到，我哋會盡快打返俾你，再見。",
         "en": "Your message is saved. We will call you back soon. Goodbye.",
     },
+    "on_hold": {
+        "zh": "话务员正在为您查询，请稍候，不要挂机。",
+        "yue": "接線員正在幫你查詢，請稍等，唔好收線。",
+        "en": "The agent is looking into this for you. Please stay on the line.",
+    },
     "transferring": {
         "zh": "正在为您转接，请稍候。",
         "yue": "而家幫你轉駁，請稍等。",
@@ -218,6 +223,16 @@ def keep_holding(wait_url: str, language: str = "zh") -> VoiceResponse:
     say(response, prompt("hold_on", language), language)
     response.pause(length=10)
     response.redirect(wait_url, method="POST")
+    return response
+
+
+def on_hold(again_url: str, language: str = "zh") -> VoiceResponse:
+    """What a caller on hold hears: the hold message, a pause, and the hold URL again (until
+    the agent resumes, which redirects the call to the bridge)."""
+    response = VoiceResponse()
+    say(response, prompt("on_hold", language), language)
+    response.pause(length=15)
+    response.redirect(again_url, method="POST")
     return response
 
 

@@ -276,6 +276,27 @@ def bridge(call_id: int):
     return twiml.twiml(response)
 
 
+@bp.post("/hold/<int:call_id>")
+@twilio_signed
+def hold(call_id: int):
+    """A caller on hold: the hold message, again and again, until the agent resumes."""
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None or call.call_sid != request.form.get("CallSid"):
+        abort(400, "this call is not the one on hold")
+    response = VoiceResponse()
+    if call.status != "connected":
+        return twiml.twiml(response)
+    if call.held_at is None:  # resumed meanwhile
+        response.redirect(url_for("voice.bridge", call_id=call.id), method="POST")
+        return twiml.twiml(response)
+    return twiml.twiml(twiml.on_hold(_url_for_hold(call), call.language))
+
+
+def _url_for_hold(call: Call) -> str:
+    return url_for("voice.hold", call_id=call.id)
+
+
 @bp.post("/transfer/<int:call_id>")
 @twilio_signed
 def transfer(call_id: int):
@@ -339,6 +360,8 @@ def after_dial(call_id: int):
     )
     if not caller_on_line:
         return twiml.twiml(VoiceResponse())
+    if call.status == "connected" and call.held_at is not None:
+        return twiml.twiml(twiml.on_hold(_url_for_hold(call), call.language))
     if call.status == "queued" and call.kind == "inbound":
         return _enqueue_response(call)
     if call.status in ("queued", "scheduled"):

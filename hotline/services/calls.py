@@ -178,6 +178,7 @@ def _call_data(session: orm.Session, call: Call) -> dict:
         # What the agent who passed the call on wrote for the next one.
         "transfer_note": call.transfer_note,
         "transfers": call.transfers,
+        "held_at": call.held_at.isoformat() if call.held_at else None,
     }
 
 
@@ -211,12 +212,8 @@ def transfer(
     session: orm.Session, agent: Agent, call_id: int, kind: str, target: str, note: str
 ) -> Call:
     """Pass the agent's caller on (``kind``: a queue, an agent, an outside number of the
-    directory) with ``note``, then redirect the caller's call there.
-
-    The change is committed first: Twilio asks the new URL at once, from any web worker. If
-    Twilio says the call is gone, the call is ended and CallUnavailable raised; if it
-    refuses for a while, the call is the agent's again and the error is raised.
-    """
+    directory) with ``note``, then redirect the caller's call there (:func:`_redirect`; if
+    Twilio refuses for a while, the call is the agent's again)."""
     now = utcnow()
     settings = context.router_settings()
     before = session.get(Call, call_id)
@@ -235,20 +232,52 @@ def transfer(
     else:
         raise UnknownTransferTarget(f"cannot transfer to {kind} {target!r}")
     session.commit()
+    _redirect(
+        session,
+        call,
+        endpoint,
+        lambda: routing.undo_transfer(session, call.id, agent.id, skill_before, utcnow()),
+    )
+    if kind == "queue":  # an agent of the new queue, if one is free
+        routing.route_call(session, call.id, settings)
+        session.commit()
+    return call
+
+
+def hold(session: orm.Session, agent: Agent, call_id: int) -> Call:
+    """Put the agent's caller on hold: they hear the hold message; the agent's leg ends and
+    the call stays theirs."""
+    call = routing.hold(session, agent.id, call_id, utcnow())
+    session.commit()
+    _redirect(session, call, "voice.hold", lambda: routing.unhold(session, call.id, None))
+    return call
+
+
+def resume(session: orm.Session, agent: Agent, call_id: int) -> Call:
+    """Take the caller back from hold: the bridge rings the agent again."""
+    before = session.get(Call, call_id)
+    held_at = before.held_at if before is not None else None
+    call = routing.resume(session, agent.id, call_id, utcnow())
+    session.commit()
+    _redirect(session, call, "voice.bridge", lambda: routing.unhold(session, call.id, held_at))
+    return call
+
+
+def _redirect(session: orm.Session, call: Call, endpoint: str, undo) -> None:
+    """Send the caller's call to ``endpoint`` (the change that wants it is committed: Twilio
+    asks the URL at once, from any web worker). Twilio says the call is gone: it is ended
+    and CallUnavailable raised. Twilio refuses for a while: ``undo`` puts things back and
+    the error is raised."""
     try:
         context.gateway().redirect_call(
             call.call_sid, context.public_url(url_for(endpoint, call_id=call.id))
         )
     except GatewayError as exc:
-        log.warning("transferring call %s failed", call.id, exc_info=True)
+        log.warning("redirecting call %s to %s failed", call.id, endpoint, exc_info=True)
         if call_is_gone(exc):
             routing.end_gone_call(session, call.id, f"twilio {exc.code}", utcnow())
             session.commit()
             raise CallUnavailable("the caller is no longer on the line") from exc
-        routing.undo_transfer(session, call.id, agent.id, skill_before, utcnow())
+        undo()
         session.commit()
         raise
-    if kind == "queue":  # an agent of the new queue, if one is free
-        routing.route_call(session, call.id, settings)
-        session.commit()
-    return call

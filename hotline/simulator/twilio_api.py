@@ -326,13 +326,15 @@ class Telephony:
         return call
 
     def redirect(self, sid: str, url: str) -> bool:
-        """Calls(sid).update(url=…): False when the call is not waiting in a queue."""
+        """Calls(sid).update(url=…): a call in progress, waiting in a queue or bridged to an
+        agent (Twilio then ends the <Dial> and requests its action), is redirected; False
+        for a call still in the IVR (the hotline's own race: its <Enqueue> is on the way)."""
         with self.calls_lock:
             call = self.calls.get(sid)
         if call is None:
             return False
         with call.lock:
-            if call.state != "queued":
+            if call.state not in ("queued", "bridged"):
                 return False
             call.state = "redirected"
             call.redirect_url = url

@@ -179,6 +179,12 @@
     setText(rating, data.rating ? words.ratings[String(data.rating)] || "" : "");
     show(current.querySelector("form[data-console='finish']"), status.state === "on_call");
     show(document.getElementById("transfer"), status.state === "on_call");
+    var held = status.state === "on_call" && Boolean(data.held_at);
+    show(current.querySelector("form[data-console='hold']"), status.state === "on_call" && !held);
+    show(current.querySelector("form[data-console='resume']"), held);
+    show(document.getElementById("on-hold"), held);
+    var holdSince = current.querySelector("[data-hold-since]");
+    if (held) { holdSince.dataset.since = data.held_at; } else { delete holdSince.dataset.since; setText(holdSince, ""); }
   }
 
   function drawQueue(status) {
@@ -408,6 +414,9 @@
       return [urls.state, {state: "available", wrap_up: reason ? reason.value : ""}];
     }
     if (kind === "finish") { return [urls.finish, {}]; }
+    if (kind === "hold" || kind === "resume") {
+      return [perCall(urls[kind], form.closest("[data-call-id]").dataset.callId), {}];
+    }
     if (kind === "transfer") {
       var chosen = form.elements.target.value.split(":");
       return [perCall(urls.transfer, form.closest("[data-call-id]").dataset.callId),

@@ -100,6 +100,24 @@ def transfer(call_id: int):
     return jsonify(agent_status(session, agent))
 
 
+@bp.post("/agent/calls/<int:call_id>/hold")
+@roles_required("agent", "supervisor")
+def hold(call_id: int):
+    session = get_session()
+    agent = _agent()
+    calls.hold(session, agent, call_id)
+    return jsonify(agent_status(session, agent))
+
+
+@bp.post("/agent/calls/<int:call_id>/resume")
+@roles_required("agent", "supervisor")
+def resume(call_id: int):
+    session = get_session()
+    agent = _agent()
+    calls.resume(session, agent, call_id)
+    return jsonify(agent_status(session, agent))
+
+
 @bp.post("/agent/reservations/<int:call_id>/accept")
 @roles_required("agent", "supervisor")
 def accept(call_id: int):

@@ -12,6 +12,8 @@ from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services import agents
 from hotline.services.calls import agent_status, connect
+from hotline.services.calls import hold as hold_call
+from hotline.services.calls import resume as resume_call
 from hotline.services.calls import transfer as transfer_call
 from hotline.services.workorders import submit_work_order
 from hotline.views.auth import roles_required
@@ -104,6 +106,8 @@ def console_urls() -> dict:
         "state": url_for("agent_api.change_state"),
         "finish": url_for("agent_api.finish"),
         "transfer": call_url("agent_api.transfer"),
+        "hold": call_url("agent_api.hold"),
+        "resume": call_url("agent_api.resume"),
         "accept": call_url("agent_api.accept"),
         "decline": call_url("agent_api.decline"),
         "acceptForm": call_url("console.accept"),
@@ -137,6 +141,22 @@ def transfer(call_id: int):
     kind, _, target = form_text("target", 80).partition(":")
     transfer_call(get_session(), current_agent(), call_id, kind, target, form_text("note", 500))
     flash(t("已转接"))
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/calls/<int:call_id>/hold")
+@roles_required("agent", "supervisor")
+@back_to("console.home")
+def hold(call_id: int):
+    hold_call(get_session(), current_agent(), call_id)
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/calls/<int:call_id>/resume")
+@roles_required("agent", "supervisor")
+@back_to("console.home")
+def resume(call_id: int):
+    resume_call(get_session(), current_agent(), call_id)
     return redirect(url_for("console.home"))
 
 

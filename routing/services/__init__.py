@@ -86,11 +86,14 @@ from routing.services.queueing import (
 )
 from routing.services.transfers import (
     all_agents,
+    hold,
+    resume,
     transfer_out,
     transfer_targets,
     transfer_to_agent,
     transfer_to_queue,
     undo_transfer,
+    unhold,
 )
 
 # How many waiting calls offer_work reads at a time, in serving order.
@@ -139,6 +142,7 @@ __all__ = [
     "finish_call",
     "get_call",
     "give_up_callback",
+    "hold",
     "menu_options",
     "number_plan",
     "offer_work",
@@ -153,6 +157,7 @@ __all__ = [
     "release_call",
     "reservation_for",
     "resolve_call",
+    "resume",
     "route_call",
     "set_agent_state",
     "set_phone",
@@ -163,6 +168,7 @@ __all__ = [
     "transfer_to_agent",
     "transfer_to_queue",
     "undo_transfer",
+    "unhold",
     "waiting_calls",
     "wrap_up_reasons",
 ]

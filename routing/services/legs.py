@@ -63,6 +63,9 @@ def agent_leg_answered(
         call.answered_at = now - timedelta(seconds=max(0, talk_seconds or 0))
         if call.status == "abandoned" and call.kind == "inbound":
             call.status = "completed"
+    if call.held_at is not None and call.status == "connected":
+        session.flush()  # the leg ended because the caller was put on hold: the call goes on
+        return call
     end_call(session, call, now)
     session.flush()
     return call
@@ -86,6 +89,12 @@ def agent_leg_missed(
     if not _current_leg(call, leg_agent_id):
         return call
     assert call is not None and call.agent_id is not None  # _current_leg says so
+    resumed = call.kind == "inbound" and call.answered_at is not None
+    if resumed and call.status == "connected" and caller_on_line:
+        # The agent did not pick up again after a hold: the caller stays on hold for them.
+        call.held_at = call.held_at or now
+        session.flush()
+        return call
     if call.answered_at is not None or call.status not in ("connected", "completed", "abandoned"):
         return call
     agent_id = call.agent_id

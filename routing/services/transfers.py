@@ -1,4 +1,5 @@
-"""Cold transfers: the agent on a call passes the caller on, with a note that travels.
+"""Cold transfers and hold: the agent on a call passes the caller on, with a note that
+travels, or holds them while looking something up.
 
 - to a skill's queue: the caller waits there (at its head: their first queueing time is
   kept), never offered back to this agent, and the note shows on the next agent's offer;
@@ -145,3 +146,35 @@ def transfer_targets(session: orm.Session, include_inactive: bool = False) -> li
 def all_agents(session: orm.Session) -> list[Agent]:
     """Every agent, by name (whom a call may be passed to; the router says if not now)."""
     return list(session.scalars(sa.select(Agent).order_by(Agent.name)))
+
+
+def hold(session: orm.Session, agent_id: int, call_id: int, now: datetime) -> Call:
+    """The caller is put on hold (the entry point redirects them to the hold message, which
+    ends the agent's leg); the call stays the agent's, who stays on it."""
+    call, _ = _own_call(session, agent_id, call_id)
+    if call.held_at is not None:
+        raise AgentNotReady("the caller is on hold already")
+    call.held_at = now
+    session.flush()
+    return call
+
+
+def resume(session: orm.Session, agent_id: int, call_id: int, now: datetime) -> Call:
+    """Back from hold: the bridge dials the agent again."""
+    call, _ = _own_call(session, agent_id, call_id)
+    if call.held_at is None:
+        raise AgentNotReady("the caller is not on hold")
+    call.hold_seconds += max(0, round((now - call.held_at).total_seconds()))
+    call.held_at = None
+    session.flush()
+    return call
+
+
+def unhold(session: orm.Session, call_id: int, held_at: datetime | None) -> None:
+    """Undo a hold or a resume Twilio refused: the call is as it was."""
+    call = session.scalar(
+        sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
+    )
+    if call is not None and call.status == "connected":
+        call.held_at = held_at
+        session.flush()

@@ -30,16 +30,22 @@ def seat(app, observer, skills):
     return client, agent.id
 
 
-def on_a_call(app, client, observer):
-    """A caller on the 12333 line, answered by the only agent with its skill."""
+def on_a_call(app, client, observer, telephony=None):
+    """A caller on the 12333 line, answered by the only agent with its skill (live in the
+    fake Twilio ``telephony`` when the test has one)."""
     first, first_id = seat(app, observer, {"social_security": 1})
     caller = Caller(client, observer)
+    live = telephony.open_call(caller.number, sid=caller.call_sid) if telephony else None
     caller.dial(to="12333")
+    if live is not None:
+        live.state = "queued"  # Twilio holds it in the queue now
     call = caller.call
     assert call.reserved_agent_id == first_id
     assert first.post(f"/api/v1/agent/reservations/{call.id}/accept", json={}).status_code == 200
     caller.post("/twilio/voice/queue-result", QueueResult="redirected", QueueTime="3")
     assert "<Client>" in caller.post(f"/twilio/voice/bridge/{call.id}")
+    if live is not None:
+        live.state = "bridged"
     return caller, call.id, first, first_id
 
 
@@ -185,3 +191,64 @@ def test_a_call_that_is_not_yours_cannot_be_transferred(app, client, observer):
     assert answer.status_code == 409
     assert caller.call.status == "connected"
     assert observer.get(Call, call_id).transfers == 0
+
+
+def test_hold_and_resume_keep_the_call_and_a_missed_resume_keeps_the_caller_on_hold(
+    app, client, observer, gateway
+):
+    caller, call_id, first, first_id = on_a_call(app, client, observer)
+    assert first.post(f"/api/v1/agent/calls/{call_id}/hold", json={}).status_code == 200
+    assert redirects(gateway)[-1] == f"{PUBLIC_URL}/twilio/voice/hold/{call_id}"
+    assert first.post(f"/api/v1/agent/calls/{call_id}/hold", json={}).status_code == 409
+    status = first.get("/api/v1/agent/status").get_json()
+    assert status["state"] == "on_call" and status["call"]["held_at"]
+
+    # The redirect ended the agent's leg: its action comes, and the call goes on.
+    caller.post(
+        f"/twilio/voice/after-dial/{call_id}?agent={first_id}",
+        DialCallStatus="completed",
+        CallStatus="in-progress",
+        DialCallDuration="60",
+    )
+    call = caller.call
+    assert call.status == "connected" and call.answered_at is not None
+    assert state_of(observer, first_id) == "on_call"
+    waiting = caller.post(f"/twilio/voice/hold/{call_id}")
+    assert "请稍候，不要挂机" in waiting and f"/twilio/voice/hold/{call_id}</Redirect>" in waiting
+
+    # Back from hold: the bridge rings the agent again. They miss it: still on hold.
+    assert first.post(f"/api/v1/agent/calls/{call_id}/resume", json={}).status_code == 200
+    assert redirects(gateway)[-1] == f"{PUBLIC_URL}/twilio/voice/bridge/{call_id}"
+    assert "<Client>" in caller.post(f"/twilio/voice/bridge/{call_id}")
+    again = caller.post(
+        f"/twilio/voice/after-dial/{call_id}?agent={first_id}",
+        DialCallStatus="no-answer",
+        CallStatus="in-progress",
+    )
+    assert "请稍候，不要挂机" in again
+    assert caller.call.status == "connected" and caller.call.held_at is not None
+    assert state_of(observer, first_id) == "on_call"
+
+    assert first.post(f"/api/v1/agent/calls/{call_id}/resume", json={}).status_code == 200
+    assert "<Client>" in caller.post(f"/twilio/voice/bridge/{call_id}")
+    caller.post(
+        f"/twilio/voice/after-dial/{call_id}?agent={first_id}",
+        DialCallStatus="completed",
+        CallStatus="completed",
+        DialCallDuration="30",
+    )
+    caller.post("/twilio/voice/status", CallStatus="completed")
+    call = caller.call
+    assert call.status == "completed" and call.held_at is None and call.hold_seconds >= 0
+    assert state_of(observer, first_id) == "wrap_up"
+    with app.app_context():
+        totals = call_totals(get_session())
+    assert (totals.offered, totals.answered, totals.abandoned) == (1, 1, 0)
+
+
+def test_a_refused_hold_leaves_the_call_as_it_was(app, client, observer, twilio_api):
+    caller, call_id, first, _ = on_a_call(app, client, observer, twilio_api.telephony)
+    twilio_api.telephony.refuse_next("calls.update", 429, 20429, "Too many requests")
+    answer = first.post(f"/api/v1/agent/calls/{call_id}/hold", json={})
+    assert answer.status_code >= 500 or answer.status_code == 429
+    assert caller.call.held_at is None and caller.call.status == "connected"

@@ -1,10 +1,12 @@
-"""call transfers: the directory of outside numbers, and what a transferred call carries
+"""call transfers and hold: the directory of outside numbers, what a transferred call
+carries, and since when (and how long in all) a caller was on hold
 
 Revision ID: 0017
 Revises: 0016
 """
 
 from alembic import op
+import hotline.db
 import sqlalchemy as sa
 
 
@@ -30,10 +32,16 @@ def upgrade() -> None:
             sa.Column("transfers", sa.Integer(), nullable=False, server_default="0")
         )
         batch.add_column(sa.Column("transferred_to", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("held_at", hotline.db.UTCDateTime(), nullable=True))
+        batch.add_column(
+            sa.Column("hold_seconds", sa.Integer(), nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("calls") as batch:
+        batch.drop_column("hold_seconds")
+        batch.drop_column("held_at")
         batch.drop_column("transferred_to")
         batch.drop_column("transfers")
         batch.drop_column("transfer_note")
