@@ -73,7 +73,7 @@
     show(factRow(section, "line"), Boolean(line));
     setText(lineCell, line ? line.number + " " + line.name : "");
     if (line) { lineCell.dataset.line = line.number; } else { delete lineCell.dataset.line; }
-    setText(fact(section, "skill"), data.skill_name || data.skill || "");
+    setText(fact(section, "skill"), words.skills[data.skill] || data.skill_name || "");
     setText(fact(section, "language"), words.languages[data.language] || data.language || "");
     show(factRow(section, "speech"), Boolean(data.speech_result));
     setText(fact(section, "speech"), data.speech_result ? "“" + data.speech_result + "”" : "");
@@ -169,7 +169,7 @@
       var caller = document.createElement("td");
       caller.textContent = (waiting.from || "") + (waiting.kind === "callback" ? " (" + words.callback + ")" : "");
       var skill = document.createElement("td");
-      skill.textContent = waiting.skill_name || waiting.skill || "";
+      skill.textContent = words.skills[waiting.skill] || waiting.skill_name || "";
       var since = document.createElement("td");
       if (waiting.enqueued_at) { since.dataset.since = waiting.enqueued_at; }
       row.append(caller, skill, since);

@@ -16,6 +16,8 @@ from hotline.views.auth import roles_required
 from hotline.views.common import day_in_range, query_day
 from hotline.views.render import charts
 from hotline.views.render.csv import csv_response
+from hotline.views.render.i18n import t
+from hotline.views.render.names import unit_name
 from hotline.views.render.pdf import bulletin_pdf
 from routing.metrics import LOCAL, call_totals
 from workorders import rollups
@@ -42,7 +44,7 @@ def _period() -> tuple[date, date]:
     end = query_day("end") or _today() + timedelta(days=1)
     start = query_day("start") or end - timedelta(days=DEFAULT_DAYS)
     if end <= start:
-        abort(400, "end must be after start")
+        abort(400, "截止日期须晚于开始日期")
     return start, end
 
 
@@ -53,14 +55,14 @@ def _month() -> date:
     try:
         month = date.fromisoformat(raw + "-01")
     except ValueError:
-        abort(400, "month must look like 2026-10")
+        abort(400, "月份的写法如 2026-10")
     return day_in_range("month", month)
 
 
 def _by() -> str:
     by = request.args.get("by", "unit")
     if by not in TABLE_GROUPINGS:
-        abort(400, f"by must be one of {', '.join(TABLE_GROUPINGS)}")
+        abort(400, "未知的分组方式")
     return by
 
 
@@ -78,7 +80,10 @@ def home():
     units = order_figures(session, "unit", start, end)
     on_time = [(u.on_time_rate, u) for u in units if u.on_time_rate is not None]
     ranked = [u for _, u in sorted(on_time, key=lambda pair: (-pair[0], pair[1].key))]
-    period = "按日" if trend_by == "day" else "按月"
+    period = t("按日" if trend_by == "day" else "按月")
+
+    def title(figure: str) -> str:
+        return t("{figure}（{period}）").format(figure=t(figure), period=period)
 
     def label(key: str) -> str:
         return key[5:] if trend_by == "day" else key  # 2026-10-05 → 10-05
@@ -95,25 +100,23 @@ def home():
         refreshed_at=rollups.last_refreshed(session),
         definitions=DEFINITIONS,
         charts=[
+            charts.trend_chart(title("办结率"), [(label(f.key), f.closure_rate) for f in trend]),
             charts.trend_chart(
-                f"办结率（{period}）", [(label(f.key), f.closure_rate) for f in trend]
+                title("按期办结率"), [(label(f.key), f.on_time_rate) for f in trend]
             ),
             charts.trend_chart(
-                f"按期办结率（{period}）", [(label(f.key), f.on_time_rate) for f in trend]
+                title("满意率"), [(label(f.key), f.satisfaction_rate) for f in trend]
             ),
             charts.trend_chart(
-                f"满意率（{period}）", [(label(f.key), f.satisfaction_rate) for f in trend]
+                title("接通率"), [(label(c.key), c.answer_rate) for c in calls_trend]
             ),
             charts.trend_chart(
-                f"接通率（{period}）", [(label(c.key), c.answer_rate) for c in calls_trend]
-            ),
-            charts.trend_chart(
-                f"一次性解答率（{period}）",
+                title("一次性解答率"),
                 [(label(c.key), c.first_contact_resolution) for c in calls_trend],
             ),
         ],
         ranking=charts.ranking_chart(
-            "承办单位按期办结率排名", [(u.name, u.on_time_rate) for u in ranked]
+            t("承办单位按期办结率排名"), [(unit_name(u.key), u.on_time_rate) for u in ranked]
         ),
     )
 
@@ -144,11 +147,12 @@ def bulletin():
         later=next_month(report.month),
         definitions=DEFINITIONS,
         on_time_chart=charts.ranking_chart(
-            "按期办结率排名",
-            [(r.figures.name, r.figures.on_time_rate) for r in rows if r.on_time_rank],
+            t("按期办结率排名"),
+            [(unit_name(r.figures.key), r.figures.on_time_rate) for r in rows if r.on_time_rank],
         ),
         satisfaction_chart=charts.ranking_chart(
-            "满意率排名", [(r.figures.name, r.figures.satisfaction_rate) for r in by_satisfaction]
+            t("满意率排名"),
+            [(unit_name(r.figures.key), r.figures.satisfaction_rate) for r in by_satisfaction],
         ),
     )
 
@@ -188,5 +192,5 @@ def agents():
         figures=figures,
         stars=stars,
         rule=STAR_RULE,
-        chart=charts.ranking_chart("坐席满意率", [(f.name, f.satisfaction_rate) for f in rated]),
+        chart=charts.ranking_chart(t("坐席满意率"), [(f.name, f.satisfaction_rate) for f in rated]),
     )

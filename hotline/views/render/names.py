@@ -1,20 +1,25 @@
-"""Names, never codes, on screens: units (districts, streets, departments) and categories in
-the page's language, loaded once per request."""
+"""Names, never codes, on screens: units (districts, streets, departments), categories, skills
+and channels in the page's language (units, categories and skills loaded once per request),
+and spans of time said in words."""
 
 from __future__ import annotations
 
 import functools
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g
 from pypinyin import lazy_pinyin
 
-from hotline.db import TIMEZONE
+from hotline.db import TIMEZONE, utcnow
 from hotline.infra.database import get_session
 from hotline.views.render.i18n import current_language, t
+from routing.models import Skill
 from workorders.models import Category, Unit
+from workorders.reports import NO_DISTRICT
+from workorders.services.trail import SYSTEM
 
 LOCAL = ZoneInfo(TIMEZONE)
 
@@ -48,6 +53,64 @@ def unit_name(code: str | None) -> str:
 
 def category_name(code: str | None) -> str:
     return _say(_names(Category), code)
+
+
+def skill_name(code: str | None) -> str:
+    return _say(_names(Skill), code)
+
+
+def skill_names() -> dict[str, str]:
+    """Every skill's name by its code, for the scripts that show the queues."""
+    return {code: skill_name(code) for code in _names(Skill)}
+
+
+# The languages a caller may choose in the voice menu.
+LANGUAGE_NAMES = {"zh": "普通话", "yue": "粤语", "en": "英语"}
+
+
+def language_name(code: str | None) -> str:
+    return t(LANGUAGE_NAMES.get(code, code)) if code else ""
+
+
+def actor_name(actor: str) -> str:
+    """Who did something: a person by the name recorded, the hotline's own jobs as "system"."""
+    return t("系统") if actor == SYSTEM.name else actor
+
+
+def channel_name(code: str | None) -> str:
+    """How an order came in (phone, text, an agent's form, an API), in the page's language."""
+    return t(f"channel:{code}") if code else ""
+
+
+def figure_name(by: str, key: str) -> str:
+    """The name of a row of the report figures grouped ``by`` unit, district, category,
+    channel, day or month (whose key is its name)."""
+    if by == "district" and not key:
+        return t(NO_DISTRICT)
+    if by in ("unit", "district"):
+        return unit_name(key)
+    if by == "category":
+        return category_name(key)
+    if by == "channel":
+        return channel_name(key)
+    return key
+
+
+def duration(seconds: int) -> str:
+    """A span of time in the page's language, to the hour past a day, else to the minute."""
+    days, rest = divmod(abs(int(seconds)), 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    if days:
+        return t("{days} 天 {hours} 小时").format(days=days, hours=hours)
+    return t("{hours} 小时 {minutes} 分钟").format(hours=hours, minutes=minutes)
+
+
+def remaining(deadline: datetime | None) -> tuple[str, bool]:
+    """Time left until ``deadline`` in words, and whether it has passed."""
+    if deadline is None:
+        return "", False
+    seconds = int((deadline - utcnow()).total_seconds())
+    return duration(seconds), seconds < 0
 
 
 def place(order) -> str:
