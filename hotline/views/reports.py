@@ -15,9 +15,9 @@ from hotline.services.reports import DEFINITIONS, call_trend, local_midnight
 from hotline.views.auth import roles_required
 from hotline.views.common import day_in_range, query_day
 from hotline.views.render import charts
-from hotline.views.render.csv import csv_response
+from hotline.views.render.csv import PERCENT, POINTS, Column, csv_response, said_rows
 from hotline.views.render.i18n import t
-from hotline.views.render.names import unit_name
+from hotline.views.render.names import figure_name, unit_name
 from hotline.views.render.pdf import bulletin_pdf
 from routing.metrics import LOCAL, call_totals
 from workorders import rollups
@@ -33,6 +33,43 @@ bp = Blueprint("reports", __name__)
 TABLE_GROUPINGS = tuple(g for g in GROUPINGS if g != "total")
 DAILY_UP_TO_DAYS = 62
 DEFAULT_DAYS = 30
+# The downloads' columns, the page's figures in its order; the monitor API has the codes.
+COUNT_COLUMNS = (
+    Column("dispatched", "已派发"),
+    Column("closed", "已办结"),
+    Column("closed_on_time", "按期办结"),
+    Column("open_overdue", "超期未办结"),
+)
+FIGURE_COLUMNS = (
+    Column("name", "名称"),
+    *COUNT_COLUMNS,
+    Column("rated", "有回访评价"),
+    Column("satisfied", "满意（含基本满意）"),
+    Column("returned", "被退回"),
+    Column("reopened", "重办"),
+    Column("closure_rate", "办结率", PERCENT),
+    Column("on_time_rate", "按期办结率", PERCENT),
+    Column("satisfaction_rate", "满意率", PERCENT),
+    Column("return_rate", "退回率", PERCENT),
+    Column("reopen_rate", "重办率", PERCENT),
+)
+BULLETIN_COLUMNS = (
+    Column("name", "名称"),
+    *COUNT_COLUMNS,
+    Column("on_time_rate", "按期办结率", PERCENT),
+    Column("on_time_rank", "按期办结率排名"),
+    Column("previous_on_time_rate", "上月按期办结率", PERCENT),
+    Column("on_time_change", "按期办结率较上月", POINTS),
+    Column("previous_on_time_rank", "上月按期办结率排名"),
+    Column("rated", "有回访评价"),
+    Column("satisfied", "满意（含基本满意）"),
+    Column("satisfaction_rate", "满意率", PERCENT),
+    Column("satisfaction_rank", "满意率排名"),
+    Column("previous_satisfaction_rate", "上月满意率", PERCENT),
+    Column("satisfaction_change", "满意率较上月", POINTS),
+    Column("previous_satisfaction_rank", "上月满意率排名"),
+    Column("closure_rate", "办结率", PERCENT),
+)
 
 
 def _today() -> date:
@@ -126,8 +163,13 @@ def home():
 def figures_csv():
     start, end = _period()
     by = _by()
-    rows = [row.as_dict() for row in order_figures(get_session(), by, start, end)]
-    return csv_response(rows, f"work-orders-by-{by}-{start}-{end}.csv", excel=True)
+    rows = [
+        {**row.as_dict(), "name": figure_name(by, row.key)}
+        for row in order_figures(get_session(), by, start, end)
+    ]
+    return csv_response(
+        said_rows(rows, FIGURE_COLUMNS), f"work-orders-by-{by}-{start}-{end}.csv", excel=True
+    )
 
 
 @bp.get("/reports/bulletin")
@@ -161,8 +203,10 @@ def bulletin():
 @roles_required("supervisor", "monitor")
 def bulletin_csv():
     report = monthly_bulletin(get_session(), _month())
-    rows = [row.as_dict() for row in report.rows]
-    return csv_response(rows, f"bulletin-{report.month:%Y-%m}.csv", excel=True)
+    rows = [{**row.as_dict(), "name": unit_name(row.figures.key)} for row in report.rows]
+    return csv_response(
+        said_rows(rows, BULLETIN_COLUMNS), f"bulletin-{report.month:%Y-%m}.csv", excel=True
+    )
 
 
 @bp.get("/reports/bulletin.pdf")

@@ -502,6 +502,18 @@ ENGLISH = {
     "按期办结率排名": "On-time rank",
     "坐席满意率": "Agents' satisfaction rate",
     "统计范围": "Scope",
+    "（%）": " (%)",
+    "（百分点）": " (percentage points)",
+    "有回访评价": "Rated",
+    "满意（含基本满意）": "Satisfied (with basically satisfied)",
+    "被退回": "Returned",
+    "重办": "Reopened",
+    "上月按期办结率": "On-time rate last month",
+    "按期办结率较上月": "On-time rate vs last month",
+    "上月按期办结率排名": "On-time rank last month",
+    "上月满意率": "Satisfaction rate last month",
+    "满意率较上月": "Satisfaction rate vs last month",
+    "上月满意率排名": "Satisfaction rank last month",
     "工单按派发时间（重新派发、重办的按最近一次派发）归入统计期；"
     "市民撤回的工单和被合并的重复工单不计。": (
         "Orders count in the period they were dispatched in (re-dispatched and reopened ones "
