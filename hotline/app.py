@@ -41,6 +41,9 @@ from hotline.views.render import i18n
 from hotline.views.render.names import (
     actor_name,
     assignment_reason,
+    audit_action,
+    audit_changes,
+    audit_subject,
     category_keys,
     category_name,
     channel_name,
@@ -177,6 +180,9 @@ def create_app(
         place=place,
         skill_name=skill_name,
         assignment_reason=assignment_reason,
+        audit_action=audit_action,
+        audit_changes=audit_changes,
+        audit_subject=audit_subject,
         category_keys=category_keys,
     )
     app.jinja_env.filters.update(unit_name=unit_name)
@@ -242,8 +248,10 @@ def _strings_in(value):
             yield from _strings_in(item)
 
 
-def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC timestamp shown in Asia/Shanghai time."""
+def localtime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC timestamp (or its ISO text, as the agent API gives it) in Asia/Shanghai time."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if value else None
     return value.astimezone(LOCAL).strftime(fmt) if value else ""
 
 

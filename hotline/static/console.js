@@ -59,6 +59,14 @@
     });
   }
 
+  // A moment of the API (ISO, UTC) as the pages write it: local time, to the minute.
+  var minuteFormat = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: words.timeZone, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hour12: false
+  });
+
+  function localMinute(iso) { return minuteFormat.format(new Date(iso)); }
+
   function span(className, text) {
     var element = document.createElement("span");
     element.className = className;
@@ -85,7 +93,7 @@
     show(factRow(section, "history"), status.history.length > 0);
     drawList(fact(section, "history"), status.history, function (past) {
       var label = words.callStatuses[past.status] || past.status;
-      return [span("muted", past.at.slice(0, 16).replace("T", " ") + " " + label)];
+      return [span("muted", localMinute(past.at) + " " + label)];
     });
     show(factRow(section, "orders"), status.open_work_orders.length > 0);
     drawList(fact(section, "orders"), status.open_work_orders, function (order) {

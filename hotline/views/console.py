@@ -7,6 +7,7 @@ from urllib.parse import unquote
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from hotline.db import TIMEZONE
 from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services import agents
@@ -78,6 +79,7 @@ def console_words() -> dict:
         "conflict": t("操作冲突"),
         "unreachable": t("网络异常，操作未完成，请重试"),
         "newOffer": t("新来电"),
+        "timeZone": TIMEZONE,
     }
 
 

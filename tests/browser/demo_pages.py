@@ -16,7 +16,8 @@ LOGINS = {
     "monitor": ("monitor", "monitor-12345"),
 }
 ROLES = tuple(LOGINS)
-CITIZEN = "+8613700137000"
+CITIZEN = "+8613700137000"  # texts
+CALLER = "+8613800138000"
 
 
 def log_in(page, url: str, username: str, password: str) -> None:
@@ -28,11 +29,12 @@ def log_in(page, url: str, username: str, password: str) -> None:
 
 
 def seed_activity(served: Served) -> None:
-    """A citizen's text thread, and a caller waiting in the voice menu."""
+    """A citizen's text thread, and a caller in the voice menu."""
     for index, body in enumerate(("0", "小区路灯坏了三天了，晚上很黑。")):
         params = {"From": CITIZEN, "To": "12345", "MessageSid": f"SM{index:032d}", "Body": body}
         assert signed_post(served, "/twilio/sms", params).status_code == 200
-    params = {"CallSid": "CA" + "c" * 32, "From": "+8613800138001", "To": "12345"}
+    # The caller who later rings the agent: their earlier call shows on the offer.
+    params = {"CallSid": "CA" + "c" * 32, "From": CALLER, "To": "12345"}
     assert signed_post(served, "/twilio/voice", params).status_code == 200
 
 
@@ -51,7 +53,7 @@ def take_a_call(page, served: Served) -> Iterator[str]:
     page.goto(f"{served.url}/console/?lang=zh")
     page.click("#state form:has(input[value=available]) button")
     _wait_for_state(page, "available")
-    params = {"CallSid": "CA" + "d" * 32, "From": "+8613800138000", "To": "12333"}
+    params = {"CallSid": "CA" + "d" * 32, "From": CALLER, "To": "12333"}
     assert signed_post(served, "/twilio/voice", params).status_code == 200
     page.locator("#reservation").wait_for(timeout=10_000)
     yield "offered"

@@ -113,6 +113,95 @@ def remaining(deadline: datetime | None) -> tuple[str, bool]:
     return duration(seconds), seconds < 0
 
 
+# The audit log's records (hotline.services.admin.record) in words: what was changed, how,
+# and each field with its values said by name.
+AUDIT_ENTITIES = {
+    "ivr_option": "语音菜单",
+    "user": "用户",
+    "agent": "坐席接听方式",
+    "assignment_rule": "派单规则",
+    "calendar_day": "节假日与调休",
+    "unit": "承办单位联系方式（派单通知）",
+}
+AUDIT_ACTIONS = {
+    "create": "新建",
+    "update": "修改",
+    "delete": "删除",
+    "activate": "启用",
+    "deactivate": "停用",
+    "reset_password": "重设密码",
+}
+AUDIT_FIELDS = {
+    "label": "普通话",
+    "label_yue": "粤语",
+    "label_en": "英语",
+    "skill_code": "技能组",
+    "keywords": "语音关键词",
+    "priority": "优先级",
+    "display_name": "姓名",
+    "role": "角色",
+    "unit_code": "所属单位",
+    "phone": "接听电话",
+    "active": "状态",
+    "position": "顺序",
+    "category_code": "分类",
+    "district_code": "区",
+    "street_code": "街道",
+    "co_unit_codes": "协办单位",
+    "note": "说明",
+    "working": "类型",
+    "contact_phone": "手机",
+    "contact_email": "电子邮件",
+}
+
+
+def audit_subject(event) -> str:
+    """What an audited change was made to: a menu key, a login, a rule, a day, a unit."""
+    what = t(AUDIT_ENTITIES.get(event.entity, event.entity))
+    if event.entity == "ivr_option":
+        menu, _, digit = event.entity_id.partition(":")
+        return f"{what} · {t('menu:' + menu)} {digit}"
+    if event.entity == "unit":
+        return f"{what} · {unit_name(event.entity_id)}"
+    return f"{what} · {event.entity_id}"
+
+
+def audit_action(event) -> str:
+    return t(AUDIT_ACTIONS.get(event.action, event.action))
+
+
+def audit_changes(event) -> list[tuple[str, str, str]]:
+    """(field, before, after) of an audited change, each in words."""
+    return [
+        (
+            t(AUDIT_FIELDS.get(field, field)),
+            _value(field, change["from"]),
+            _value(field, change["to"]),
+        )
+        for field, change in event.changes.items()
+    ]
+
+
+def _value(field: str, value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "、".join(_value(field, item) for item in value)
+    if field == "role":
+        return t(f"role:{value}")
+    if field in ("unit_code", "district_code", "street_code", "co_unit_codes"):
+        return unit_name(value)
+    if field == "category_code":
+        return category_name(value)
+    if field == "skill_code":
+        return skill_name(value)
+    if field == "active":
+        return t("在用") if value else t("已停用")
+    if field == "working":
+        return t("上班") if value else t("放假")
+    return str(value)
+
+
 def place(order) -> str:
     """Where an order is: district, street and the address's own words, by name."""
     parts = [unit_name(order.district_code), unit_name(order.street_code), order.address]
