@@ -146,7 +146,7 @@ ENGLISH = {
     "您没有权限访问此页面": "You may not open this page",
     "坐席工作台": "Agent console",
     "值班长": "Supervisor desk",
-    "承办单位": "Department portal",
+    "承办单位": "Unit",
     "统计报表": "Reports",
     "我的状态": "My state",
     "置闲": "Available",
@@ -466,6 +466,7 @@ ENGLISH = {
     "在线": "logged in",
     "评价": "Ratings",
     "未及时接听": "missed a call",
+    "待回拨": "Callbacks",
     "按每15分钟 {calls} 通来电、平均处理时长 {aht} 秒计，预计服务水平 {level}": (
         "at {calls} calls per 15 minutes and {aht} s average handling time, "
         "the expected service level is {level}"
