@@ -11,7 +11,7 @@ VOICE_SDK := hotline/static/vendor/twilio.min.js
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -42,6 +42,10 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# The README's screens, from the demo product (needs chromium and a Chinese font).
+screenshots: install
+	$(BIN)/python -m tests.browser.screenshots
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info node_modules $(VOICE_SDK)

@@ -12,7 +12,6 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from hotline.db import utcnow
 from hotline.infra import context, database, listeners, reference
 from hotline.infra.gateway import LocalGateway, TwilioGateway
 from hotline.infra.jobs import InProcessRunner, RqRunner
@@ -41,10 +40,19 @@ from hotline.views import (
 )
 from hotline.views.render import i18n
 from hotline.views.render.names import (
+    actor_name,
     assignment_reason,
+    audit_action,
+    audit_changes,
+    audit_subject,
     category_keys,
     category_name,
+    channel_name,
+    figure_name,
+    language_name,
     place,
+    remaining,
+    skill_name,
     unit_name,
 )
 from webhooks import sms, voice
@@ -167,8 +175,16 @@ def create_app(
         menu=navigation.menu,
         unit_name=unit_name,
         category_name=category_name,
+        actor_name=actor_name,
+        channel_name=channel_name,
+        figure_name=figure_name,
+        language_name=language_name,
         place=place,
+        skill_name=skill_name,
         assignment_reason=assignment_reason,
+        audit_action=audit_action,
+        audit_changes=audit_changes,
+        audit_subject=audit_subject,
         category_keys=category_keys,
     )
     app.jinja_env.filters.update(unit_name=unit_name)
@@ -234,23 +250,12 @@ def _strings_in(value):
             yield from _strings_in(item)
 
 
-def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC timestamp shown in Asia/Shanghai time."""
+def localtime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC timestamp (or its ISO text, as the agent API gives it) in Asia/Shanghai time."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if value else None
     return value.astimezone(LOCAL).strftime(fmt) if value else ""
 
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.2f}%"
-
-
-def remaining(deadline: datetime | None) -> tuple[str, bool]:
-    """Time left until ``deadline`` as text, and whether it has passed."""
-    if deadline is None:
-        return "", False
-    seconds = int((deadline - utcnow()).total_seconds())
-    overdue = seconds < 0
-    seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours = rest // 3600
-    text = f"{days}d {hours}h" if days else f"{hours}h {rest % 3600 // 60}m"
-    return text, overdue

@@ -505,7 +505,10 @@ def _demo_history(session: orm.Session, now: datetime) -> None:
         )
         if order.status != "dispatched":
             continue
-        unit_actor = workorders.Actor("demo", None, order.unit_code)
+        # The unit's own liaison signs and replies, named as the portal's logins are.
+        unit = session.get(Unit, order.unit_code or "")
+        liaison = f"{unit.name} 联络员" if unit else "联络员"
+        unit_actor = workorders.Actor(liaison, None, order.unit_code)
         stage = rng.random()
         if stage < 0.08:
             continue

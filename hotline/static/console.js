@@ -77,6 +77,14 @@
     });
   }
 
+  // A moment of the API (ISO, UTC) as the pages write it: local time, to the minute.
+  var minuteFormat = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: words.timeZone, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hour12: false
+  });
+
+  function localMinute(iso) { return minuteFormat.format(new Date(iso)); }
+
   function span(className, text) {
     var element = document.createElement("span");
     element.className = className;
@@ -91,7 +99,7 @@
     show(factRow(section, "line"), Boolean(line));
     setText(lineCell, line ? line.number + " " + line.name : "");
     if (line) { lineCell.dataset.line = line.number; } else { delete lineCell.dataset.line; }
-    setText(fact(section, "skill"), data.skill_name || data.skill || "");
+    setText(fact(section, "skill"), words.skills[data.skill] || data.skill_name || "");
     setText(fact(section, "language"), words.languages[data.language] || data.language || "");
     show(factRow(section, "transfer-note"), Boolean(data.transfer_note));
     setText(fact(section, "transfer-note"), data.transfer_note || "");
@@ -105,7 +113,7 @@
     show(factRow(section, "history"), status.history.length > 0);
     drawList(fact(section, "history"), status.history, function (past) {
       var label = words.callStatuses[past.status] || past.status;
-      return [span("muted", past.at.slice(0, 16).replace("T", " ") + " " + label)];
+      return [span("muted", localMinute(past.at) + " " + label)];
     });
     show(factRow(section, "orders"), status.open_work_orders.length > 0);
     drawList(fact(section, "orders"), status.open_work_orders, function (order) {
@@ -203,7 +211,7 @@
       var caller = document.createElement("td");
       caller.textContent = (waiting.from || "") + (waiting.kind === "callback" ? " (" + words.callback + ")" : "");
       var skill = document.createElement("td");
-      skill.textContent = waiting.skill_name || waiting.skill || "";
+      skill.textContent = words.skills[waiting.skill] || waiting.skill_name || "";
       var since = document.createElement("td");
       if (waiting.enqueued_at) { since.dataset.since = waiting.enqueued_at; }
       row.append(caller, skill, since);

@@ -4,6 +4,10 @@
   "use strict";
   var root = document.getElementById("wallboard");
   if (!root) { return; }
+  // The page's words in its language: states, reasons, units (see wallboard.wallboard_words).
+  var words = JSON.parse(document.getElementById("wallboard-words").textContent);
+
+  function seconds(value) { return value + " " + words.seconds; }
 
   function text(id, value) {
     var element = document.getElementById(id);
@@ -39,21 +43,26 @@
     text("waiting", data.waiting);
     text("longest", data.longest_wait_seconds);
     rows(document.querySelector("#queues tbody"), data.queues.filter(function (q) { return q.waiting; }),
-         function (q) { return [q.name, q.waiting, q.callbacks, q.longest_wait_seconds + "s"]; });
+         function (q) { return [words.skills[q.skill] || q.name, q.waiting, q.callbacks, seconds(q.longest_wait_seconds)]; });
     rows(document.querySelector("#agents tbody"), data.agents,
          function (a) {
            var r = a.ratings_today;
-           return [a.name, a.state + (a.reason ? " (" + a.reason + ")" : ""), a.seconds_in_state + "s",
+           var state = words.states[a.state] || a.state;
+           var reason = a.reason ? " (" + (words.reasons[a.reason] || a.reason) + ")" : "";
+           return [a.name, state + reason, seconds(a.seconds_in_state),
                    "★ " + r["1"] + " / " + r["2"] + " / " + r["3"]];
          });
     text("by-state", Object.keys(data.agents_by_state).map(function (s) {
-      return s + ": " + data.agents_by_state[s];
+      return (words.states[s] || s) + ": " + data.agents_by_state[s];
     }).join(" · "));
     text("needed", data.staffing.agents_needed);
     text("logged-in", data.staffing.agents_logged_in);
-    text("staffing-basis", data.staffing.calls_per_interval + " calls / 15 min, AHT " +
-         data.staffing.aht_seconds + " s → SL " + percent(data.staffing.expected_service_level));
-    text("updated", new Date(data.at).toLocaleTimeString());
+    text("staffing-basis", words.staffingBasis
+      .replace("{calls}", data.staffing.calls_per_interval)
+      .replace("{aht}", data.staffing.aht_seconds)
+      .replace("{level}", percent(data.staffing.expected_service_level)));
+    text("updated", new Date(data.at).toLocaleTimeString(words.locale,
+      {timeZone: words.timeZone, hour12: false}));
     root.dataset.loaded = "true";
   }
 

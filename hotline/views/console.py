@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from hotline.db import TIMEZONE
 from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services import agents
@@ -27,8 +27,9 @@ from hotline.views.common import (
 )
 from hotline.views.errors import back_to
 from hotline.views.render.i18n import t
+from hotline.views.render.names import LANGUAGE_NAMES, language_name, skill_names
 from routing import services as routing
-from routing.models import AGENT_STATES, CALL_STATUSES, Skill
+from routing.models import AGENT_STATES, CALL_STATUSES
 from workorders.labels import STATUS_LABELS
 from workorders.places import find_place, place_names
 from workorders.services import get_work_order, recent_categories, search_orders
@@ -36,14 +37,11 @@ from workorders.services import get_work_order, recent_categories, search_orders
 bp = Blueprint("console", __name__, url_prefix="/console")
 bp.add_app_template_global(call_url)
 
-# The languages a caller may choose in the IVR, as the console names them.
-LANGUAGE_NAMES = {"zh": "普通话", "yue": "粤语", "en": "English"}
-
 
 def current_agent():
     agent = routing.agent_for_user(get_session(), current_user.id)
     if agent is None:
-        abort(403, "this login has no agent seat")
+        abort(403, "该登录没有坐席")
     return agent
 
 
@@ -54,7 +52,6 @@ def home():
     agent = current_agent()
     status = agent_status(session, agent)
     call = routing.current_call(session, agent)
-    skills = {s.code: s for s in session.scalars(sa.select(Skill))}
     words = console_words()
     categories = leaf_categories()
     leaves = {category.code: category for category in categories}
@@ -69,12 +66,11 @@ def home():
         console_config={"urls": console_urls(), "words": words},
         waiting=routing.waiting_calls(session, [s.skill_code for s in agent.skills]),
         call=call,
-        skills=skills,
         categories=categories,
         recent_categories=recent,
         districts=units_of_kind("district"),
         wrap_up_reasons=routing.wrap_up_reasons(session),
-        transfer_skills=sorted(skills.values(), key=lambda skill: skill.code),
+        transfer_skills=skill_names(),
         transfer_agents=[a for a in routing.all_agents(session) if a.id != agent.id],
         transfer_targets=routing.transfer_targets(session),
         streets=units_of_kind("street"),
@@ -90,12 +86,14 @@ def console_words() -> dict:
         "states": {state: t(state) for state in AGENT_STATES},
         "callStatuses": {status: t(status) for status in CALL_STATUSES},
         "orderStatuses": {status: t(status) for status in STATUS_LABELS["zh"]},
-        "languages": {code: t(name) for code, name in LANGUAGE_NAMES.items()},
+        "languages": {code: language_name(code) for code in LANGUAGE_NAMES},
+        "skills": skill_names(),
         "ratings": {"1": t("满意"), "2": t("基本满意"), "3": t("不满意")},
         "callback": t("回拨"),
         "conflict": t("操作冲突"),
         "unreachable": t("网络异常，操作未完成，请重试"),
         "newOffer": t("新来电"),
+        "timeZone": TIMEZONE,
     }
 
 

@@ -32,7 +32,7 @@ MAX_BULK = 100
 
 def _unit_code() -> str:
     if not current_user.unit_code:
-        abort(403, "this login belongs to no unit")
+        abort(403, "该登录不属于任何承办单位")
     return current_user.unit_code
 
 

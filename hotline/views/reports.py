@@ -15,7 +15,9 @@ from hotline.services.reports import DEFINITIONS, call_trend, local_midnight
 from hotline.views.auth import roles_required
 from hotline.views.common import day_in_range, query_day
 from hotline.views.render import charts
-from hotline.views.render.csv import csv_response
+from hotline.views.render.csv import PERCENT, POINTS, Column, csv_response, said_rows
+from hotline.views.render.i18n import t
+from hotline.views.render.names import figure_name, unit_name
 from hotline.views.render.pdf import bulletin_pdf
 from routing.metrics import LOCAL, call_totals
 from workorders import rollups
@@ -31,6 +33,43 @@ bp = Blueprint("reports", __name__)
 TABLE_GROUPINGS = tuple(g for g in GROUPINGS if g != "total")
 DAILY_UP_TO_DAYS = 62
 DEFAULT_DAYS = 30
+# The downloads' columns, the page's figures in its order; the monitor API has the codes.
+COUNT_COLUMNS = (
+    Column("dispatched", "已派发"),
+    Column("closed", "已办结"),
+    Column("closed_on_time", "按期办结"),
+    Column("open_overdue", "超期未办结"),
+)
+FIGURE_COLUMNS = (
+    Column("name", "名称"),
+    *COUNT_COLUMNS,
+    Column("rated", "有回访评价"),
+    Column("satisfied", "满意（含基本满意）"),
+    Column("returned", "被退回"),
+    Column("reopened", "重办"),
+    Column("closure_rate", "办结率", PERCENT),
+    Column("on_time_rate", "按期办结率", PERCENT),
+    Column("satisfaction_rate", "满意率", PERCENT),
+    Column("return_rate", "退回率", PERCENT),
+    Column("reopen_rate", "重办率", PERCENT),
+)
+BULLETIN_COLUMNS = (
+    Column("name", "名称"),
+    *COUNT_COLUMNS,
+    Column("on_time_rate", "按期办结率", PERCENT),
+    Column("on_time_rank", "按期办结率排名"),
+    Column("previous_on_time_rate", "上月按期办结率", PERCENT),
+    Column("on_time_change", "按期办结率较上月", POINTS),
+    Column("previous_on_time_rank", "上月按期办结率排名"),
+    Column("rated", "有回访评价"),
+    Column("satisfied", "满意（含基本满意）"),
+    Column("satisfaction_rate", "满意率", PERCENT),
+    Column("satisfaction_rank", "满意率排名"),
+    Column("previous_satisfaction_rate", "上月满意率", PERCENT),
+    Column("satisfaction_change", "满意率较上月", POINTS),
+    Column("previous_satisfaction_rank", "上月满意率排名"),
+    Column("closure_rate", "办结率", PERCENT),
+)
 
 
 def _today() -> date:
@@ -42,7 +81,7 @@ def _period() -> tuple[date, date]:
     end = query_day("end") or _today() + timedelta(days=1)
     start = query_day("start") or end - timedelta(days=DEFAULT_DAYS)
     if end <= start:
-        abort(400, "end must be after start")
+        abort(400, "截止日期须晚于开始日期")
     return start, end
 
 
@@ -53,14 +92,14 @@ def _month() -> date:
     try:
         month = date.fromisoformat(raw + "-01")
     except ValueError:
-        abort(400, "month must look like 2026-10")
+        abort(400, "月份的写法如 2026-10")
     return day_in_range("month", month)
 
 
 def _by() -> str:
     by = request.args.get("by", "unit")
     if by not in TABLE_GROUPINGS:
-        abort(400, f"by must be one of {', '.join(TABLE_GROUPINGS)}")
+        abort(400, "未知的分组方式")
     return by
 
 
@@ -78,7 +117,10 @@ def home():
     units = order_figures(session, "unit", start, end)
     on_time = [(u.on_time_rate, u) for u in units if u.on_time_rate is not None]
     ranked = [u for _, u in sorted(on_time, key=lambda pair: (-pair[0], pair[1].key))]
-    period = "按日" if trend_by == "day" else "按月"
+    period = t("按日" if trend_by == "day" else "按月")
+
+    def title(figure: str) -> str:
+        return t("{figure}（{period}）").format(figure=t(figure), period=period)
 
     def label(key: str) -> str:
         return key[5:] if trend_by == "day" else key  # 2026-10-05 → 10-05
@@ -95,25 +137,23 @@ def home():
         refreshed_at=rollups.last_refreshed(session),
         definitions=DEFINITIONS,
         charts=[
+            charts.trend_chart(title("办结率"), [(label(f.key), f.closure_rate) for f in trend]),
             charts.trend_chart(
-                f"办结率（{period}）", [(label(f.key), f.closure_rate) for f in trend]
+                title("按期办结率"), [(label(f.key), f.on_time_rate) for f in trend]
             ),
             charts.trend_chart(
-                f"按期办结率（{period}）", [(label(f.key), f.on_time_rate) for f in trend]
+                title("满意率"), [(label(f.key), f.satisfaction_rate) for f in trend]
             ),
             charts.trend_chart(
-                f"满意率（{period}）", [(label(f.key), f.satisfaction_rate) for f in trend]
+                title("接通率"), [(label(c.key), c.answer_rate) for c in calls_trend]
             ),
             charts.trend_chart(
-                f"接通率（{period}）", [(label(c.key), c.answer_rate) for c in calls_trend]
-            ),
-            charts.trend_chart(
-                f"一次性解答率（{period}）",
+                title("一次性解答率"),
                 [(label(c.key), c.first_contact_resolution) for c in calls_trend],
             ),
         ],
         ranking=charts.ranking_chart(
-            "承办单位按期办结率排名", [(u.name, u.on_time_rate) for u in ranked]
+            t("承办单位按期办结率排名"), [(unit_name(u.key), u.on_time_rate) for u in ranked]
         ),
     )
 
@@ -123,8 +163,13 @@ def home():
 def figures_csv():
     start, end = _period()
     by = _by()
-    rows = [row.as_dict() for row in order_figures(get_session(), by, start, end)]
-    return csv_response(rows, f"work-orders-by-{by}-{start}-{end}.csv", excel=True)
+    rows = [
+        {**row.as_dict(), "name": figure_name(by, row.key)}
+        for row in order_figures(get_session(), by, start, end)
+    ]
+    return csv_response(
+        said_rows(rows, FIGURE_COLUMNS), f"work-orders-by-{by}-{start}-{end}.csv", excel=True
+    )
 
 
 @bp.get("/reports/bulletin")
@@ -144,11 +189,12 @@ def bulletin():
         later=next_month(report.month),
         definitions=DEFINITIONS,
         on_time_chart=charts.ranking_chart(
-            "按期办结率排名",
-            [(r.figures.name, r.figures.on_time_rate) for r in rows if r.on_time_rank],
+            t("按期办结率排名"),
+            [(unit_name(r.figures.key), r.figures.on_time_rate) for r in rows if r.on_time_rank],
         ),
         satisfaction_chart=charts.ranking_chart(
-            "满意率排名", [(r.figures.name, r.figures.satisfaction_rate) for r in by_satisfaction]
+            t("满意率排名"),
+            [(unit_name(r.figures.key), r.figures.satisfaction_rate) for r in by_satisfaction],
         ),
     )
 
@@ -157,8 +203,10 @@ def bulletin():
 @roles_required("supervisor", "monitor")
 def bulletin_csv():
     report = monthly_bulletin(get_session(), _month())
-    rows = [row.as_dict() for row in report.rows]
-    return csv_response(rows, f"bulletin-{report.month:%Y-%m}.csv", excel=True)
+    rows = [{**row.as_dict(), "name": unit_name(row.figures.key)} for row in report.rows]
+    return csv_response(
+        said_rows(rows, BULLETIN_COLUMNS), f"bulletin-{report.month:%Y-%m}.csv", excel=True
+    )
 
 
 @bp.get("/reports/bulletin.pdf")
@@ -188,5 +236,5 @@ def agents():
         figures=figures,
         stars=stars,
         rule=STAR_RULE,
-        chart=charts.ranking_chart("坐席满意率", [(f.name, f.satisfaction_rate) for f in rated]),
+        chart=charts.ranking_chart(t("坐席满意率"), [(f.name, f.satisfaction_rate) for f in rated]),
     )

@@ -6,21 +6,39 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, jsonify, render_template, request
 
+from hotline.db import TIMEZONE
 from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services.calls import keep_queues_moving
 from hotline.services.wallboard import wallboard
 from hotline.views.auth import roles_required, token_required
 from hotline.views.common import moment_in_range
+from hotline.views.render.i18n import current_language, t
+from hotline.views.render.names import skill_names
 from routing.metrics import GROUPINGS, LOCAL, call_report
+from routing.models import AGENT_STATES
 
 bp = Blueprint("wallboard", __name__)
+STAFFING_BASIS = "按每15分钟 {calls} 通来电、平均处理时长 {aht} 秒计，预计服务水平 {level}"
 
 
 @bp.get("/supervisor/wallboard")
 @roles_required("supervisor")
 def page():
-    return render_template("wallboard.html")
+    return render_template("wallboard.html", words=wallboard_words())
+
+
+def wallboard_words() -> dict:
+    """What the wallboard's script writes beside the figures, in the page's language."""
+    return {
+        "states": {state: t(state) for state in AGENT_STATES},
+        "reasons": {"missed": t("未及时接听")},
+        "skills": skill_names(),
+        "seconds": t("秒"),
+        "staffingBasis": t(STAFFING_BASIS),
+        "locale": "en-GB" if current_language() == "en" else "zh-CN",
+        "timeZone": TIMEZONE,
+    }
 
 
 @bp.get("/api/v1/wallboard")

@@ -49,13 +49,31 @@ def test_the_report_page_shows_figures_definitions_and_charts(client, history, s
         assert personal not in page
 
 
-def test_the_figures_download_as_csv(client, history, supervisor):
-    response = client.get(f"/reports/figures.csv?{OCTOBER}&by=category")
+def read_csv(response) -> list[dict]:
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")  # so that Excel reads the Chinese names
-    rows = {row["key"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
-    assert rows["URBAN.MANHOLE"]["name"] == "井盖缺失与破损"
-    assert rows["SOCINS.PENSION"]["closed"] == "3"
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_the_figures_download_as_csv_in_the_pages_language(client, history, supervisor):
+    rows = read_csv(client.get(f"/reports/figures.csv?{OCTOBER}&by=category"))
+    assert list(rows[0])[:3] == ["名称", "已派发", "已办结"]
+    assert "按期办结率（%）" in rows[0] and "满意率（%）" in rows[0]
+    by_name = {row["名称"]: row for row in rows}
+    assert by_name["养老保险"]["已办结"] == "3"
+    assert "井盖缺失与破损" in by_name
+    # Rates in per cent, rounded as on the page; no codes, no raw fractions.
+    rates = [row[name] for row in rows for name in row if name.endswith("（%）") and row[name]]
+    assert rates and all(re.fullmatch(r"\d{1,3}\.\d\d", rate) for rate in rates), rates
+    text = client.get(f"/reports/figures.csv?{OCTOBER}&by=category").get_data(as_text=True)
+    assert "SOCINS.PENSION" not in text and "URBAN.MANHOLE" not in text
+
+    english = read_csv(client.get(f"/reports/figures.csv?{OCTOBER}&by=category&lang=en"))
+    assert list(english[0])[:3] == ["Name", "Dispatched", "Closed"]
+    assert "On-time rate (%)" in english[0]
+    assert {row["Name"]: row["Closed"] for row in english}["Pension insurance"] == "3"
+    header = ",".join(english[0])
+    assert not re.search(r"[\u4e00-\u9fff]", header), header
 
 
 def test_the_bulletin_page_csv_and_pdf(client, history, monitor):
@@ -66,12 +84,18 @@ def test_the_bulletin_page_csv_and_pdf(client, history, monitor):
     assert "+50.00" in page  # GZ-TH-SPJ: on time 0 % in September, 50 % in October
     assert "排名规则" in page and page.count("<svg") == 2
 
-    as_csv = client.get("/reports/bulletin.csv?month=2026-10").get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(as_csv.lstrip("\ufeff"))))
-    assert [(r["unit"], r["on_time_rank"], r["on_time_change"]) for r in rows] == [
-        ("GZ-RSJ", "1", "-0.5"),
-        ("GZ-TH-SPJ", "1", "0.5"),
+    rows = read_csv(client.get("/reports/bulletin.csv?month=2026-10"))
+    assert [(r["名称"], r["按期办结率排名"], r["按期办结率较上月（百分点）"]) for r in rows] == [
+        ("市人力资源和社会保障局", "1", "-50.00"),
+        ("天河区石牌街道", "1", "50.00"),
     ]
+    assert rows[0]["按期办结率（%）"] == "50.00"
+    english = read_csv(client.get("/reports/bulletin.csv?month=2026-10&lang=en"))
+    assert [(r["Name"], r["On-time rate vs last month (percentage points)"]) for r in english] == [
+        ("Guangzhou Human Resources and Social Security Bureau", "-50.00"),
+        ("Shipai Subdistrict, Tianhe District", "50.00"),
+    ]
+    client.get("/reports/?lang=zh")
 
     pdf = client.get("/reports/bulletin.pdf?month=2026-10")
     assert pdf.content_type == "application/pdf"

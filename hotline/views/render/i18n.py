@@ -9,6 +9,7 @@ from flask import Flask, request, session
 from hotline.infra.gateway import REFUSALS
 from routing import messaging
 from workorders.labels import STATUS_LABELS
+from workorders.reports import CHANNEL_NAMES
 
 LANGUAGES = ("zh", "en")
 # How a text's thread shows its status, in each language.
@@ -63,7 +64,6 @@ ENGLISH = {
     "盲转：转出后本通话结束，进入话后处理": "Cold transfer: the call ends for you, then wrap-up",
     "已转接": "Transferred",
     "转接号码簿": "Transfer directory",
-    "号码": "Number",
     "新增号码": "Add a number",
     "请选择": "Choose",
     "号码须为 3–15 位数字（可带 +）": "A number has 3–15 digits (a leading + allowed)",
@@ -182,7 +182,7 @@ ENGLISH = {
     "您没有权限访问此页面": "You may not open this page",
     "坐席工作台": "Agent console",
     "值班长": "Supervisor desk",
-    "承办单位": "Department portal",
+    "承办单位": "Unit",
     "统计报表": "Reports",
     "我的状态": "My state",
     "置闲": "Available",
@@ -477,10 +477,127 @@ ENGLISH = {
     ),
     "本月暂无符合条件的坐席": "No agent qualifies this month",
     "接听量": "Calls handled",
+    # The menu, the text threads, the wallboard, the admin page and the report definitions.
+    "短信会话": "Text conversations",
+    "实时大屏": "Wallboard",
+    "系统管理": "Administration",
+    "号码": "Number",
+    "最近消息": "Last message",
+    "待人工": "Needs an agent",
+    "人工处理中": "With an agent",
+    "已退订": "Opted out",
+    "自动": "Automatic",
+    "热线": "Hotline",
+    "回复": "Reply",
+    "发送": "Send",
+    "接管会话": "Take over",
+    "交还自动回复": "Hand back to automatic replies",
+    "该号码已退订短信": "This number has opted out of texts",
+    "请先接管此会话": "Take the conversation over first",
+    "今日服务水平": "Service level today",
+    "平均应答时长": "Average speed of answer",
+    "平均处理时长": "Average handling time",
+    "最长等待": "Longest wait",
+    "排班建议": "Staffing advice",
+    "未来15分钟需要坐席": "Agents needed in the next 15 minutes",
+    "在线": "logged in",
+    "评价": "Ratings",
+    "未及时接听": "missed a call",
+    "待回拨": "Callbacks",
+    "按每15分钟 {calls} 通来电、平均处理时长 {aht} 秒计，预计服务水平 {level}": (
+        "at {calls} calls per 15 minutes and {aht} s average handling time, "
+        "the expected service level is {level}"
+    ),
+    "语音菜单": "Voice menu",
+    "修改即时生效，每次修改都记入审计日志。": (
+        "Changes take effect at once; each is written to the audit log."
+    ),
+    "按键": "Key",
+    "英语": "English",
+    "语音关键词": "Speech keywords",
+    "优先级": "Priority",
+    "审计日志": "Audit log",
+    "menu:language": "Language menu",
+    "menu:main": "Main menu",
+    "系统": "System",
+    "channel:phone": "Phone",
+    "channel:sms": "Text message",
+    "channel:console": "Filed by an agent",
+    "channel:api": "Department API",
+    "channel:open311": "Open311",
+    "未指定区": "No district given",
+    "{days} 天 {hours} 小时": "{days} d {hours} h",
+    "{hours} 小时 {minutes} 分钟": "{hours} h {minutes} min",
+    "该登录没有坐席": "This login has no agent seat",
+    "截止日期须晚于开始日期": "The end must be after the start",
+    "月份的写法如 2026-10": "A month is written like 2026-10",
+    "未知的分组方式": "Unknown grouping",
+    "用户": "User",
+    "派单规则": "Assignment rule",
+    "新建": "Created",
+    "修改": "Changed",
+    "该登录不属于任何承办单位": "This login belongs to no unit",
+    "{figure}（{period}）": "{figure} ({period})",
+    "按日": "by day",
+    "按月": "by month",
+    "承办单位按期办结率排名": "Units by on-time rate",
+    "按期办结率排名": "On-time rank",
+    "坐席满意率": "Agents' satisfaction rate",
+    "统计范围": "Scope",
+    "（%）": " (%)",
+    "（百分点）": " (percentage points)",
+    "有回访评价": "Rated",
+    "满意（含基本满意）": "Satisfied (with basically satisfied)",
+    "被退回": "Returned",
+    "重办": "Reopened",
+    "上月按期办结率": "On-time rate last month",
+    "按期办结率较上月": "On-time rate vs last month",
+    "上月按期办结率排名": "On-time rank last month",
+    "上月满意率": "Satisfaction rate last month",
+    "满意率较上月": "Satisfaction rate vs last month",
+    "上月满意率排名": "Satisfaction rank last month",
+    "工单按派发时间（重新派发、重办的按最近一次派发）归入统计期；"
+    "市民撤回的工单和被合并的重复工单不计。": (
+        "Orders count in the period they were dispatched in (re-dispatched and reopened ones "
+        "by their latest dispatch); orders the citizen withdrew and duplicates merged into "
+        "another are not counted."
+    ),
+    "已办结 / 已派发": "closed / dispatched",
+    "按期办结 / (已办结 + 超期未办结)。按期办结：承办单位最后一次答复不晚于答复期限；"
+    "超期未办结：仍在承办单位手中且已过答复期限，超期工单计入分母，对承办单位不利。": (
+        "closed on time / (closed + open overdue). Closed on time: the unit's last reply was "
+        "no later than the reply deadline; open overdue: still with the unit and past the "
+        "reply deadline. Overdue orders count in the denominator, against the unit."
+    ),
+    "(满意 + 基本满意) / 有回访评价的工单；未接通不计。": (
+        "(satisfied + basically satisfied) / orders rated in the callback; callbacks not "
+        "answered are not counted."
+    ),
+    "被退回过的工单 / 已派发，按工单当前的承办单位统计。": (
+        "orders returned at least once / dispatched, counted for the order's current unit."
+    ),
+    "因不满意而重办过的工单 / 已派发。": (
+        "orders reopened after an unsatisfied rating / dispatched."
+    ),
+    "接通（含市民选择的回拨）/ (呼入 - 短时放弃)；短时放弃单独统计。": (
+        "answered (including callbacks the caller chose) / (offered − short abandons); short "
+        "abandons are counted apart."
+    ),
+    "排队中挂机 / (呼入 - 短时放弃)。": "hung up while waiting / (offered − short abandons).",
+    "在规定秒数内接通 / (呼入 - 短时放弃)。": (
+        "answered within the target seconds / (offered − short abandons)."
+    ),
+    "接通后以知识库条目或当场解答、未转工单 / 接通。": (
+        "answered and resolved on the call (with an article or directly), without a work "
+        "order / answered."
+    ),
 }
 
 CHINESE = {
     **STATUS_LABELS["zh"],
+    **{f"channel:{code}": name for code, name in CHANNEL_NAMES.items()},
+    "menu:language": "语言选择",
+    "menu:main": "主菜单",
     "calendar:source": (
         "官方节假日与调休安排来自 {package} 软件包（{version}，覆盖 {first}–{last} 年）。"
         "下列本地调整（本地节日、台风停工、宣布上班的日子）优先于官方安排。"
@@ -618,5 +735,7 @@ def init_app(app: Flask) -> None:
             session["lang"] = lang
 
     app.jinja_env.globals.update(
-        t=t, current_language=current_language, failure_reason=failure_reason
+        t=t,
+        current_language=current_language,
+        failure_reason=failure_reason,
     )

@@ -1,20 +1,25 @@
-"""Names, never codes, on screens: units (districts, streets, departments) and categories in
-the page's language, loaded once per request."""
+"""Names, never codes, on screens: units (districts, streets, departments), categories, skills
+and channels in the page's language (units, categories and skills loaded once per request),
+and spans of time said in words."""
 
 from __future__ import annotations
 
 import functools
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g
 from pypinyin import lazy_pinyin
 
-from hotline.db import TIMEZONE
+from hotline.db import TIMEZONE, utcnow
 from hotline.infra.database import get_session
 from hotline.views.render.i18n import current_language, t
+from routing.models import Skill
 from workorders.models import Category, Unit
+from workorders.reports import NO_DISTRICT
+from workorders.services.trail import SYSTEM
 
 LOCAL = ZoneInfo(TIMEZONE)
 
@@ -48,6 +53,153 @@ def unit_name(code: str | None) -> str:
 
 def category_name(code: str | None) -> str:
     return _say(_names(Category), code)
+
+
+def skill_name(code: str | None) -> str:
+    return _say(_names(Skill), code)
+
+
+def skill_names() -> dict[str, str]:
+    """Every skill's name by its code, for the scripts that show the queues."""
+    return {code: skill_name(code) for code in _names(Skill)}
+
+
+# The languages a caller may choose in the voice menu.
+LANGUAGE_NAMES = {"zh": "普通话", "yue": "粤语", "en": "英语"}
+
+
+def language_name(code: str | None) -> str:
+    return t(LANGUAGE_NAMES.get(code, code)) if code else ""
+
+
+def actor_name(actor: str) -> str:
+    """Who did something: a person by the name recorded, the hotline's own jobs as "system"."""
+    return t("系统") if actor == SYSTEM.name else actor
+
+
+def channel_name(code: str | None) -> str:
+    """How an order came in (phone, text, an agent's form, an API), in the page's language."""
+    return t(f"channel:{code}") if code else ""
+
+
+def figure_name(by: str, key: str) -> str:
+    """The name of a row of the report figures grouped ``by`` unit, district, category,
+    channel, day or month (whose key is its name)."""
+    if by == "district" and not key:
+        return t(NO_DISTRICT)
+    if by in ("unit", "district"):
+        return unit_name(key)
+    if by == "category":
+        return category_name(key)
+    if by == "channel":
+        return channel_name(key)
+    return key
+
+
+def duration(seconds: int) -> str:
+    """A span of time in the page's language, to the hour past a day, else to the minute."""
+    days, rest = divmod(abs(int(seconds)), 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    if days:
+        return t("{days} 天 {hours} 小时").format(days=days, hours=hours)
+    return t("{hours} 小时 {minutes} 分钟").format(hours=hours, minutes=minutes)
+
+
+def remaining(deadline: datetime | None) -> tuple[str, bool]:
+    """Time left until ``deadline`` in words, and whether it has passed."""
+    if deadline is None:
+        return "", False
+    seconds = int((deadline - utcnow()).total_seconds())
+    return duration(seconds), seconds < 0
+
+
+# The audit log's records (hotline.services.admin.record) in words: what was changed, how,
+# and each field with its values said by name.
+AUDIT_ENTITIES = {
+    "ivr_option": "语音菜单",
+    "user": "用户",
+    "agent": "坐席接听方式",
+    "assignment_rule": "派单规则",
+    "calendar_day": "节假日与调休",
+    "unit": "承办单位联系方式（派单通知）",
+}
+AUDIT_ACTIONS = {
+    "create": "新建",
+    "update": "修改",
+    "delete": "删除",
+    "activate": "启用",
+    "deactivate": "停用",
+    "reset_password": "重设密码",
+}
+AUDIT_FIELDS = {
+    "label": "普通话",
+    "label_yue": "粤语",
+    "label_en": "英语",
+    "skill_code": "技能组",
+    "keywords": "语音关键词",
+    "priority": "优先级",
+    "display_name": "姓名",
+    "role": "角色",
+    "unit_code": "所属单位",
+    "phone": "接听电话",
+    "active": "状态",
+    "position": "顺序",
+    "category_code": "分类",
+    "district_code": "区",
+    "street_code": "街道",
+    "co_unit_codes": "协办单位",
+    "note": "说明",
+    "working": "类型",
+    "contact_phone": "手机",
+    "contact_email": "电子邮件",
+}
+
+
+def audit_subject(event) -> str:
+    """What an audited change was made to: a menu key, a login, a rule, a day, a unit."""
+    what = t(AUDIT_ENTITIES.get(event.entity, event.entity))
+    if event.entity == "ivr_option":
+        menu, _, digit = event.entity_id.partition(":")
+        return f"{what} · {t('menu:' + menu)} {digit}"
+    if event.entity == "unit":
+        return f"{what} · {unit_name(event.entity_id)}"
+    return f"{what} · {event.entity_id}"
+
+
+def audit_action(event) -> str:
+    return t(AUDIT_ACTIONS.get(event.action, event.action))
+
+
+def audit_changes(event) -> list[tuple[str, str, str]]:
+    """(field, before, after) of an audited change, each in words."""
+    return [
+        (
+            t(AUDIT_FIELDS.get(field, field)),
+            _value(field, change["from"]),
+            _value(field, change["to"]),
+        )
+        for field, change in event.changes.items()
+    ]
+
+
+def _value(field: str, value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "、".join(_value(field, item) for item in value)
+    if field == "role":
+        return t(f"role:{value}")
+    if field in ("unit_code", "district_code", "street_code", "co_unit_codes"):
+        return unit_name(value)
+    if field == "category_code":
+        return category_name(value)
+    if field == "skill_code":
+        return skill_name(value)
+    if field == "active":
+        return t("在用") if value else t("已停用")
+    if field == "working":
+        return t("上班") if value else t("放假")
+    return str(value)
 
 
 def place(order) -> str:
