@@ -32,7 +32,14 @@ def wallboard_words() -> dict:
     """What the wallboard's script writes beside the figures, in the page's language."""
     return {
         "states": {state: t(state) for state in AGENT_STATES},
-        "reasons": {"missed": t("未及时接听")},
+        # Why an agent is in their state when the hotline put them there.
+        "reasons": {
+            "missed": t("未及时接听"),
+            "wrap_up_limit": t("话后处理超时"),
+            "no-answer": t("话机无人接听"),
+            "busy": t("话机占线"),
+            "failed": t("话机呼叫失败"),
+        },
         "skills": skill_names(),
         "seconds": t("秒"),
         "staffingBasis": t(STAFFING_BASIS),

@@ -30,6 +30,8 @@ INTENDED = {
     routing_errors.NotEligible: 403,
     routing_errors.InvalidPhone: 422,
     routing_errors.InvalidNumber: 422,
+    routing_errors.UnknownWrapUpReason: 422,
+    routing_errors.UnknownTransferTarget: 404,
     workorder_errors.WorkOrderError: 422,
     workorder_errors.IllegalTransition: 409,
     workorder_errors.NotFound: 404,
