@@ -1,0 +1,128 @@
+"""Every page passes axe-core's WCAG 2 A and AA rules, and its best practices, in a real
+browser, in Chinese and in English: the login page, each page in the menu of each role, an
+order, a text thread, the wallboard and the error page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.served import signed_post
+
+pytestmark = pytest.mark.slow
+
+# Copied from node_modules by `make install`, at the version package-lock.json pins.
+AXE = Path(__file__).parents[2] / "hotline" / "static" / "vendor" / "axe.min.js"
+LOGINS = {
+    "agent1": "agent-12345",
+    "supervisor": "supervisor-12345",
+    "rsj": "dept-12345",  # staff of GZ-RSJ
+    "monitor": "monitor-12345",
+    "admin": "admin-12345",
+}
+SHOWN_TARGETS = 6
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# WCAG 2 A and AA, and axe's best practices: landmarks, heading order, one main, one h1.
+TAGS = ["wcag2a", "wcag2aa", "best-practice"]
+RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}})
+    .then(result => result.violations.map(v => ({
+        id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(" "))
+    })))"""
+
+
+@pytest.fixture(scope="module")
+def records(served):
+    """A text thread and an order of GZ-RSJ's (one of the demo history's)."""
+    texted = signed_post(
+        served,
+        "/twilio/sms",
+        {"From": "+8613700137300", "MessageSid": f"SM{0xA11000:032x}", "Body": "路灯坏了"},
+    )
+    assert texted.status_code == 200
+    engine = sa.create_engine(served.env["HOTLINE_DATABASE_URL"])
+    with engine.connect() as connection:
+        conversation = connection.execute(
+            sa.text("SELECT id FROM conversations WHERE phone LIKE '%13700137300'")
+        ).scalar_one()
+        order = (
+            connection.execute(
+                sa.text("SELECT number FROM work_orders WHERE unit_code = 'GZ-RSJ' ORDER BY id")
+            )
+            .scalars()
+            .first()
+        )
+    engine.dispose()
+    assert order is not None
+    return {"conversation": conversation, "order": order}
+
+
+def violations(page) -> list[str]:
+    """What axe finds on the page as it stands, one line per rule broken."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make install` copies it from node_modules")
+    page.wait_for_load_state("load")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(RUN_AXE, TAGS)
+    return [f"{page.url}: {v['id']} ({v['impact']}) at {where(v['targets'])}" for v in found]
+
+
+def where(targets: list[str]) -> str:
+    shown = ", ".join(targets[:SHOWN_TARGETS])
+    more = len(targets) - SHOWN_TARGETS
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def log_in(browser, served, username: str, language: str):
+    page = browser.new_page()
+    page.goto(f"{served.url}/login?lang={language}")
+    page.fill("#username", username)
+    page.fill("#password", LOGINS[username])
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def extra_pages(username: str, records: dict) -> list[str]:
+    """Pages outside the menu that the role reaches by following a link."""
+    order, conversation = records["order"], records["conversation"]
+    if username == "supervisor":
+        return [f"/console/orders/{order}", f"/console/conversations/{conversation}"]
+    if username == "rsj":
+        return [f"/dept/orders/{order}"]
+    if username == "agent1":
+        return ["/console/no-such-page"]  # the error page
+    return []
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_page_passes_axe_for_every_role(served, browser, records, language):
+    found: list[str] = []
+    visited: list[str] = []
+    page = browser.new_page()
+    page.goto(f"{served.url}/login?lang={language}")
+    assert page.get_attribute("html", "lang") == ("en" if language == "en" else "zh-CN")
+    found += violations(page)
+    visited.append(page.url)
+    page.close()
+
+    for username in LOGINS:
+        page = log_in(browser, served, username, language)
+        menu = page.locator("header nav a").evaluate_all("links => links.map(a => a.href)")
+        assert menu, username
+        if language == "en":  # the page says lang="en": its menu is in English
+            labels = page.locator("header nav").inner_text()
+            assert not HAN.search(labels), (username, labels)
+        paths = [*menu, *(served.url + path for path in extra_pages(username, records))]
+        for url in paths:
+            page.goto(url)
+            assert page.get_attribute("html", "lang") == ("en" if language == "en" else "zh-CN")
+            found += violations(page)
+            visited.append(f"{username} {page.url}")
+        page.close()
+
+    assert any("/supervisor/wallboard" in url for url in visited), visited
+    assert len(visited) >= 20, visited
+    assert not found, "\n".join(found)
