@@ -45,6 +45,7 @@ ENGLISH = {
     **{f"twilio:{code}": refusal.en for code, refusal in REFUSALS.items()},
     "Twilio 错误码": "Twilio error",
     "用户管理": "Users",
+    "跳到主要内容": "Skip to content",
     "主菜单": "Main menu",
     "选择": "Select",
     "短信会话": "Text messages",
