@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.served import signed_post
+from tests.served import served_product, signed_post
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +23,7 @@ LOGINS = {
     "monitor": "monitor-12345",
     "admin": "admin-12345",
 }
+LANGUAGES = ["zh", "en"]
 SHOWN_TARGETS = 6
 HAN = re.compile(r"[\u4e00-\u9fff]")
 # WCAG 2 A and AA, and axe's best practices: landmarks, heading order, one main, one h1.
@@ -31,6 +32,14 @@ RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}})
     .then(result => result.violations.map(v => ({
         id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(" "))
     })))"""
+
+
+@pytest.fixture(scope="module")
+def own_served(tmp_path_factory):
+    """An instance of its own for the calls: the shared one's other tests count what its
+    outbox sent, and take the calls of whoever is available."""
+    with served_product("sqlite", tmp_path_factory.mktemp("accessibility")) as product:
+        yield product
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +106,7 @@ def extra_pages(username: str, records: dict) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_passes_axe_for_every_role(served, browser, records, language):
     found: list[str] = []
     visited: list[str] = []
@@ -125,4 +134,38 @@ def test_every_page_passes_axe_for_every_role(served, browser, records, language
 
     assert any("/supervisor/wallboard" in url for url in visited), visited
     assert len(visited) >= 20, visited
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_console_passes_axe_through_a_call(own_served, browser, language):
+    """What the console's script fills in as a call comes: the state taking calls, the offer
+    with the caller's words, the call with the knowledge base's answers, the wrap-up."""
+    served = own_served
+    desk = log_in(browser, served, "supervisor", language)
+    desk.goto(f"{served.url}/console/")
+    desk.click("#state form[data-console='state']:has(input[value='available']) button")
+    desk.locator("#state .state.available").wait_for(timeout=10_000)
+    found = violations(desk)
+
+    call_sid = f"CA{0xA11000 + LANGUAGES.index(language):032x}"
+    caller = {"CallSid": call_sid, "From": "+8613800000077", "To": "12345"}
+    signed_post(served, "/twilio/voice", caller)
+    signed_post(served, "/twilio/voice/language", {"CallSid": call_sid, "Digits": "1"})
+    signed_post(
+        served, "/twilio/voice/menu", {"CallSid": call_sid, "SpeechResult": "养老金资格认证"}
+    )
+    desk.locator("#reservation").wait_for(timeout=15_000)
+    found += violations(desk)
+    desk.click("#accept")
+    desk.locator("#current-call").wait_for(timeout=10_000)
+    desk.locator(".kb-hit").first.wait_for(timeout=10_000)
+    found += violations(desk)
+    desk.click("#current-call form[data-console='finish'] button")
+    desk.locator("#ready").wait_for(timeout=10_000)
+    found += violations(desk)
+    desk.click("#ready")
+    desk.locator("#ready").wait_for(state="hidden", timeout=10_000)
+    desk.click("#state form[data-console='state']:has(input[value='offline']) button")
+    desk.close()
     assert not found, "\n".join(found)
