@@ -98,7 +98,14 @@ def extra_pages(username: str, records: dict) -> list[str]:
     """Pages outside the menu that the role reaches by following a link."""
     order, conversation = records["order"], records["conversation"]
     if username == "supervisor":
-        return [f"/console/orders/{order}", f"/console/conversations/{conversation}"]
+        return [
+            f"/console/orders/{order}",
+            f"/console/conversations/{conversation}",
+            "/reports/bulletin",
+            "/reports/agents",
+        ]
+    if username == "monitor":
+        return ["/reports/bulletin"]
     if username == "rsj":
         return [f"/dept/orders/{order}"]
     if username == "agent1":
@@ -130,9 +137,17 @@ def test_every_page_passes_axe_for_every_role(served, browser, records, language
             assert page.get_attribute("html", "lang") == ("en" if language == "en" else "zh-CN")
             found += violations(page)
             visited.append(f"{username} {page.url}")
+            if page.locator("#take-over").count():  # the thread with the reply form
+                page.click("#take-over")
+                page.locator("#send").wait_for()
+                found += violations(page)
+                visited.append(f"{username} {page.url} (taken over)")
+                page.click("form[action$='/release'] button")
+                page.locator("#take-over").wait_for()
         page.close()
 
     assert any("/supervisor/wallboard" in url for url in visited), visited
+    assert any("(taken over)" in url for url in visited), visited
     assert len(visited) >= 20, visited
     assert not found, "\n".join(found)
 
