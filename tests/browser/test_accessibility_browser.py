@@ -32,6 +32,10 @@ RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}})
     .then(result => result.violations.map(v => ({
         id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(" "))
     })))"""
+# axe leaves a table without <th> alone (it may be for layout); here every table holds data.
+HEADERLESS_TABLES = """() => Array.from(document.querySelectorAll("table"))
+    .filter(table => table.querySelector("td") && !table.querySelector("th"))
+    .map(table => table.id ? "#" + table.id : "#" + table.closest("[id]").id + " table")"""
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +79,11 @@ def violations(page) -> list[str]:
     page.wait_for_load_state("load")
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(RUN_AXE, TAGS)
-    return [f"{page.url}: {v['id']} ({v['impact']}) at {where(v['targets'])}" for v in found]
+    lines = [f"{page.url}: {v['id']} ({v['impact']}) at {where(v['targets'])}" for v in found]
+    headerless = page.evaluate(HEADERLESS_TABLES)
+    if headerless:
+        lines.append(f"{page.url}: tables without column headers at {where(headerless)}")
+    return lines
 
 
 def where(targets: list[str]) -> str:
