@@ -4,6 +4,9 @@
   "use strict";
   var root = document.getElementById("wallboard");
   if (!root) { return; }
+  var states = JSON.parse(root.dataset.states || "{}");
+
+  function state(code) { return states[code] || code; }
 
   function text(id, value) {
     var element = document.getElementById(id);
@@ -43,11 +46,11 @@
     rows(document.querySelector("#agents tbody"), data.agents,
          function (a) {
            var r = a.ratings_today;
-           return [a.name, a.state + (a.reason ? " (" + a.reason + ")" : ""), a.seconds_in_state + "s",
+           return [a.name, state(a.state) + (a.reason ? " (" + a.reason + ")" : ""), a.seconds_in_state + "s",
                    "★ " + r["1"] + " / " + r["2"] + " / " + r["3"]];
          });
     text("by-state", Object.keys(data.agents_by_state).map(function (s) {
-      return s + ": " + data.agents_by_state[s];
+      return state(s) + ": " + data.agents_by_state[s];
     }).join(" · "));
     text("needed", data.staffing.agents_needed);
     text("logged-in", data.staffing.agents_logged_in);

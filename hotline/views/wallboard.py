@@ -12,7 +12,9 @@ from hotline.services.calls import keep_queues_moving
 from hotline.services.wallboard import wallboard
 from hotline.views.auth import roles_required, token_required
 from hotline.views.common import moment_in_range
+from hotline.views.render.i18n import t
 from routing.metrics import GROUPINGS, LOCAL, call_report
+from routing.models import AGENT_STATES
 
 bp = Blueprint("wallboard", __name__)
 
@@ -20,7 +22,8 @@ bp = Blueprint("wallboard", __name__)
 @bp.get("/supervisor/wallboard")
 @roles_required("supervisor")
 def page():
-    return render_template("wallboard.html")
+    # The script shows each agent's state in the page's language, as the console does.
+    return render_template("wallboard.html", states={state: t(state) for state in AGENT_STATES})
 
 
 @bp.get("/api/v1/wallboard")

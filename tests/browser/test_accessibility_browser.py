@@ -102,6 +102,12 @@ def log_in(browser, served, username: str, language: str):
     return page
 
 
+def assert_states_in(language: str, shown: str) -> None:
+    """The agents' states as the page's language says them, not as the data codes them."""
+    assert shown and not re.search(r"available|offline|on_call|wrap_up", shown), shown
+    assert bool(HAN.search(shown)) == (language == "zh"), shown
+
+
 def extra_pages(username: str, records: dict) -> list[str]:
     """Pages outside the menu that the role reaches by following a link."""
     order, conversation = records["order"], records["conversation"]
@@ -143,6 +149,9 @@ def test_every_page_passes_axe_for_every_role(served, browser, records, language
         for url in paths:
             page.goto(url)
             assert page.get_attribute("html", "lang") == ("en" if language == "en" else "zh-CN")
+            if url.endswith("/supervisor/wallboard"):  # filled in by its script
+                page.locator("#wallboard[data-loaded]").wait_for()
+                assert_states_in(language, page.inner_text("#by-state"))
             found += violations(page)
             visited.append(f"{username} {page.url}")
             if page.locator("#take-over").count():  # the thread with the reply form
