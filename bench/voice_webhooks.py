@@ -393,7 +393,15 @@ class CpuMeter:
 class Server:
     """A gunicorn master and its workers, started in a process group of their own."""
 
-    def __init__(self, name: str, app: str, workers: int, env: dict[str, str], logs: Path):
+    def __init__(
+        self,
+        name: str,
+        app: str,
+        workers: int,
+        env: dict[str, str],
+        logs: Path,
+        options: tuple[str, ...] = (),
+    ):
         self.name = name
         self.port = free_port()
         self.log_path = logs / f"gunicorn-{name}.log"
@@ -404,6 +412,7 @@ class Server:
             str(workers),
             "--bind",
             f"127.0.0.1:{self.port}",
+            *options,
             app,
         ]
         self.process = subprocess.Popen(

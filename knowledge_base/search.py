@@ -266,6 +266,15 @@ class SearchIndex:
             )
         return Ranking(hits, bool(hits) and confidence >= 0.5)
 
+    def category_for(self, text: str, now: datetime | None = None) -> str | None:
+        """The category of the article that answers ``text`` with confidence: what a caller
+        who said it is most likely calling about. None when no article is a confident answer."""
+        ranking = self.rank(text, limit=1, now=now)
+        if not ranking.confident:
+            return None
+        entry = self._entries.get(ranking.hits[0].id)
+        return entry.document.category if entry else None
+
     def _parse(self, query: str) -> _Query | None:
         normalized = normalize(query[:500])
         if not normalized:

@@ -298,6 +298,15 @@ def search(
     )
 
 
+def propose_category(session: orm.Session, text: str, now: datetime | None = None) -> str | None:
+    """The category that the published article answering ``text`` with confidence is filed
+    under; None when no article answers it with confidence."""
+    if not text.strip():
+        return None
+    moment = now or utcnow()
+    return index.with_index(session, lambda idx: idx.category_for(text[:QUERY_LIMIT], moment))
+
+
 def search_articles(session: orm.Session, query: str, limit: int = 5) -> list[Hit]:
     """The best published articles for ``query``, best first."""
     return search(session, query, limit).hits

@@ -40,3 +40,15 @@ class InvalidNumber(RoutingError):
     text or call to it is handed to Twilio, which would refuse it (error 21211)."""
 
     kind = "invalid"
+
+
+class UnknownWrapUpReason(RoutingError):
+    """A wrap-up reason that is not (or no longer) one of the center's."""
+
+    kind = "invalid"
+
+
+class UnknownTransferTarget(RoutingError):
+    """Not a queue, an agent or a number of the transfer directory."""
+
+    kind = "not_found"

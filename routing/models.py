@@ -53,6 +53,31 @@ class LegacyLine(Base):
     skill_code: orm.Mapped[str] = orm.mapped_column(sa.ForeignKey("skills.code"))
 
 
+class WrapUpReason(Base):
+    """What became of a call, chosen by the agent in wrap-up (editable reference data)."""
+
+    __tablename__ = "wrap_up_reasons"
+
+    code: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    name_en: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
+    position: orm.Mapped[int] = orm.mapped_column(default=0)
+    active: orm.Mapped[bool] = orm.mapped_column(default=True)
+
+
+class TransferTarget(Base):
+    """An outside number an agent may transfer a caller to (110, 119, a department's desk)."""
+
+    __tablename__ = "transfer_directory"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(80))
+    name_en: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
+    number: orm.Mapped[str] = orm.mapped_column(sa.String(32), unique=True)
+    position: orm.Mapped[int] = orm.mapped_column(default=0)
+    active: orm.Mapped[bool] = orm.mapped_column(default=True)
+
+
 class IvrOption(Base):
     """A choice in a voice menu: the digit, what is said, and where it leads.
 
@@ -145,6 +170,14 @@ class Call(Base):
     queue_result: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
     queue_seconds: orm.Mapped[int | None]
     wrap_up_seconds: orm.Mapped[int | None]
+    # What the agent said became of the call when leaving wrap-up (None: not said, or the
+    # wrap-up limit ended it).
+    wrap_up_code: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("wrap_up_reasons.code"))
+    # A transfer: what the agent who passed the call on wrote for the next one, how many
+    # times it was passed on, and the outside number it went to (then it ended here).
+    transfer_note: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    transfers: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")
+    transferred_to: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
     rating: orm.Mapped[int | None]
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
     enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)

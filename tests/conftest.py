@@ -60,6 +60,8 @@ REFERENCE_TABLES = {
     "categories",
     "legacy_lines",
     "ivr_options",
+    "wrap_up_reasons",
+    "transfer_directory",
 }
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

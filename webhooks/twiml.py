@@ -84,6 +84,11 @@ PROMPTS = {
         "yue": "留言已經收到，我哋會盡快打返俾你，再見。",
         "en": "Your message is saved. We will call you back soon. Goodbye.",
     },
+    "transferring": {
+        "zh": "正在为您转接，请稍候。",
+        "yue": "而家幫你轉駁，請稍等。",
+        "en": "Transferring your call, please hold.",
+    },
     "connecting": {
         "zh": "正在为您接通话务员。",
         "yue": "而家幫你接通接線員。",

@@ -276,6 +276,41 @@ def bridge(call_id: int):
     return twiml.twiml(response)
 
 
+@bp.post("/transfer/<int:call_id>")
+@twilio_signed
+def transfer(call_id: int):
+    """Where an agent's transfer sends the caller: the next queue (or the named agent's
+    reservation), told they are being transferred; the bridge once the next agent took it."""
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None or call.call_sid != request.form.get("CallSid"):
+        abort(400, "this call is not the one being transferred")
+    if call.status == "connected":
+        response = VoiceResponse()
+        response.redirect(url_for("voice.bridge", call_id=call.id), method="POST")
+        return twiml.twiml(response)
+    if call.status != "queued":
+        return twiml.twiml(VoiceResponse())
+    return _enqueue_response(call, notice=twiml.prompt("transferring", call.language))
+
+
+@bp.post("/transfer-out/<int:call_id>")
+@twilio_signed
+def transfer_out(call_id: int):
+    """An outside number from the directory: the caller is put through, with their own
+    number shown (Twilio's default for <Dial>), which is what 110 or 120 need to see."""
+    session = get_session()
+    call = session.get(Call, call_id)
+    if call is None or call.call_sid != request.form.get("CallSid"):
+        abort(400, "this call is not the one being transferred")
+    response = VoiceResponse()
+    if not call.transferred_to:
+        return twiml.twiml(response)
+    twiml.say(response, twiml.prompt("transferring", call.language), call.language)
+    response.dial(call.transferred_to)
+    return twiml.twiml(response)
+
+
 @bp.post("/after-dial/<int:call_id>")
 @twilio_signed
 def after_dial(call_id: int):

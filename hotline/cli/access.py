@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from hotline.cli.common import database_errors
@@ -57,7 +56,10 @@ def user() -> None:
     pass
 
 
-@user.command("create", help="Create a login (the password is asked for).")
+@user.command(
+    "create",
+    help="Create a login (the password is asked for); an agent or supervisor gets a seat.",
+)
 @click.option("--username", required=True)
 @click.option(
     "--role",
@@ -65,24 +67,35 @@ def user() -> None:
     type=click.Choice(["agent", "supervisor", "department", "monitor", "admin"]),
 )
 @click.option("--unit", "unit_code", help="The unit of a department user.")
+@click.option("--name", "display_name", default="", help="The name shown (default: the username).")
+@click.option("--skill", "skills", multiple=True, help="A queue an agent answers (repeat).")
 @click.password_option()
 @database_errors
 @with_appcontext
-def user_create(username: str, role: str, unit_code: str | None, password: str) -> None:
+def user_create(
+    username: str,
+    role: str,
+    unit_code: str | None,
+    display_name: str,
+    skills: tuple[str, ...],
+    password: str,
+) -> None:
     from hotline.infra.database import get_session
-    from hotline.infra.passwords import hash_password
-    from hotline.models import User
-    from workorders.models import Unit
+    from hotline.services.admin import AdminError
+    from hotline.services.users import create_user
+    from workorders.services import Actor
 
-    session = get_session()
-    if role == "department" and (not unit_code or session.get(Unit, unit_code) is None):
-        raise click.ClickException("a department user needs --unit with a known unit code")
-    if session.scalar(sa.select(User).where(User.username == username)) is not None:
-        raise click.ClickException(f"user {username!r} exists")
-    session.add(
-        User(
-            username=username, role=role, unit_code=unit_code, password_hash=hash_password(password)
+    try:
+        create_user(
+            get_session(),
+            Actor("cli"),
+            username=username,
+            display_name=display_name,
+            role=role,
+            unit_code=unit_code,
+            password=password,
+            skills=skills,
         )
-    )
-    session.commit()
+    except AdminError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"user {username} ({role}) created")

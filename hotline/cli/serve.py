@@ -16,7 +16,13 @@ from hotline.infra import context
 @click.command(help="Serve the web console and the webhooks (waitress).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads",
+    default=64,
+    show_default=True,
+    type=click.IntRange(12, 512),
+    help="Server threads; each live page holds one, and eight are always kept for requests.",
+)
 @database_errors
 @with_appcontext
 def serve(host: str, port: int, threads: int) -> None:
@@ -34,6 +40,9 @@ def serve(host: str, port: int, threads: int) -> None:
             "run `hotline db upgrade`"
         )
     app = context.application()
+    # A live page's stream holds a thread: some are always left for the requests.
+    live_streams = min(context.settings(app).live_streams, threads - 8)
+    context.replace_settings(app, live_streams=live_streams)
     start_relay(app)  # jobs left in the outbox (one that failed in-process) are retried
     click.echo(f"serving the 12345 hotline on http://{host}:{port} (Ctrl-C stops)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")

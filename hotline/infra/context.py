@@ -136,4 +136,5 @@ def router_settings() -> RouterSettings:
         service_level_seconds=config.service_level_seconds,
         callback_attempts=config.callback_attempts,
         callback_retry_minutes=config.callback_retry_minutes,
+        wrap_up_limit_seconds=config.wrap_up_limit_seconds,
     )

@@ -9,7 +9,8 @@
    they are in the outbox in that same transaction;
 3. after the commit, the process first forgets what it keeps of the data that changed (the
    reference cache, the search index), then hands the jobs over: a job run in-process at
-   once reads what was just committed, never a stale copy;
+   once reads what was just committed, never a stale copy; last, the live pages are told
+   which topics changed (:mod:`hotline.infra.live`);
 4. after a rollback, the jobs and notes of the transaction are dropped.
 
 A released or rolled-back SAVEPOINT (``begin_nested``) fires the same events: only the
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from sqlalchemy import event, orm
 
-from hotline.infra import jobs, reference, rollups
+from hotline.infra import jobs, live, reference, rollups
 from knowledge_base import index as kb_index
 from workorders import services as workorders
 
@@ -30,7 +31,9 @@ def attach(factory: orm.sessionmaker) -> None:
     """Attach the application's transaction listeners to ``factory``, in the order above."""
     event.listen(factory, "after_flush", rollups.note_changes)
     event.listen(factory, "after_flush", reference.note_changes)
+    event.listen(factory, "after_flush", live.note_changes)
     event.listen(factory, "do_orm_execute", reference.note_bulk_changes)
+    event.listen(factory, "do_orm_execute", live.note_bulk_changes)
     event.listen(factory, "before_commit", _notices_to_jobs)
     event.listen(factory, "after_commit", _committed)
     event.listen(factory, "after_soft_rollback", _rolled_back)
@@ -47,6 +50,7 @@ def _committed(session: orm.Session) -> None:
     reference.committed(session)
     kb_index.committed(session)
     jobs.hand_over(session)
+    live.committed(session)
 
 
 def _rolled_back(session: orm.Session, previous_transaction: orm.SessionTransaction) -> None:
@@ -55,3 +59,4 @@ def _rolled_back(session: orm.Session, previous_transaction: orm.SessionTransact
     reference.rolled_back(session)
     kb_index.rolled_back(session)
     jobs.drop_pending(session)
+    live.rolled_back(session)

@@ -30,7 +30,7 @@ from hotline.models import User
 from knowledge_base.errors import InvalidArticle
 from knowledge_base.services import import_article
 from routing import services as routing
-from routing.models import Call, IvrOption, LegacyLine, Skill
+from routing.models import Call, IvrOption, LegacyLine, Skill, TransferTarget, WrapUpReason
 from workorders import services as workorders
 from workorders.deadlines import DEFAULT_POLICY
 from workorders.models import UNIT_KINDS, CalendarDay, Category, Unit, WorkOrder
@@ -216,6 +216,50 @@ def load_legacy_lines(session: orm.Session, records: Iterable[Mapping]) -> LoadR
     return result
 
 
+def load_wrap_up_reasons(session: orm.Session, records: Iterable[Mapping]) -> LoadResult:
+    """The wrap-up reasons, in the file's order (an admin may add, rename or retire them)."""
+    result = LoadResult("wrap-up reasons")
+    for position, record in enumerate(records):
+        _required(record, "code", "name")
+        values = {
+            "code": record["code"],
+            "name": record["name"],
+            "name_en": record.get("name_en", ""),
+            "position": position,
+        }
+        if session.get(WrapUpReason, record["code"]) is None:  # an admin's edits stay
+            _upsert(session, WrapUpReason, record["code"], values, result)
+        else:
+            result.unchanged += 1
+    session.flush()
+    return result
+
+
+def load_transfer_directory(session: orm.Session, records: Iterable[Mapping]) -> LoadResult:
+    """The outside numbers agents may transfer to; a number already there (an admin may
+    have renamed or retired it) is left as it is."""
+    result = LoadResult("transfer directory")
+    for position, record in enumerate(records):
+        _required(record, "number", "name")
+        known = session.scalar(
+            sa.select(TransferTarget).where(TransferTarget.number == record["number"])
+        )
+        if known is not None:
+            result.unchanged += 1
+            continue
+        session.add(
+            TransferTarget(
+                number=record["number"],
+                name=record["name"],
+                name_en=record.get("name_en", ""),
+                position=position,
+            )
+        )
+        result.created += 1
+    session.flush()
+    return result
+
+
 def load_ivr_menu(session: orm.Session, records: Iterable[Mapping]) -> LoadResult:
     result = LoadResult("voice menu")
     for record in records:
@@ -304,6 +348,8 @@ def seed_reference(session: orm.Session, path: Path = REFERENCE_FILE) -> list[Lo
         load_categories(session, data.get("categories", [])),
         load_legacy_lines(session, data.get("legacy_lines", [])),
         load_ivr_menu(session, data.get("ivr_menu", [])),
+        load_wrap_up_reasons(session, data.get("wrap_up_reasons", [])),
+        load_transfer_directory(session, data.get("transfer_directory", [])),
         load_calendar(session, data.get("calendar", [])),
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.models import AuditEvent
-from routing.models import IvrOption, Skill
+from routing.models import IvrOption, Skill, TransferTarget, WrapUpReason
 from workorders.services import Actor
 
 
@@ -84,6 +85,80 @@ def update_menu_option(
         record(session, actor, "ivr_option", f"{option.menu}:{option.digit}", "update", changes)
     session.commit()
     return option
+
+
+WRAP_UP_CODE = re.compile(r"[a-z][a-z0-9_]{1,31}")
+
+
+def save_wrap_up_reason(
+    session: orm.Session,
+    actor: Actor,
+    code: str,
+    name: str,
+    name_en: str = "",
+    active: bool = True,
+) -> WrapUpReason:
+    """Add a wrap-up reason, or rename, retire or bring back one (committed). A retired
+    reason stays on the calls that were given it."""
+    code = code.strip()
+    if not WRAP_UP_CODE.fullmatch(code):
+        raise AdminError("代码须以小写字母开头，2–32 位小写字母、数字或 _")
+    if not name.strip():
+        raise AdminError("请填写中文名称")
+    reason = session.get(WrapUpReason, code)
+    created = reason is None
+    if reason is None:
+        last = session.scalar(sa.select(sa.func.max(WrapUpReason.position))) or 0
+        reason = WrapUpReason(code=code, name="", name_en="", position=last + 1, active=True)
+        session.add(reason)
+    changes = assign(reason, {"name": name.strip(), "name_en": name_en.strip(), "active": active})
+    if changes:
+        record(session, actor, "wrap_up_reason", code, "create" if created else "update", changes)
+    session.commit()
+    return reason
+
+
+DIALLABLE = re.compile(r"\+?[0-9]{3,15}")
+
+
+def save_transfer_target(
+    session: orm.Session,
+    actor: Actor,
+    target_id: int | None,
+    name: str,
+    name_en: str,
+    number: str,
+    active: bool = True,
+) -> TransferTarget:
+    """Add a number to the transfer directory, or change one (committed, audited)."""
+    number = "".join(number.split())
+    if not DIALLABLE.fullmatch(number):
+        raise AdminError("号码须为 3–15 位数字（可带 +）")
+    if not name.strip():
+        raise AdminError("请填写中文名称")
+    clash = session.scalar(sa.select(TransferTarget).where(TransferTarget.number == number))
+    target = session.get(TransferTarget, target_id) if target_id else None
+    if clash is not None and clash is not target:
+        raise AdminError("号码 {number} 已在号码簿中", number=number)
+    created = target is None
+    if target is None:
+        last = session.scalar(sa.select(sa.func.max(TransferTarget.position))) or 0
+        target = TransferTarget(name="", name_en="", number=number, position=last + 1)
+        session.add(target)
+        session.flush()
+    wanted = {"name": name.strip(), "name_en": name_en.strip(), "number": number, "active": active}
+    changes = assign(target, wanted)
+    if changes:
+        record(
+            session,
+            actor,
+            "transfer_target",
+            str(target.id),
+            "create" if created else "update",
+            changes,
+        )
+    session.commit()
+    return target
 
 
 def apply_change(

@@ -14,10 +14,12 @@ from routing.models import Agent
 from workorders.services import Actor
 
 
-def choose_state(session: orm.Session, agent_id: int, state: str) -> None:
-    """The agent's own choice (available, break, offline); available ends wrap-up and
-    offers them the best waiting call."""
-    routing.set_agent_state(session, agent_id, state)
+def choose_state(
+    session: orm.Session, agent_id: int, state: str, wrap_up: str | None = None
+) -> None:
+    """The agent's own choice (available, break, offline); available ends wrap-up (with
+    what became of the call, ``wrap_up``) and offers them the best waiting call."""
+    routing.set_agent_state(session, agent_id, state, wrap_up_code=wrap_up or None)
     session.commit()
     if state == "available":
         # Offered only once the new state is committed, so that a call arriving meanwhile

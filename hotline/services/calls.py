@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import url_for
@@ -13,10 +13,12 @@ from sqlalchemy import orm
 from hotline.db import utcnow
 from hotline.infra import context
 from hotline.infra.gateway import GatewayError, call_is_gone
+from knowledge_base import services as kb
 from routing import services as routing
-from routing.errors import CallUnavailable, InvalidNumber
+from routing.errors import CallUnavailable, InvalidNumber, UnknownTransferTarget
 from routing.metrics import LOCAL
 from routing.models import Agent, Call, LegacyLine, Skill
+from workorders.models import Category
 from workorders.services import orders_for_phone
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,8 @@ def agent_status(session: orm.Session, agent: Agent) -> dict:
         "state": agent.state,
         "state_reason": agent.state_reason,
         "state_since": agent.state_since.isoformat(),
+        # When wrap-up ends by itself (the wrap-up limit), if it does.
+        "wrap_up_ends_at": _wrap_up_ends_at(agent),
         "ratings_today": ratings_today(session, agent),
         "reservation": _call_data(session, reservation) if reservation else None,
         "call": _call_data(session, call) if call else None,
@@ -123,6 +127,13 @@ def agent_status(session: orm.Session, agent: Agent) -> dict:
         if focus
         else [],
     }
+
+
+def _wrap_up_ends_at(agent: Agent) -> str | None:
+    limit = context.settings().wrap_up_limit_seconds
+    if agent.state != "wrap_up" or limit <= 0:
+        return None
+    return (agent.state_since + timedelta(seconds=limit)).isoformat()
 
 
 def waiting_for(session: orm.Session, agent: Agent) -> list[dict]:
@@ -154,7 +165,7 @@ def _call_data(session: orm.Session, call: Call) -> dict:
         "skill": call.skill_code,
         "skill_name": skill.name if skill else None,
         "line": {"number": line.number, "name": line.name} if line else None,
-        "category_hint": call.category_hint_code,
+        "category_hint": category_hint(session, call),
         "speech_result": call.speech_result,
         "recording_url": call.recording_url,
         "enqueued_at": call.enqueued_at.isoformat() if call.enqueued_at else None,
@@ -164,7 +175,20 @@ def _call_data(session: orm.Session, call: Call) -> dict:
         ),
         "resolution": call.resolution,
         "rating": call.rating,
+        # What the agent who passed the call on wrote for the next one.
+        "transfer_note": call.transfer_note,
+        "transfers": call.transfers,
     }
+
+
+def category_hint(session: orm.Session, call: Call) -> str | None:
+    """The category a work order for the call starts from: its line's, or the one the caller
+    named in the IVR; else the category of the article that answers what they said."""
+    if call.category_hint_code or not call.speech_result:
+        return call.category_hint_code
+    code = kb.propose_category(session, call.speech_result)
+    category = session.get(Category, code) if code else None
+    return code if category is not None and category.is_leaf else None
 
 
 def ratings_today(session: orm.Session, agent: Agent) -> dict[str, int]:
@@ -178,3 +202,53 @@ def ratings_today(session: orm.Session, agent: Agent) -> dict[str, int]:
         )
     )
     return {str(k): counts.get(k, 0) for k in (1, 2, 3)}
+
+
+TRANSFER_KINDS = ("queue", "agent", "outside")
+
+
+def transfer(
+    session: orm.Session, agent: Agent, call_id: int, kind: str, target: str, note: str
+) -> Call:
+    """Pass the agent's caller on (``kind``: a queue, an agent, an outside number of the
+    directory) with ``note``, then redirect the caller's call there.
+
+    The change is committed first: Twilio asks the new URL at once, from any web worker. If
+    Twilio says the call is gone, the call is ended and CallUnavailable raised; if it
+    refuses for a while, the call is the agent's again and the error is raised.
+    """
+    now = utcnow()
+    settings = context.router_settings()
+    before = session.get(Call, call_id)
+    skill_before = before.skill_code if before is not None else None
+    if kind == "queue":
+        call = routing.transfer_to_queue(session, agent.id, call_id, target, note, now)
+        endpoint = "voice.transfer"
+    elif kind == "agent" and target.isascii() and target.isdigit():
+        call = routing.transfer_to_agent(
+            session, agent.id, call_id, int(target), note, settings, now
+        )
+        endpoint = "voice.transfer"
+    elif kind == "outside" and target.isascii() and target.isdigit():
+        call, _ = routing.transfer_out(session, agent.id, call_id, int(target), note, now)
+        endpoint = "voice.transfer_out"
+    else:
+        raise UnknownTransferTarget(f"cannot transfer to {kind} {target!r}")
+    session.commit()
+    try:
+        context.gateway().redirect_call(
+            call.call_sid, context.public_url(url_for(endpoint, call_id=call.id))
+        )
+    except GatewayError as exc:
+        log.warning("transferring call %s failed", call.id, exc_info=True)
+        if call_is_gone(exc):
+            routing.end_gone_call(session, call.id, f"twilio {exc.code}", utcnow())
+            session.commit()
+            raise CallUnavailable("the caller is no longer on the line") from exc
+        routing.undo_transfer(session, call.id, agent.id, skill_before, utcnow())
+        session.commit()
+        raise
+    if kind == "queue":  # an agent of the new queue, if one is free
+        routing.route_call(session, call.id, settings)
+        session.commit()
+    return call

@@ -1,5 +1,6 @@
-// The agent console follows the call router in place. It polls the agent's status (the JSON
-// agent API) and redraws the parts that changed: the state and its buttons, the offered
+// The agent console follows the call router in place. Told by the live stream (live.js)
+// that the agent or the queue changed, or polling while the stream is away, it asks the
+// agent's status (the JSON agent API) and redraws the parts that changed: the state and its buttons, the offered
 // call, the current call, the queue. The agent's own actions (a state, ready, accept,
 // decline, finish) are the page's forms, sent as JSON to the agent API instead of posted,
 // and their answer is drawn at once. The page is never reloaded in a call's cycle, so the
@@ -16,7 +17,6 @@
   var config = JSON.parse(configElement.textContent);
   var urls = config.urls;
   var words = config.words;
-  var POLL_MS = 2000;
   var BUSY_STATES = ["wrap_up", "reserved", "on_call"];
   var message = document.getElementById("console-message");
   var stateCard = document.getElementById("state");
@@ -27,9 +27,27 @@
   var drawn = new WeakMap();  // what each list shows now, to redraw it only when it changes
   var latest = null;          // the status last drawn
   var generation = 0;         // one more for each action: a poll sent before it is stale
-  var timer = null;
   var polling = false;
   var pollAgain = false;
+
+  // What the agent picks is theirs: no proposal (the call's category, the place the
+  // address names) replaces it.
+  if (workOrder) {
+    ["category", "district", "street"].forEach(function (name) {
+      workOrder.elements[name].addEventListener("change", function (event) {
+        delete event.target.dataset.proposed;
+      });
+    });
+  }
+
+  // Sets a select of the work order to a proposed value (or back to none), unless the
+  // agent chose its value; a value the select does not offer is none.
+  function propose(select, value) {
+    if (select.value && select.value !== (select.dataset.proposed || "")) { return; }
+    if (value && !select.querySelector("option[value='" + CSS.escape(value) + "']")) { value = ""; }
+    select.value = value || "";
+    if (value) { select.dataset.proposed = value; } else { delete select.dataset.proposed; }
+  }
 
   function perCall(template, id) {
     return template.replace("{call}", encodeURIComponent(String(id)));
@@ -75,6 +93,8 @@
     if (line) { lineCell.dataset.line = line.number; } else { delete lineCell.dataset.line; }
     setText(fact(section, "skill"), data.skill_name || data.skill || "");
     setText(fact(section, "language"), words.languages[data.language] || data.language || "");
+    show(factRow(section, "transfer-note"), Boolean(data.transfer_note));
+    setText(fact(section, "transfer-note"), data.transfer_note || "");
     show(factRow(section, "speech"), Boolean(data.speech_result));
     setText(fact(section, "speech"), data.speech_result ? "“" + data.speech_result + "”" : "");
     // Twilio's recording URLs are https; nothing else becomes a link.
@@ -105,6 +125,13 @@
     var busy = BUSY_STATES.indexOf(status.state) >= 0;
     stateCard.querySelectorAll("form[data-console='state']").forEach(function (form) { show(form, !busy); });
     show(stateCard.querySelector("form[data-console='ready']"), status.state === "wrap_up");
+    var limit = document.getElementById("wrap-up-limit");
+    limit.dataset.ends = status.wrap_up_ends_at || "";
+    show(limit, Boolean(status.wrap_up_ends_at));
+    if (status.state !== "wrap_up" && latest && latest.state === "wrap_up") {
+      var reason = stateCard.querySelector("#wrap-up");
+      if (reason) { reason.value = ""; }  // the next call's wrap-up starts unchosen
+    }
     show(document.getElementById("missed"), status.state_reason === "missed");
     ["1", "2", "3"].forEach(function (rating) {
       setText(stateCard.querySelector("[data-rating-count='" + rating + "']"),
@@ -151,6 +178,7 @@
     if (data.rating) { rating.dataset.rating = String(data.rating); } else { delete rating.dataset.rating; }
     setText(rating, data.rating ? words.ratings[String(data.rating)] || "" : "");
     show(current.querySelector("form[data-console='finish']"), status.state === "on_call");
+    show(document.getElementById("transfer"), status.state === "on_call");
   }
 
   function drawQueue(status) {
@@ -178,7 +206,8 @@
   }
 
   // The new work order is filed for the current call: its id, and the caller's number and
-  // the line's category as the starting point (not over what the agent typed).
+  // the category proposed for the call (the line's, or what the caller said) as the
+  // starting point, never over what the agent typed or chose.
   function drawWorkOrder(status) {
     if (!workOrder) { return; }
     var data = status.call;
@@ -190,10 +219,32 @@
     if (!data) { return; }
     var phone = workOrder.elements.citizen_phone;
     if (!phone.value || (before && phone.value === before.from)) { phone.value = data.from || ""; }
-    var category = workOrder.elements.category;
-    if (data.category_hint && category.querySelector("option[value='" + CSS.escape(data.category_hint) + "']")) {
-      category.value = data.category_hint;
-    }
+    propose(workOrder.elements.category, data.category_hint);
+  }
+
+  // An address that names a district or a street (石牌街道, 天河区…) fills them in, as the
+  // server finds them in the units' names; a street only within the district chosen.
+  var placeTimer = null;
+  var placeAsked = 0;
+  function findPlace() {
+    var asked = ++placeAsked;
+    var address = workOrder.elements.address.value.trim();
+    fetch(urls.place + "?address=" + encodeURIComponent(address),
+          {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (place) {
+        if (!place || asked !== placeAsked) { return; }
+        var district = workOrder.elements.district;
+        propose(district, place.district);
+        propose(workOrder.elements.street, district.value === place.district ? place.street : "");
+      })
+      .catch(function () {});
+  }
+  if (workOrder) {
+    workOrder.elements.address.addEventListener("input", function () {
+      window.clearTimeout(placeTimer);
+      placeTimer = window.setTimeout(findPlace, 300);
+    });
   }
 
   // A new offer rings (three short tones) and, when the agent allowed it, shows a desktop
@@ -254,6 +305,21 @@
       var left = Math.max(0, Math.ceil((Date.parse(offer.dataset.expires) - now) / 1000));
       setText(countdown, String(left));
       offer.classList.toggle("hurry", left <= 5);
+      // The reservation is over: the router is asked, and moves the call on.
+      if (left === 0 && offer.dataset.expiredAsked !== offer.dataset.callId) {
+        offer.dataset.expiredAsked = offer.dataset.callId;
+        window.setTimeout(poll, 300);
+      }
+    }
+    // The wrap-up limit: when it is over, the router is asked, and offers the next call.
+    var limit = document.getElementById("wrap-up-limit");
+    if (limit && !limit.hidden && limit.dataset.ends) {
+      var rest = Math.max(0, Math.ceil((Date.parse(limit.dataset.ends) - now) / 1000));
+      setText(limit.querySelector("[data-wrap-up-left]"), String(rest));
+      if (rest === 0 && limit.dataset.asked !== limit.dataset.ends) {
+        limit.dataset.asked = limit.dataset.ends;
+        window.setTimeout(poll, 300);
+      }
     }
     document.querySelectorAll("[data-since]").forEach(function (element) {
       var seconds = Math.max(0, Math.round((now - Date.parse(element.dataset.since)) / 1000));
@@ -287,7 +353,6 @@
   }
 
   function poll() {
-    window.clearTimeout(timer);
     if (polling) { pollAgain = true; return; }
     polling = true;
     var sent = generation;
@@ -300,7 +365,7 @@
       .catch(function () {})
       .then(function () {
         polling = false;
-        if (pollAgain) { pollAgain = false; poll(); } else { timer = window.setTimeout(poll, POLL_MS); }
+        if (pollAgain) { pollAgain = false; poll(); }
       });
   }
 
@@ -338,8 +403,16 @@
   function request(form) {
     var kind = form.dataset.console;
     if (kind === "state") { return [urls.state, {state: form.elements.state.value}]; }
-    if (kind === "ready") { return [urls.state, {state: "available"}]; }
+    if (kind === "ready") {
+      var reason = form.elements.wrap_up;
+      return [urls.state, {state: "available", wrap_up: reason ? reason.value : ""}];
+    }
     if (kind === "finish") { return [urls.finish, {}]; }
+    if (kind === "transfer") {
+      var chosen = form.elements.target.value.split(":");
+      return [perCall(urls.transfer, form.closest("[data-call-id]").dataset.callId),
+              {kind: chosen[0], target: chosen.slice(1).join(":"), note: form.elements.note.value}];
+    }
     var id = form.closest("[data-call-id]").dataset.callId;
     return [perCall(kind === "accept" ? urls.accept : urls.decline, id), {}];
   }
@@ -359,6 +432,13 @@
     if (form.dataset.console === "finish" && window.hotlineVoice) { window.hotlineVoice.hangUp(); }
     (voice ? voice.ready() : Promise.resolve())
       .then(function () { return send(asked[0], asked[1]); })
+      .then(function () {
+        if (form.dataset.console === "transfer") {
+          form.reset();
+          var panel = form.closest("details");
+          if (panel) { panel.open = false; }
+        }
+      })
       .catch(function () {})
       .then(function () { buttons.forEach(function (button) { button.disabled = false; }); });
   });
@@ -370,7 +450,7 @@
     status: function () { return latest; }
   };
 
-  timer = window.setTimeout(poll, POLL_MS);
+  window.hotlineLive.follow(["agent", "queue"], poll);
   tick();
   window.setInterval(tick, 1000);
 })();

@@ -1,23 +1,31 @@
-// An open thread reloads when a message arrives, a status changes or someone takes it
-// over, unless the agent is in the middle of typing a reply.
+// An open thread follows the text threads live (live.js): when a message arrives, a status
+// changes or someone takes the thread over, the thread and its actions are redrawn in
+// place. A reply being typed is never lost: its part is left as it is until the agent
+// leaves it, and the draft is kept across a reload (drafts.js).
 (function () {
   "use strict";
   var thread = document.getElementById("thread");
-  if (!thread) { return; }
-  function poll() {
-    fetch(thread.dataset.versionUrl, {credentials: "same-origin"})
+  if (!thread || !window.hotlineLive) { return; }
+  var url = thread.dataset.versionUrl;
+  var seen = null;
+
+  function check() {
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) { return; }
-        var typing = document.activeElement && document.activeElement.id === "body" &&
-                     document.activeElement.value;
-        var changed = String(data.last_message || "") !== thread.dataset.last ||
-                      String(data.status || "") !== thread.dataset.status ||
-                      String(data.agent || "") !== thread.dataset.agent;
-        if (changed && !typing) { window.location.reload(); }
+        var version = [data.last_message || "", data.status || "", data.agent || ""].join("|");
+        var shown = document.getElementById("thread");
+        if (seen === null) {
+          seen = [shown.dataset.last, shown.dataset.status, shown.dataset.agent].join("|");
+        }
+        if (version !== seen) {
+          seen = version;
+          window.hotlineLive.refresh(["#thread", "#thread-orders", "#thread-actions"]);
+        }
       })
-      .catch(function () {})
-      .then(function () { window.setTimeout(poll, 2000); });
+      .catch(function () {});
   }
-  window.setTimeout(poll, 2000);
+
+  window.hotlineLive.follow(["texts"], check);
 })();

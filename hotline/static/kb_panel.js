@@ -82,11 +82,10 @@
       var item = template.content.firstElementChild.cloneNode(true);
       item.dataset.articleId = result.id;
       item.querySelector(".kb-title").textContent = result.title;
-      item.querySelector(".kb-meta").textContent = result.id + " · " + Math.round(result.score);
+      // One line of the answer (the style cuts it): enough to tell the hits apart.
+      item.querySelector(".kb-snippet").textContent = (result.answer || "").replace(/\s+/g, " ").trim();
       item.querySelector(".kb-answer").textContent = result.answer || "";
-      item.querySelectorAll("[data-needs-call]").forEach(function (button) {
-        button.hidden = !panel.dataset.callId;
-      });
+      showForCall(item, Boolean(panel.dataset.callId));
       if (result.expired) {
         var badge = item.querySelector(".kb-expired");
         badge.textContent = labels.expired;
@@ -94,6 +93,43 @@
       }
       list.appendChild(item);
     });
+  }
+
+  // With a call the primary action resolves it with the article; without one, it inserts
+  // the answer into the work order's description.
+  function showForCall(scope, withCall) {
+    scope.querySelectorAll("[data-needs-call]").forEach(function (button) {
+      button.hidden = !withCall;
+      button.disabled = false;
+    });
+    scope.querySelectorAll("[data-without-call]").forEach(function (button) {
+      button.hidden = withCall;
+    });
+  }
+
+  function setOpen(item, opened) {
+    item.classList.toggle("open", opened);
+    item.querySelector(".kb-detail").hidden = !opened;
+    item.querySelector(".kb-toggle").setAttribute("aria-expanded", String(opened));
+  }
+
+  // One hit open at a time, so that the list stays short.
+  function toggle(item) {
+    var opened = !item.classList.contains("open");
+    list.querySelectorAll(".kb-hit.open").forEach(function (other) { setOpen(other, false); });
+    setOpen(item, opened);
+  }
+
+  // ArrowDown and ArrowUp go from hit to hit (from the search box to the first hit, and
+  // back up from the first).
+  function move(from, step) {
+    var toggles = Array.prototype.slice.call(list.querySelectorAll(".kb-toggle"));
+    var next = toggles[toggles.indexOf(from) + step];
+    if (next) {
+      next.focus();
+    } else if (step < 0) {
+      input.focus();
+    }
   }
 
   function act(action, id, button) {
@@ -139,10 +175,7 @@
       return;
     }
     panel.dataset.callId = id;
-    list.querySelectorAll("[data-needs-call]").forEach(function (button) {
-      button.hidden = !id;
-      button.disabled = false;
-    });
+    showForCall(list, Boolean(id));
     if (call) {
       input.value = call.speech_result || "";
       search();
@@ -150,10 +183,29 @@
   });
 
   list.addEventListener("click", function (event) {
+    var opener = event.target.closest(".kb-toggle");
+    if (opener) {
+      toggle(opener.closest(".kb-hit"));
+      return;
+    }
     var button = event.target.closest("button[data-action]");
     var item = button && button.closest("[data-article-id]");
     if (item) {
       act(button.dataset.action, item.dataset.articleId, button);
+    }
+  });
+  list.addEventListener("keydown", function (event) {
+    var hit = event.target.closest(".kb-hit");
+    if (!hit || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) {
+      return;
+    }
+    event.preventDefault();
+    move(hit.querySelector(".kb-toggle"), event.key === "ArrowDown" ? 1 : -1);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowDown" && list.querySelector(".kb-toggle")) {
+      event.preventDefault();
+      move(null, 1);
     }
   });
   input.addEventListener("input", function () {

@@ -35,4 +35,8 @@
     select.parentNode.insertBefore(box, select);
   }
   document.querySelectorAll("select[data-search]").forEach(searchable);
+  // A part of the page redrawn live (live.js) brings its own pickers.
+  document.addEventListener("hotline:redrawn", function (event) {
+    event.detail.element.querySelectorAll("select[data-search]").forEach(searchable);
+  });
 })();

@@ -1,4 +1,4 @@
-// Fills the wallboard from /api/v1/wallboard every two seconds. Text only (textContent),
+// Fills the wallboard from /api/v1/wallboard whenever the calls or agents change. Text only (textContent),
 // so nothing the data holds is ever interpreted as HTML.
 (function () {
   "use strict";
@@ -64,9 +64,11 @@
     fetch(root.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) { if (data) { render(data); } })
-      .catch(function () {})
-      .then(function () { window.setTimeout(poll, 2000); });
+      .catch(function () {});
   }
 
   poll();
+  // Told by the live stream that calls or agents changed (at most once a second), or
+  // polling while the stream is away (live.js).
+  window.hotlineLive.follow(["wallboard"], poll, {atMostEveryMs: 1000});
 })();

@@ -32,7 +32,45 @@ def home():
         skills=session.scalars(sa.select(Skill).order_by(Skill.code)).all(),
         events=admin.recent_events(session),
         agents=session.scalars(sa.select(Agent).order_by(Agent.name)).all(),
+        wrap_up_reasons=routing.wrap_up_reasons(session, include_inactive=True),
+        transfer_targets=routing.transfer_targets(session, include_inactive=True),
     )
+
+
+@bp.post("/transfer-directory")
+@roles_required("admin")
+@back_to("admin.home")
+def save_transfer_target():
+    """Add an outside number agents may transfer to, or change one (``id`` names it)."""
+    target_id = form_text("id", 12)
+    admin.save_transfer_target(
+        get_session(),
+        current_actor(),
+        int(target_id) if is_whole(target_id) else None,
+        form_text("name", 80),
+        form_text("name_en", 80),
+        form_text("number", 32),
+        active=request.form.get("active", "1") == "1",
+    )
+    flash(t("操作成功"))
+    return redirect(url_for("admin.home") + "#transfer-directory")
+
+
+@bp.post("/wrap-up-reasons")
+@roles_required("admin")
+@back_to("admin.home")
+def save_wrap_up_reason():
+    """Add a wrap-up reason, or change one (its code names it)."""
+    admin.save_wrap_up_reason(
+        get_session(),
+        current_actor(),
+        form_text("code", 32),
+        form_text("name", 80),
+        form_text("name_en", 80),
+        active=request.form.get("active", "1") == "1",
+    )
+    flash(t("操作成功"))
+    return redirect(url_for("admin.home") + "#wrap-up-reasons")
 
 
 @bp.post("/menu/<int:option_id>")

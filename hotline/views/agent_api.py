@@ -14,7 +14,7 @@ from twilio.jwt.access_token.grants import VoiceGrant
 
 from hotline.infra import context
 from hotline.infra.database import get_session
-from hotline.services import agents, logins
+from hotline.services import agents, calls, logins
 from hotline.services.calls import agent_status, connect, keep_queues_moving, waiting_for
 from hotline.services.workorders import submit_work_order
 from hotline.views.auth import roles_required, sign_in, sign_out
@@ -77,7 +77,26 @@ def status():
 def change_state():
     session = get_session()
     agent = _agent()
-    agents.choose_state(session, agent.id, json_body().text("state", 32))
+    body = json_body()
+    agents.choose_state(session, agent.id, body.text("state", 32), body.text("wrap_up", 32))
+    return jsonify(agent_status(session, agent))
+
+
+@bp.post("/agent/calls/<int:call_id>/transfer")
+@roles_required("agent", "supervisor")
+def transfer(call_id: int):
+    """Pass the caller on: {"kind": "queue"|"agent"|"outside", "target": …, "note": …}."""
+    session = get_session()
+    agent = _agent()
+    body = json_body()
+    calls.transfer(
+        session,
+        agent,
+        call_id,
+        body.text("kind", 16),
+        body.text("target", 64),
+        body.text("note", 500),
+    )
     return jsonify(agent_status(session, agent))
 
 

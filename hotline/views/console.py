@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services import agents
 from hotline.services.calls import agent_status, connect
+from hotline.services.calls import transfer as transfer_call
 from hotline.services.workorders import submit_work_order
 from hotline.views.auth import roles_required
 from hotline.views.common import (
@@ -27,7 +28,8 @@ from hotline.views.render.i18n import t
 from routing import services as routing
 from routing.models import AGENT_STATES, CALL_STATUSES, Skill
 from workorders.labels import STATUS_LABELS
-from workorders.services import get_work_order, search_orders
+from workorders.places import find_place, place_names
+from workorders.services import get_work_order, recent_categories, search_orders
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 bp.add_app_template_global(call_url)
@@ -52,6 +54,11 @@ def home():
     call = routing.current_call(session, agent)
     skills = {s.code: s for s in session.scalars(sa.select(Skill))}
     words = console_words()
+    categories = leaf_categories()
+    leaves = {category.code: category for category in categories}
+    recent = [
+        leaves[code] for code in recent_categories(session, current_user.id) if code in leaves
+    ]
     return render_template(
         "console.html",
         agent=agent,
@@ -61,8 +68,13 @@ def home():
         waiting=routing.waiting_calls(session, [s.skill_code for s in agent.skills]),
         call=call,
         skills=skills,
-        categories=leaf_categories(),
+        categories=categories,
+        recent_categories=recent,
         districts=units_of_kind("district"),
+        wrap_up_reasons=routing.wrap_up_reasons(session),
+        transfer_skills=sorted(skills.values(), key=lambda skill: skill.code),
+        transfer_agents=[a for a in routing.all_agents(session) if a.id != agent.id],
+        transfer_targets=routing.transfer_targets(session),
         streets=units_of_kind("street"),
         # The browser rings only for agents without a phone, when tokens can be made.
         voice_client=context.settings().voice_client and agent.phone is None,
@@ -91,11 +103,13 @@ def console_urls() -> dict:
         "status": url_for("agent_api.status", waiting="1"),
         "state": url_for("agent_api.change_state"),
         "finish": url_for("agent_api.finish"),
+        "transfer": call_url("agent_api.transfer"),
         "accept": call_url("agent_api.accept"),
         "decline": call_url("agent_api.decline"),
         "acceptForm": call_url("console.accept"),
         "declineForm": call_url("console.decline"),
         "order": unquote(url_for("console.order", number="{number}")),
+        "place": url_for("console.place"),
     }
 
 
@@ -111,7 +125,18 @@ def change_state():
 @roles_required("agent", "supervisor")
 @back_to("console.home")
 def ready():
-    agents.choose_state(get_session(), current_agent().id, "available")
+    wrap_up = form_text("wrap_up", 32)
+    agents.choose_state(get_session(), current_agent().id, "available", wrap_up)
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/calls/<int:call_id>/transfer")
+@roles_required("agent", "supervisor")
+@back_to("console.home")
+def transfer(call_id: int):
+    kind, _, target = form_text("target", 80).partition(":")
+    transfer_call(get_session(), current_agent(), call_id, kind, target, form_text("note", 500))
+    flash(t("已转接"))
     return redirect(url_for("console.home"))
 
 
@@ -182,6 +207,16 @@ def new_work_order():
     )
     flash(f"{t('工单')} {order.number}")
     return redirect(url_for("console.order", number=order.number))
+
+
+@bp.get("/place")
+@roles_required("agent", "supervisor")
+def place():
+    """The district and street an address names, for the work-order form to fill in."""
+    address = request.args.get("address", "")[:200]
+    names = place_names([*units_of_kind("district"), *units_of_kind("street")])
+    found = find_place(address, names)
+    return jsonify(district=found.district_code, street=found.street_code)
 
 
 @bp.get("/orders")

@@ -16,9 +16,11 @@ from routing.services.agents import (
     agent_for_user,
     agent_view,
     create_agent,
+    end_overdue_wrap_ups,
     ready,
     set_agent_state,
     set_phone,
+    wrap_up_reasons,
 )
 from routing.services.callbacks import (
     CALLBACK_PRIORITY,
@@ -82,6 +84,14 @@ from routing.services.queueing import (
     tick,
     waiting_calls,
 )
+from routing.services.transfers import (
+    all_agents,
+    transfer_out,
+    transfer_targets,
+    transfer_to_agent,
+    transfer_to_queue,
+    undo_transfer,
+)
 
 # How many waiting calls offer_work reads at a time, in serving order.
 QUEUE_PAGE = 500
@@ -105,6 +115,7 @@ __all__ = [
     "agent_leg_answered",
     "agent_leg_missed",
     "agent_view",
+    "all_agents",
     "apply_event",
     "average_handle_seconds",
     "call_view",
@@ -120,6 +131,7 @@ __all__ = [
     "dispatch_waiting",
     "end_call",
     "end_gone_call",
+    "end_overdue_wrap_ups",
     "end_turned_away",
     "enqueue_call",
     "expected_wait",
@@ -146,5 +158,11 @@ __all__ = [
     "set_phone",
     "skill_rules",
     "tick",
+    "transfer_out",
+    "transfer_targets",
+    "transfer_to_agent",
+    "transfer_to_queue",
+    "undo_transfer",
     "waiting_calls",
+    "wrap_up_reasons",
 ]

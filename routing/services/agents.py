@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.db import utcnow
 from routing import acd
-from routing.errors import AgentNotReady, InvalidPhone
-from routing.models import Agent, AgentSkill, AgentStateChange, Call
+from routing.errors import AgentNotReady, InvalidPhone, UnknownWrapUpReason
+from routing.models import Agent, AgentSkill, AgentStateChange, Call, WrapUpReason
 from routing.services.locks import lock_agent
 
 MANUAL_STATES = ("available", "break", "offline")
@@ -55,19 +55,55 @@ def set_state(
 
 
 def set_agent_state(
-    session: orm.Session, agent_id: int, state: str, now: datetime | None = None
+    session: orm.Session,
+    agent_id: int,
+    state: str,
+    now: datetime | None = None,
+    wrap_up_code: str | None = None,
 ) -> Agent:
-    """Change an agent's state by their own choice (available, break, offline)."""
+    """Change an agent's state by their own choice (available, break, offline); leaving
+    wrap-up, ``wrap_up_code`` says what became of the call."""
     now = now or utcnow()
     if state not in MANUAL_STATES:
         raise AgentNotReady(f"an agent cannot choose the state {state!r}")
+    if wrap_up_code is not None:
+        reason = session.get(WrapUpReason, wrap_up_code)
+        if reason is None or not reason.active:
+            raise UnknownWrapUpReason(f"{wrap_up_code!r} is not a wrap-up reason")
     agent = lock_agent(session, agent_id)
     if agent.state in ("reserved", "on_call"):
         raise AgentNotReady("finish the current call first")
     if agent.state == "wrap_up":
-        _end_wrap_up(session, agent, now)
+        _end_wrap_up(session, agent, now, wrap_up_code)
     set_state(session, agent, state, now)
     return agent
+
+
+def wrap_up_reasons(session: orm.Session, include_inactive: bool = False) -> list[WrapUpReason]:
+    query = sa.select(WrapUpReason).order_by(WrapUpReason.position, WrapUpReason.code)
+    if not include_inactive:
+        query = query.where(WrapUpReason.active.is_(True))
+    return list(session.scalars(query))
+
+
+def end_overdue_wrap_ups(session: orm.Session, limit_seconds: int, now: datetime) -> list[int]:
+    """Agents whose wrap-up has lasted ``limit_seconds`` take calls again (0: no limit).
+    Returns their ids; an agent another transaction holds is left for the next round."""
+    if limit_seconds <= 0:
+        return []
+    overdue = session.scalars(
+        sa.select(Agent)
+        .where(
+            Agent.state == "wrap_up", Agent.state_since <= now - timedelta(seconds=limit_seconds)
+        )
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).all()
+    for agent in overdue:
+        _end_wrap_up(session, agent, now)
+        set_state(session, agent, "available", now, reason="wrap_up_limit")
+    session.flush()
+    return [agent.id for agent in overdue]
 
 
 def set_phone(session: orm.Session, agent_id: int, phone: str) -> str | None:
@@ -89,7 +125,9 @@ def ready(session: orm.Session, agent_id: int, now: datetime | None = None) -> A
     return set_agent_state(session, agent_id, "available", now)
 
 
-def _end_wrap_up(session: orm.Session, agent: Agent, now: datetime) -> None:
+def _end_wrap_up(
+    session: orm.Session, agent: Agent, now: datetime, wrap_up_code: str | None = None
+) -> None:
     last = session.scalar(
         sa.select(Call)
         # The call that ended last: its agent leg may not have been reported answered yet.
@@ -99,6 +137,7 @@ def _end_wrap_up(session: orm.Session, agent: Agent, now: datetime) -> None:
     )
     if last is not None and last.wrap_up_seconds is None:
         last.wrap_up_seconds = max(0, round((now - agent.state_since).total_seconds()))
+        last.wrap_up_code = wrap_up_code
 
 
 def agent_view(agent: Agent) -> acd.AgentView:

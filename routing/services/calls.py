@@ -99,7 +99,9 @@ def end_call(session: orm.Session, call: Call, now: datetime, failed: bool = Fal
         if failed:
             call.status = "failed"
         else:
-            call.status = "abandoned" if call.status == "queued" else "completed"
+            # A caller waiting after a transfer talked to an agent already: answered.
+            waited_unanswered = call.status == "queued" and call.answered_at is None
+            call.status = "abandoned" if waited_unanswered else "completed"
     elif failed and call.status == "abandoned":
         # The status callback came before the <Enqueue> result: the queue failed the caller,
         # who did not hang up on it.

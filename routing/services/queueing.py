@@ -14,7 +14,7 @@ from hotline.db import utcnow
 from routing import acd
 from routing.errors import AgentNotReady, CallUnavailable
 from routing.models import Agent, Call, Skill
-from routing.services.agents import agent_view, set_state
+from routing.services.agents import agent_view, end_overdue_wrap_ups, set_state
 from routing.services.entry import GENERAL_SKILL
 from routing.services.locks import FRESH, lock_agent
 
@@ -30,6 +30,7 @@ class RouterSettings:
     service_level_seconds: int = 20
     callback_attempts: int = 3
     callback_retry_minutes: float = 10
+    wrap_up_limit_seconds: int = 0  # 0: wrap-up lasts until the agent is ready
 
 
 def skill_rules(session: orm.Session) -> dict[str, acd.SkillRule]:
@@ -68,6 +69,7 @@ def route_call(
     )
     if call is None:
         return None
+    end_overdue_wrap_ups(session, settings.wrap_up_limit_seconds, now)
     agents = session.scalars(
         sa.select(Agent)
         .where(Agent.state == "available")
@@ -81,7 +83,7 @@ def route_call(
     if choice is None:
         return None
     agent = by_id[choice.id]
-    _reserve(session, call, agent, settings, now)
+    reserve(session, call, agent, settings, now)
     return agent
 
 
@@ -126,7 +128,7 @@ def offer_work(
                 .execution_options(**FRESH)
             )
             if call is not None and matcher.eligible(call_view(call)):
-                _reserve(session, call, agent, settings, now)
+                reserve(session, call, agent, settings, now)
                 return call
         if len(page) < page_size:
             return None
@@ -172,7 +174,7 @@ def _waiting_page(after: acd.CallView | None, page_size: int) -> sa.Select:
     return query.order_by(Call.priority.desc(), Call.enqueued_at, Call.id).limit(page_size)
 
 
-def _reserve(
+def reserve(
     session: orm.Session, call: Call, agent: Agent, settings: RouterSettings, now: datetime
 ) -> None:
     call.reserved_agent_id = agent.id
@@ -224,10 +226,11 @@ def expire_reservations(
 
 
 def tick(session: orm.Session, settings: RouterSettings, now: datetime | None = None) -> None:
-    """Housekeeping that time makes necessary: expire reservations, bring back callbacks
-    due another attempt, overflow waiting calls."""
+    """Housekeeping that time makes necessary: expire reservations, end wrap-ups past the
+    limit, bring back callbacks due another attempt, overflow waiting calls."""
     now = now or utcnow()
     expire_reservations(session, settings, now)
+    end_overdue_wrap_ups(session, settings.wrap_up_limit_seconds, now)
     callbacks_due(session, now)
     dispatch_waiting(session, settings, now)
 

@@ -138,6 +138,8 @@ def test_a_whole_call_in_the_browser_phone_never_reloads_the_console(served_twil
     page.locator("#current-call [data-rating='1']", has_text="满意").wait_for(timeout=10_000)
     timer = page.inner_text("#current-call [data-call-timer]")
     assert re.fullmatch(r"\d+:\d\d", timer), timer  # how long since the agent answered
+    assert page.locator("#wrap-up-limit").is_visible()  # the wrap-up limit counts down
+    page.select_option("#wrap-up", "answered")
     page.click("#ready")
     wait_for_state(page, "available")
     page.locator("#current-call").wait_for(state="hidden", timeout=5_000)

@@ -201,10 +201,13 @@ def test_speech_and_articles_are_text_in_the_console_and_the_gap_report(served, 
         hit = desk.locator(f".kb-hit[data-article-id='HL-XSS{i}']")
         hit.wait_for(timeout=10_000)
         assert_shown_as_text(desk, [payload], f".kb-hit[data-article-id='HL-XSS{i}']")
+        hit.locator(".kb-toggle").click()  # a hit opens to its answer and actions
+        hit.locator(".kb-more summary").click()
         hit.locator("button[data-action='not_helpful']").click()
         desk.locator("#kb-status:has-text('已记录反馈')").wait_for(timeout=10_000)
         desk.click("#current-call button:has-text('结束通话')")
         desk.locator("#ready").wait_for(timeout=10_000)
+        desk.select_option("#wrap-up", "other")
         desk.click("#ready")
         desk.wait_for_load_state()
     desk.goto(f"{served.url}/reports/kb-gaps")

@@ -6,12 +6,33 @@ from datetime import timedelta
 import jwt
 
 from hotline.infra import context
+from hotline.services.calls import category_hint
+from knowledge_base.services import import_article
 from routing.models import Agent, Call
 from tests.conftest import PUBLIC_URL, app_with, empty_transactional_tables
-from tests.factories import PASSWORD, make_agent
+from tests.factories import PASSWORD, make_agent, make_call
 from tests.voice_flow import Caller
 
 SECRET = "a-thirty-two-byte-secret-for-tests!"
+# Two articles of the provident fund: a caller must say which matter they mean.
+HPF_ARTICLES = (
+    {
+        "id": "HL-9300",
+        "title": "租房提取住房公积金",
+        "questions": ["租房可以取公积金吗？", "交房租能用公积金吗"],
+        "answer": "无房职工租房自住的，可每年提取一次住房公积金支付房租。",
+        "keywords": ["租房提取"],
+        "category": "HPF.WITHDRAW",
+    },
+    {
+        "id": "HL-9301",
+        "title": "住房公积金的缴存比例",
+        "questions": ["公积金每个月交多少？", "单位不给交公积金怎么办"],
+        "answer": "住房公积金缴存比例为5%至12%，由单位和职工各缴一半。",
+        "keywords": ["缴存比例", "公积金缴存"],
+        "category": "HPF.DEPOSIT",
+    },
+)
 
 
 def api_login(client, user):
@@ -223,3 +244,33 @@ def test_the_status_lists_the_agents_queues_when_asked(client, observer):
         "social_security",
     )
     assert waiting["skill_name"] and waiting["enqueued_at"]
+
+
+def test_the_offer_proposes_the_category_of_what_the_caller_said(client, observer):
+    for article in HPF_ARTICLES:
+        import_article(observer, article)
+    user, _ = make_agent(observer, skills={"housing": 2})
+    observer.commit()
+    api_login(client, user)
+    set_state(client, "available")
+
+    # The caller names the topic (公积金, the housing menu's keyword) but no category: the
+    # article that answers them is filed under one.
+    caller = Caller(client, observer)
+    caller.dial()
+    caller.choose_language("1")
+    caller.say("交房租能用公积金吗")
+    offered = client.get("/api/v1/agent/status").get_json()["reservation"]
+    assert offered["speech_result"] == "交房租能用公积金吗"
+    assert offered["category_hint"] == "HPF.WITHDRAW"
+
+
+def test_no_category_is_proposed_when_no_article_answers_the_caller(observer):
+    for article in HPF_ARTICLES:
+        import_article(observer, article)
+    vague = make_call(observer, speech_result="我想问一下公积金")
+    named = make_call(observer, speech_result="交房租能用公积金吗", category_hint_code="HPF.LOAN")
+    assert category_hint(observer, vague) is None
+    # A category the line or the IVR already gave is kept.
+    assert category_hint(observer, named) == "HPF.LOAN"
+    assert category_hint(observer, make_call(observer)) is None

@@ -52,9 +52,11 @@ POST   /console/ready                                            L   ok  ok  403
 POST   /console/finish                                           L   ok  ok  403 403 403 L   L   L
 POST   /console/calls/<int:call_id>/accept                       L   ok  ok  403 403 403 L   L   L
 POST   /console/calls/<int:call_id>/decline                      L   ok  ok  403 403 403 L   L   L
+POST   /console/calls/<int:call_id>/transfer                     L   ok  ok  403 403 403 L   L   L
 POST   /console/calls/<int:call_id>/resolve                      L   ok  ok  403 403 403 L   L   L
 POST   /console/phone                                            L   ok  ok  403 403 403 L   L   L
 POST   /console/work-orders                                      L   ok  ok  403 403 ok  L   L   L
+GET    /console/place                                            L   ok  ok  403 403 ok  L   L   L
 GET    /console/orders                                           L   ok  ok  403 403 ok  L   L   L
 GET    /console/orders/<number>                                  L   ok  ok  403 403 ok  L   L   L
 GET    /console/conversations/                                   L   ok  ok  403 403 ok  L   L   L
@@ -69,12 +71,14 @@ GET    /api/v1/kb/search                                         401 ok  ok  403
 GET    /api/v1/agent/status                                      401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/state                                       401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/finish                                      401 ok  ok  403 403 403 401 401 401
+POST   /api/v1/agent/calls/<int:call_id>/transfer                401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/reservations/<int:call_id>/accept           401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/reservations/<int:call_id>/decline          401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/calls/<int:call_id>/resolve                 401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/calls/<int:call_id>/work-orders             401 ok  ok  403 403 403 401 401 401
 GET    /api/v1/agent/voice-token                                 401 ok  ok  403 403 403 401 401 401
 GET    /supervisor/                                              L   403 ok  403 403 ok  L   L   L
+GET    /events                                                   401 ok  ok  403 403 ok  401 401 401
 GET    /supervisor/wallboard                                     L   403 ok  403 403 ok  L   L   L
 GET    /api/v1/wallboard                                         401 403 ok  403 403 ok  401 401 401
 POST   /supervisor/orders/<number>/act                           L   ok  ok  403 403 ok  L   L   L
@@ -101,6 +105,8 @@ GET    /api/v1/reports/call-trend                                401 401 401 401
 GET    /api/v1/reports/calls                                     401 401 401 401 401 401 ok  401 401
 GET    /admin/                                                   L   403 403 403 403 ok  L   L   L
 POST   /admin/menu/<int:option_id>                               L   403 403 403 403 ok  L   L   L
+POST   /admin/transfer-directory                                 L   403 403 403 403 ok  L   L   L
+POST   /admin/wrap-up-reasons                                    L   403 403 403 403 ok  L   L   L
 POST   /admin/agents/<int:agent_id>/phone                        L   403 403 403 403 ok  L   L   L
 GET    /admin/users                                              L   403 403 403 403 ok  L   L   L
 POST   /admin/users                                              L   403 403 403 403 ok  L   L   L
@@ -213,6 +219,7 @@ def body_of(method: str, rule: str, principal: Principal) -> dict:
         "/login": {"username": "nobody", "password": "wrong"},
         "/console/state": {"state": "offline"},
         "/console/calls/<int:call_id>/resolve": {},
+        "/console/calls/<int:call_id>/transfer": {"target": "queue:general", "note": "转接"},
         "/console/conversations/<int:conversation_id>/reply": {"body": "您好"},
         "/supervisor/orders/<number>/act": {"action": "add_facts", "note": "市民补充情况"},
         "/supervisor/orders/<number>/callback": {"satisfaction": "satisfied"},
@@ -225,6 +232,8 @@ def body_of(method: str, rule: str, principal: Principal) -> dict:
         "/admin/workorders/rules/<int:rule_id>/active": {"active": "0"},
         "/admin/workorders/calendar": {"day": world.day, "working": "0", "note": "假日"},
         "/admin/workorders/contacts": {"unit": UNIT_A, "phone": "", "email": ""},
+        "/admin/transfer-directory": {"id": "", "name": "公安报警", "number": "110"},
+        "/admin/wrap-up-reasons": {"code": "other", "name": "其他", "name_en": "Other"},
         "/admin/users": {"username": "matrix", "role": "monitor", "password": "x" * 12},
         "/admin/users/<int:user_id>": {"role": "department", "unit": UNIT_B},
         "/admin/users/<int:user_id>/password": {"password": "y" * 12},
@@ -239,6 +248,7 @@ def body_of(method: str, rule: str, principal: Principal) -> dict:
     jsons = {
         "/api/v1/session": {"username": "nobody", "password": "wrong"},
         "/api/v1/agent/state": {"state": "offline"},
+        "/api/v1/agent/calls/<int:call_id>/transfer": {"kind": "queue", "target": "general"},
         "/api/v1/workorders": {"category": CATEGORY_A, "description": "x"},
         "/api/v1/workorders/<number>/actions": {"action": "add_facts", "note": "补充"},
     }

@@ -470,3 +470,17 @@ def test_admins_are_warned_from_november_when_next_year_is_not_in_the_package(
     warned = runner.invoke(args=["workorders", "calendar", "--today", f"{last}-11-01"])
     assert warned.exit_code == 1
     assert f"warning: no official {last + 1} holiday arrangement yet: upgrade" in warned.output
+
+
+def test_the_console_finds_the_district_and_street_an_address_names(client, observer):
+    agent, _ = make_agent(observer)
+    department = make_user(observer, "department", unit_code="GZ-TH")
+    observer.commit()
+    login(client, department.username, PASSWORD)
+    assert client.get("/console/place?address=石牌街道").status_code == 403
+    login(client, agent.username, PASSWORD)
+    place = client.get("/console/place?address=石牌街道华师社区3栋").get_json()
+    assert place == {"district": "GZ-TH", "street": "GZ-TH-SPJ"}
+    place = client.get("/console/place?address=天河区体育西路1号").get_json()
+    assert place == {"district": "GZ-TH", "street": None}
+    assert client.get("/console/place").get_json() == {"district": None, "street": None}

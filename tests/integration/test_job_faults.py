@@ -8,10 +8,7 @@ it accepted. Every text must reach it exactly once, and the outbox must end empt
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,57 +36,6 @@ DEADLINE = 60
 LEASE = "2"  # seconds: a job handed to rq is checked on after this long
 
 
-class PrivateRedis:
-    def __init__(self, directory: Path):
-        binary = shutil.which("redis-server")
-        if binary is None:
-            if os.environ.get("CI"):
-                pytest.fail("redis-server is needed for the job fault tests")
-            pytest.skip("redis-server is not installed")
-        self.binary, self.directory = binary, directory
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self, empty: bool = True) -> None:
-        if empty:
-            (self.directory / "dump.rdb").unlink(missing_ok=True)
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.directory),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        pytest.fail("the private redis-server did not start")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait()
-
-    def signal(self, number: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(number)
-
-
 def leased(database_url, private_redis, tmp_path, cleanup):
     """A worker's environment and the test's app, both with the short job lease; the
     worker's log."""
@@ -101,16 +47,6 @@ def leased(database_url, private_redis, tmp_path, cleanup):
     override(app, job_lease_seconds=int(LEASE))
     cleanup(app)
     return env, app, tmp_path / "worker.log"
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    redis = PrivateRedis(tmp_path)
-    redis.start()
-    yield redis
-    if redis.process and redis.process.poll() is None:
-        redis.signal(signal.SIGCONT)
-        redis.kill()
 
 
 def queue_texts(app, bodies: list[str]) -> list[int]:

@@ -146,3 +146,35 @@ def test_closure_figures_count_dispatched_and_closed_orders(session):
     assert (row.key, row.dispatched, row.closed) == ("GZ-RSJ", 4, 2)
     later = datetime(2100, 1, 1, tzinfo=UTC)
     assert closure_totals(session, start=later).closure_rate is None
+
+
+def test_recent_categories_are_the_last_five_distinct_this_login_filed(session):
+    agent, other = make_user(session, "agent"), make_user(session, "agent")
+    mine = services.Actor(agent.username, agent.id)
+    filed = [
+        "SOCINS.PENSION",
+        "HPF.WITHDRAW",
+        "SOCINS.PENSION",
+        "URBAN.MANHOLE",
+        "ENERGY.GAS_LEAK",
+        "TRAFFIC.LICENSE",
+        "ENV.FUMES",
+    ]
+    for minute, code in enumerate(filed):
+        open_order(
+            session,
+            category_code=code,
+            actor=mine,
+            now=datetime(2026, 11, 26, 2, minute, tzinfo=UTC),
+        )
+    open_order(session, category_code="EDU.ENROLL", actor=services.Actor(other.username, other.id))
+    # Latest first, each once; the oldest distinct one (HPF.WITHDRAW) is the sixth.
+    assert services.recent_categories(session, agent.id) == [
+        "ENV.FUMES",
+        "TRAFFIC.LICENSE",
+        "ENERGY.GAS_LEAK",
+        "URBAN.MANHOLE",
+        "SOCINS.PENSION",
+    ]
+    assert services.recent_categories(session, other.id) == ["EDU.ENROLL"]
+    assert services.recent_categories(session, agent.id + other.id + 1) == []

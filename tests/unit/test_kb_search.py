@@ -97,6 +97,15 @@ def test_an_unrelated_question_gets_no_confident_answer():
     assert SearchIndex().rank("公积金").hits == []
 
 
+def test_what_a_caller_says_proposes_the_category_of_its_confident_article():
+    assert index().category_for("租房能不能提取公积金") == "HPF.WITHDRAW"
+    assert index().category_for("社保卡丢了要怎么挂矢") == "SOCINS.CARD"
+    # No confident article, no proposal: a wrong category is worse than none.
+    assert index().category_for("今年广州马拉松什么时候开始报名") is None
+    assert index().category_for("你好") is None
+    assert SearchIndex().category_for("公积金") is None
+
+
 def test_filters_keep_only_the_wanted_category_unit_or_language():
     assert [h.id for h in index().search("visa 签证", filters={"lang": "en"})] == ["VISA-1"]
     hits = index().search("社保卡 公积金", filters={"unit": "GZ-RSJ"})

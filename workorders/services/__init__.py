@@ -49,6 +49,7 @@ from workorders.services.intake import (
     next_ticket_number,
     open_work_order,
     orders_for_phone,
+    recent_categories,
     routing_rules,
 )
 from workorders.services.oversight import (
@@ -93,6 +94,7 @@ __all__ = [
     "orders_for_unit",
     "pending_extension",
     "perform",
+    "recent_categories",
     "record_callback",
     "record_satisfaction",
     "reply",

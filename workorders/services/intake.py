@@ -82,6 +82,21 @@ def orders_for_phone(
     return list(session.scalars(query.order_by(WorkOrder.created_at.desc()).limit(limit)))
 
 
+# How far back the recent categories look: an agent's latest orders, not all they filed.
+RECENT_ORDERS_SEEN = 200
+
+
+def recent_categories(session: orm.Session, created_by_id: int, limit: int = 5) -> list[str]:
+    """The last ``limit`` distinct categories this login filed orders under, latest first."""
+    codes = session.scalars(
+        sa.select(WorkOrder.category_code)
+        .where(WorkOrder.created_by_id == created_by_id)
+        .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+        .limit(RECENT_ORDERS_SEEN)
+    )
+    return list(dict.fromkeys(codes))[:limit]
+
+
 def routing_rules(session: orm.Session) -> list[RoutingRule]:
     """The admins' active assignment rules, in the order they are tried."""
     rows = session.scalars(

@@ -65,7 +65,6 @@ ENGLISH = {
     "发送": "Send",
     "交还自动回复": "Hand back to automatic replies",
     "接管会话": "Take over the conversation",
-    "号码": "Number",
     "最近消息": "Latest message",
     "待人工": "Needs an agent",
     "人工处理中": "With an agent",
@@ -89,8 +88,41 @@ ENGLISH = {
     "代码": "Code",
     "返回首页": "Home",
     "新来电": "New call",
+    "待人工回复的会话": "Threads waiting for an agent",
+    "已恢复未提交的草稿": "An unsent draft was restored",
+    "清除草稿": "Discard the draft",
+    "处理结果": "Outcome",
+    "转接": "Transfer",
+    "转接到": "Transfer to",
+    "外部号码": "Outside numbers",
+    "转接备注": "Transfer note",
+    "转接备注（随来电转给下一位）": "Note (travels with the call to the next one)",
+    "盲转：转出后本通话结束，进入话后处理": "Cold transfer: the call ends for you, then wrap-up",
+    "已转接": "Transferred",
+    "转接号码簿": "Transfer directory",
+    "号码": "Number",
+    "新增号码": "Add a number",
+    "请选择": "Choose",
+    "号码须为 3–15 位数字（可带 +）": "A number has 3–15 digits (a leading + allowed)",
+    "号码 {number} 已在号码簿中": "{number} is in the directory already",
+    "请选择处理结果": "Choose what became of the call",
+    "秒后自动就绪": "s until calls are offered again",
+    "话后处理原因": "Wrap-up reasons",
+    "坐席结束话后处理时选择其一；停用的原因不再供选择，已记录的通话保留原因。": (
+        "Agents choose one when they end wrap-up; a retired reason is no longer offered, "
+        "and the calls that were given it keep it."
+    ),
+    "中文名称": "Chinese name",
+    "英文名称": "English name",
+    "代码（小写字母、数字或 _）": "Code (lower-case letters, digits or _)",
+    "新增原因": "Add a reason",
+    "代码须以小写字母开头，2–32 位小写字母、数字或 _": (
+        "A code starts with a lower-case letter: 2–32 lower-case letters, digits or _"
+    ),
+    "请填写中文名称": "Give the Chinese name",
     "输入名称、拼音或首字母筛选": "Type a name, pinyin or initials",
     "请选择分类": "Choose a category",
+    "最近使用": "Recently used",
     "快捷键：Alt+A 接听，Alt+D 拒接": "Keys: Alt+A answers, Alt+D declines",
     "工单 {number} 已派发至 {unit}，承办期限 {deadline}": (
         "Order {number} dispatched to {unit}, due {deadline}"
@@ -319,6 +351,7 @@ ENGLISH = {
     "已过期": "Expired",
     "输入市民的问题，系统自动推荐答案": "Type the caller's question; answers are suggested",
     "插入答案": "Insert answer",
+    "更多操作": "More actions",
     "短信发送给来电人": "Text to caller",
     # Work-order lifecycle (issue 5).
     "期限": "Deadline",

@@ -1,0 +1,187 @@
+"""Cold transfers, played as Twilio would: the agent's REST redirect of the caller's call
+ends their <Dial>, whose action Twilio still requests (its TwiML ignored), then Twilio asks
+the new URL. The caller reaches the next queue, a named agent, or an outside number; the
+note travels with the call; nothing is counted twice or lost."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from hotline.infra.database import get_session
+from routing.metrics import call_totals
+from routing.models import Agent, Call, TransferTarget
+from tests.conftest import PUBLIC_URL
+from tests.factories import make_agent
+from tests.http.test_agent_api import api_login, set_state
+from tests.voice_flow import Caller
+
+pytestmark = pytest.mark.db
+
+NOTE = "市民先问养老金，又想问公积金提取，请接着解答"
+
+
+def seat(app, observer, skills):
+    user, agent = make_agent(observer, skills=skills)
+    observer.commit()
+    client = app.test_client()
+    api_login(client, user)
+    set_state(client, "available")
+    return client, agent.id
+
+
+def on_a_call(app, client, observer):
+    """A caller on the 12333 line, answered by the only agent with its skill."""
+    first, first_id = seat(app, observer, {"social_security": 1})
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    call = caller.call
+    assert call.reserved_agent_id == first_id
+    assert first.post(f"/api/v1/agent/reservations/{call.id}/accept", json={}).status_code == 200
+    caller.post("/twilio/voice/queue-result", QueueResult="redirected", QueueTime="3")
+    assert "<Client>" in caller.post(f"/twilio/voice/bridge/{call.id}")
+    return caller, call.id, first, first_id
+
+
+def state_of(observer, agent_id):
+    observer.expire_all()
+    return observer.get(Agent, agent_id).state
+
+
+def redirects(gateway) -> list[str]:
+    return [r["url"] for r in gateway.sent() if r["kind"] == "redirect"]
+
+
+def test_to_a_queue_the_next_agent_is_offered_the_call_with_the_note(
+    app, client, observer, gateway
+):
+    caller, call_id, first, first_id = on_a_call(app, client, observer)
+    second, second_id = seat(app, observer, {"general": 1})
+
+    answer = first.post(
+        f"/api/v1/agent/calls/{call_id}/transfer",
+        json={"kind": "queue", "target": "general", "note": NOTE},
+    )
+    assert answer.status_code == 200, answer.data
+    assert answer.get_json()["state"] == "wrap_up"
+    assert redirects(gateway)[-1] == f"{PUBLIC_URL}/twilio/voice/transfer/{call_id}"
+    call = caller.call
+    assert (call.status, call.skill_code, call.transfers) == ("queued", "general", 1)
+    assert call.reserved_agent_id == second_id and call.answered_at is not None
+
+    # Twilio: the first agent's <Dial> ended by the redirect; its action comes, changes nothing.
+    caller.post(
+        f"/twilio/voice/after-dial/{call_id}?agent={first_id}",
+        DialCallStatus="completed",
+        CallStatus="in-progress",
+        DialCallDuration="95",
+    )
+    assert caller.call.reserved_agent_id == second_id
+    assert state_of(observer, first_id) == "wrap_up"
+    # Then the new URL: the caller is told, and waits in the next queue.
+    twiml = caller.post(f"/twilio/voice/transfer/{call_id}")
+    assert "正在为您转接" in twiml and "<Enqueue" in twiml and ">general</Enqueue>" in twiml
+
+    offered = second.get("/api/v1/agent/status").get_json()["reservation"]
+    assert offered["id"] == call_id and offered["transfer_note"] == NOTE
+    assert second.post(f"/api/v1/agent/reservations/{call_id}/accept", json={}).status_code == 200
+    caller.post("/twilio/voice/queue-result", QueueResult="redirected", QueueTime="8")
+    assert "<Client>" in caller.post(f"/twilio/voice/bridge/{call_id}")
+    caller.post(
+        f"/twilio/voice/after-dial/{call_id}?agent={second_id}",
+        DialCallStatus="completed",
+        CallStatus="completed",
+        DialCallDuration="40",
+    )
+    caller.post("/twilio/voice/status", CallStatus="completed")
+    assert caller.call.status == "completed"
+    assert state_of(observer, second_id) == "wrap_up"
+    with app.app_context():
+        totals = call_totals(get_session())
+    assert (totals.offered, totals.answered) == (1, 1)  # one call, answered once
+
+
+def test_to_a_named_agent_only_when_they_can_take_it(app, client, observer, gateway):
+    caller, call_id, first, first_id = on_a_call(app, client, observer)
+    second, second_id = seat(app, observer, {"general": 1})
+    set_state(second, "break")
+    refused = first.post(
+        f"/api/v1/agent/calls/{call_id}/transfer",
+        json={"kind": "agent", "target": str(second_id), "note": NOTE},
+    )
+    assert refused.status_code == 409
+    assert "not available" in refused.get_json()["error"]
+    assert caller.call.status == "connected" and state_of(observer, first_id) == "on_call"
+    assert not any("/transfer/" in url for url in redirects(gateway))
+
+    set_state(second, "available")
+    answer = first.post(
+        f"/api/v1/agent/calls/{call_id}/transfer",
+        json={"kind": "agent", "target": str(second_id), "note": NOTE},
+    )
+    assert answer.status_code == 200, answer.data
+    assert caller.call.reserved_agent_id == second_id
+    assert state_of(observer, second_id) == "reserved"
+    assert second.get("/api/v1/agent/status").get_json()["reservation"]["transfer_note"] == NOTE
+
+    # The caller hangs up before the second agent takes it: answered (by the first), not
+    # abandoned, and the second agent is free again.
+    caller.post("/twilio/voice/queue-result", QueueResult="hangup", QueueTime="20")
+    caller.post("/twilio/voice/status", CallStatus="completed")
+    assert caller.call.status == "completed"
+    assert state_of(observer, second_id) == "available"
+
+
+def test_to_an_outside_number_the_caller_is_put_through_and_the_call_ends_here(
+    app, client, observer, gateway
+):
+    caller, call_id, first, first_id = on_a_call(app, client, observer)
+    ambulance = observer.scalar(sa.select(TransferTarget).where(TransferTarget.number == "120"))
+    answer = first.post(
+        f"/api/v1/agent/calls/{call_id}/transfer",
+        json={"kind": "outside", "target": str(ambulance.id), "note": "老人晕倒"},
+    )
+    assert answer.status_code == 200, answer.data
+    assert redirects(gateway)[-1] == f"{PUBLIC_URL}/twilio/voice/transfer-out/{call_id}"
+    twiml = caller.post(f"/twilio/voice/transfer-out/{call_id}")
+    assert "<Dial>120</Dial>" in twiml and "正在为您转接" in twiml
+    call = caller.call
+    assert (call.status, call.transferred_to, call.end_reason) == (
+        "completed",
+        "120",
+        "transferred out",
+    )
+    caller.post(
+        f"/twilio/voice/after-dial/{call_id}?agent={first_id}",
+        DialCallStatus="completed",
+        CallStatus="in-progress",
+        DialCallDuration="30",
+    )
+    caller.post("/twilio/voice/status", CallStatus="completed")
+    assert caller.call.status == "completed" and state_of(observer, first_id) == "wrap_up"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"kind": "queue", "target": "no_such_queue"}, 404),
+        ({"kind": "outside", "target": "99999"}, 404),
+        ({"kind": "elsewhere", "target": "1"}, 404),
+    ],
+)
+def test_a_transfer_nowhere_is_refused_and_the_call_stays(app, client, observer, body, status):
+    caller, call_id, first, first_id = on_a_call(app, client, observer)
+    answer = first.post(f"/api/v1/agent/calls/{call_id}/transfer", json=body)
+    assert answer.status_code == status
+    assert caller.call.status == "connected" and state_of(observer, first_id) == "on_call"
+
+
+def test_a_call_that_is_not_yours_cannot_be_transferred(app, client, observer):
+    caller, call_id, _, _ = on_a_call(app, client, observer)
+    other, _ = seat(app, observer, {"general": 1})
+    answer = other.post(
+        f"/api/v1/agent/calls/{call_id}/transfer", json={"kind": "queue", "target": "general"}
+    )
+    assert answer.status_code == 409
+    assert caller.call.status == "connected"
+    assert observer.get(Call, call_id).transfers == 0
