@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.served import served_product, signed_post
+
 pytestmark = pytest.mark.slow
 
 LOGINS = {"agent1": "agent-12345", "supervisor": "supervisor-12345"}
@@ -90,4 +92,36 @@ def test_the_first_tab_offers_a_skip_link_to_the_content(served, browser, userna
     page.keyboard.press("Tab")
     inside = page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
     assert inside, page.evaluate(FOCUSED)
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def own_served(tmp_path_factory):
+    """An instance of its own for the call: on the shared one others may be available."""
+    with served_product("sqlite", tmp_path_factory.mktemp("keyboard")) as product:
+        yield product
+
+
+def test_enter_on_a_link_follows_it_while_a_call_is_offered(own_served, browser):
+    served = own_served
+    page = log_in(browser, served, "supervisor", "zh")
+    page.goto(f"{served.url}/console/")
+    page.click("#state form[data-console='state']:has(input[value='available']) button")
+    page.locator("#state .state.available").wait_for(timeout=10_000)
+    call_sid = f"CA{0xA11F00:032x}"
+    signed_post(
+        served, "/twilio/voice", {"CallSid": call_sid, "From": "+8613800000078", "To": "12345"}
+    )
+    signed_post(served, "/twilio/voice/language", {"CallSid": call_sid, "Digits": "1"})
+    signed_post(served, "/twilio/voice/menu", {"CallSid": call_sid, "SpeechResult": "养老金"})
+    page.locator("#reservation").wait_for(timeout=15_000)
+
+    page.focus(".skip-link")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    assert page.locator("#reservation").is_visible()  # still offered, not taken
+    assert page.get_attribute("#state [data-state]", "data-state") == "reserved"
+    # With the focus on no control, Enter is the shortcut that takes the call.
+    page.keyboard.press("Enter")
+    page.locator("#current-call").wait_for(timeout=10_000)
     page.close()
