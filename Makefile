@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 # The Twilio Voice SDK the agent console loads, at the version package-lock.json pins;
 # copied into the package at install time, so nothing is fetched from a CDN at run time.
 VOICE_SDK := hotline/static/vendor/twilio.min.js
+# axe-core, at the version package-lock.json pins, which the browser tests inject into each
+# page to check it for accessibility; no page of the product loads it.
+AXE := hotline/static/vendor/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -22,12 +25,17 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 $(VOICE_SDK): package.json package-lock.json
-	@echo "installing the browser voice client (npm ci) ..."
+	@echo "installing the browser packages (npm ci) ..."
 	@npm ci --no-audit --no-fund --silent
 	@mkdir -p $(dir $@)
 	@cp node_modules/@twilio/voice-sdk/dist/twilio.min.js $@
 
-install: $(STAMP) $(VOICE_SDK)
+# npm ci (in the rule above) installs it too.
+$(AXE): $(VOICE_SDK)
+	@mkdir -p $(dir $@)
+	@cp node_modules/axe-core/axe.min.js $@
+
+install: $(STAMP) $(VOICE_SDK) $(AXE)
 
 run: install
 	@$(BIN)/hotline db upgrade
@@ -48,4 +56,4 @@ screenshots: install
 	$(BIN)/python -m tests.browser.screenshots
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info node_modules $(VOICE_SDK)
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info node_modules $(VOICE_SDK) $(AXE)

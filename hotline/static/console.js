@@ -295,17 +295,20 @@
   }
   document.addEventListener("click", askForNotifications);
 
-  function inField(element) {
-    return element && /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName);
+  // A field, or a control Enter works itself: a link, a button, a details' summary.
+  function onControl(element) {
+    return element && (/^(INPUT|TEXTAREA|SELECT|A|BUTTON|SUMMARY)$/.test(element.tagName)
+      || element.isContentEditable);
   }
 
   // Alt+A accepts and Alt+D declines the offer, wherever the focus is; Enter and Escape do
-  // the same when the focus is not in a field.
+  // the same when the focus is on no control (Enter on the skip link or on 拒接 does what
+  // they say, not take the call).
   document.addEventListener("keydown", function (event) {
     if (offer.hidden) { return; }
     var key = event.key.toLowerCase();
-    var accept = (event.altKey && key === "a") || (key === "enter" && !inField(event.target));
-    var decline = (event.altKey && key === "d") || (key === "escape" && !inField(event.target));
+    var accept = (event.altKey && key === "a") || (key === "enter" && !onControl(event.target));
+    var decline = (event.altKey && key === "d") || (key === "escape" && !onControl(event.target));
     if (!accept && !decline) { return; }
     event.preventDefault();
     var form = offer.querySelector("form[data-console='" + (accept ? "accept" : "decline") + "']");

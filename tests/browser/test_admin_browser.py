@@ -14,6 +14,7 @@ def test_an_admin_creates_a_department_login_picking_the_unit_by_typing(served, 
     page.fill("#username", "admin")
     page.fill("#password", "admin-12345")
     page.click("button[type=submit]")
+    page.locator("header nav a").first.wait_for()  # the login page's menu is empty
     menu = page.locator("header nav a").all_inner_texts()
     assert "用户管理" in menu and "派单规则与工作日历" in menu
     assert "坐席工作台" not in menu and "承办单位" not in menu

@@ -10,10 +10,11 @@ from tests.factories.workorders import open_order
 from workorders import services
 
 TAGS = re.compile(r"<[^>]+>")
+MAIN = re.compile(r"<main\b[^>]*>")
 
 
 def visible(page: str) -> str:
-    return TAGS.sub(" ", page.split("<main>", 1)[1])
+    return TAGS.sub(" ", MAIN.split(page, maxsplit=1)[1])
 
 
 def numbers(page: str) -> list[str]:

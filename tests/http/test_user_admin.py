@@ -13,7 +13,7 @@ from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, make_agent, make_user
 
 NEW_PASSWORD = "a new pass phrase 42"
-NAV = re.compile(r"<nav>(.*?)</nav>", re.S)
+NAV = re.compile(r"<nav\b[^>]*>(.*?)</nav>", re.S)
 HREF = re.compile(r'href="([^"]+)"')
 
 
