@@ -208,3 +208,15 @@ def query_day(name: str) -> date | None:
     except ValueError:
         abort(400, f"{name} must be a date such as 2026-11-26")
     return day_in_range(name, day)
+
+
+# The most orders one bulk action takes (the department portal's, the dispatcher's).
+MAX_BULK = 100
+
+
+def bulk_numbers() -> list[str]:
+    """The ticket numbers a bulk form ticked, each once, at most MAX_BULK."""
+    numbers = list(dict.fromkeys(n.strip() for n in request.form.getlist("numbers") if n.strip()))
+    if len(numbers) > MAX_BULK:
+        abort(400, f"at most {MAX_BULK} orders at once")
+    return numbers

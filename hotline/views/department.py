@@ -12,6 +12,7 @@ from hotline.services.workorders import perform_action, perform_action_on_each
 from hotline.views.auth import roles_required
 from hotline.views.common import (
     actions_for,
+    bulk_numbers,
     current_actor,
     form_lines,
     form_text,
@@ -27,7 +28,6 @@ from workorders.models import Unit
 bp = Blueprint("department", __name__, url_prefix="/dept")
 # What a unit may do from the portal, and what it may do to several orders at once.
 UNIT_ACTIONS = ("sign", "start", "reply", "return", "request_extension")
-MAX_BULK = 100
 
 
 def _unit_code() -> str:
@@ -98,14 +98,12 @@ def bulk():
     """One action on several orders: each succeeds or fails on its own."""
     _unit_code()
     action = request.form.get("action", "")
-    numbers = list(dict.fromkeys(request.form.getlist("numbers")))
+    numbers = bulk_numbers()
     if action not in UNIT_ACTIONS:
         abort(400, "choose an action")
     if not numbers:
         flash(t("请选择工单"))
         return redirect(url_for("department.home"))
-    if len(numbers) > MAX_BULK:
-        abort(400, f"at most {MAX_BULK} orders at once")
     done, failed = perform_action_on_each(
         get_session(), numbers, action, current_actor(), **_params(action)
     )

@@ -12,11 +12,12 @@ from flask_login import current_user
 
 from hotline.db import utcnow
 from hotline.infra.database import get_session
-from hotline.services.workorders import perform_action
+from hotline.services.workorders import perform_action, perform_action_on_each
 from hotline.views.auth import roles_required, safe_next
 from hotline.views.common import (
     actions_for,
     active_units,
+    bulk_numbers,
     current_actor,
     form_lines,
     form_text,
@@ -24,6 +25,7 @@ from hotline.views.common import (
     may_perform,
 )
 from hotline.views.errors import back_to
+from hotline.views.render.i18n import t
 from hotline.views.render.names import action_done
 from routing.models import Agent, Call, Skill
 from workorders import services as workorders
@@ -111,6 +113,31 @@ def _back() -> str:
 @back_to(_back)
 def callback(number: str):
     return _act(number, "callback")
+
+
+@bp.post("/bulk-dispatch")
+@roles_required("supervisor")
+@back_to(_back)
+def bulk_dispatch():
+    """The ticked orders to one unit (and its co-units): each dispatched or refused alone."""
+    if not may_perform(current_user.role, "dispatch"):
+        abort(403)
+    numbers = bulk_numbers()
+    if not numbers:
+        flash(t("请选择工单"))
+        return redirect(url_for("supervisor.home"))
+    co_units = form_text("co_units", 400).replace("，", ",").split(",")
+    done, failed = perform_action_on_each(
+        get_session(),
+        numbers,
+        "dispatch",
+        current_actor(),
+        unit_code=form_text("unit", 32) or None,
+        co_unit_codes=[c.strip() for c in co_units if c.strip()],
+    )
+    said = t("{action}：{n} 张工单完成").format(action=t("action:dispatch"), n=len(done))
+    flash(said + (f"；{t('未能办理')}: {'; '.join(failed)}" if failed else ""))
+    return redirect(url_for("supervisor.home"))
 
 
 @bp.post("/orders/<number>/act")

@@ -85,6 +85,7 @@ GET    /supervisor/                                              L   403 ok  403
 GET    /events                                                   401 ok  ok  403 403 ok  401 401 401
 GET    /supervisor/wallboard                                     L   403 ok  403 403 ok  L   L   L
 GET    /api/v1/wallboard                                         401 403 ok  403 403 ok  401 401 401
+POST   /supervisor/bulk-dispatch                                 L   403 ok  403 403 ok  L   L   L
 POST   /supervisor/orders/<number>/act                           L   ok  ok  403 403 ok  L   L   L
 POST   /supervisor/orders/<number>/callback                      L   ok  ok  403 403 ok  L   L   L
 GET    /dept/                                                    L   403 403 ok  403 403 L   L   L
@@ -229,6 +230,7 @@ def body_of(method: str, rule: str, principal: Principal) -> dict:
         "/supervisor/orders/<number>/callback": {"satisfaction": "satisfied"},
         "/dept/orders/<number>/<action>": {},
         "/dept/bulk": {"action": "sign", "numbers": world.order_a},
+        "/supervisor/bulk-dispatch": {"numbers": world.order_a, "unit": UNIT_B},
         "/kb/feedback": {"kind": "not_helpful", "article_id": world.article_id},
         "/kb/articles/<article_id>/text": {"call_id": str(world.call_id)},
         "/admin/menu/<int:option_id>": {"priority": "0", "label": "普通话", "label_en": "x"},

@@ -93,6 +93,8 @@ ENGLISH = {
     "已恢复未提交的草稿": "An unsent draft was restored",
     "清除草稿": "Discard the draft",
     "处理结果": "Outcome",
+    "勾选的工单一并派发至": "Dispatch the ticked orders to",
+    "批量派发": "Dispatch the ticked orders",
     "话后处理超时": "wrap-up limit reached",
     "话机无人接听": "phone not answered",
     "话机占线": "phone busy",

@@ -142,8 +142,15 @@ PATHS: dict[str, dict] = {
         )
     },
     "/api/v1/agent/state": _agent_action(
-        "Set the agent's state (available, break, offline); available ends wrap-up",
-        body=_body({"state": {"enum": ["available", "break", "offline"]}}, ["state"]),
+        "Set the agent's state (available, break, offline); available ends wrap-up, with "
+        "what became of the call (a wrap-up reason's code)",
+        body=_body(
+            {
+                "state": {"enum": ["available", "break", "offline"]},
+                "wrap_up": {"type": "string", "description": "a wrap-up reason's code"},
+            },
+            ["state"],
+        ),
     ),
     "/api/v1/agent/reservations/{call_id}/accept": _agent_action(
         "Accept the offered call; the citizen is bridged to the agent",
@@ -153,6 +160,33 @@ PATHS: dict[str, dict] = {
     ),
     "/api/v1/agent/reservations/{call_id}/decline": _agent_action(
         "Decline the offered call; it goes to the next agent", [_path_id("call_id")], _body({})
+    ),
+    "/api/v1/agent/calls/{call_id}/transfer": _agent_action(
+        "Pass the caller on (cold): to a skill's queue, a named agent or a number of the "
+        "transfer directory, with a note the next agent sees; the agent goes to wrap-up",
+        [_path_id("call_id")],
+        _body(
+            {
+                "kind": {"enum": ["queue", "agent", "outside"]},
+                "target": {
+                    "type": "string",
+                    "description": "a skill code, an agent's id, or a directory entry's id",
+                },
+                "note": {"type": "string", "maxLength": 500},
+            },
+            ["kind", "target"],
+        ),
+        **{"502": _json(_ERROR, "Twilio refused the redirect; the call is the agent's again")},
+    ),
+    "/api/v1/agent/calls/{call_id}/hold": _agent_action(
+        "Put the caller on hold: they hear the hold message; the call stays the agent's",
+        [_path_id("call_id")],
+        _body({}),
+    ),
+    "/api/v1/agent/calls/{call_id}/resume": _agent_action(
+        "Take the caller back from hold: the agent's phone rings again",
+        [_path_id("call_id")],
+        _body({}),
     ),
     "/api/v1/agent/calls/{call_id}/resolve": _agent_action(
         "Record the call as resolved (with a knowledge-base article, or on the call)",
