@@ -84,7 +84,9 @@ def record_queue_result(
         call.queue_seconds = (call.queue_seconds or 0) + queue_seconds
     if result == "hangup" or result in ("error", "system-error", "queue-full"):
         end_call(session, call, now or utcnow(), failed=result != "hangup")
-    elif result == "leave" and call.status == "queued":
+    elif result == "leave" and call.status in ("queued", "abandoned"):
+        # The caller left the queue to record a message; a status callback that came
+        # before this result took them for gone.
         call.status = "left"
         _free_reserved_agent(session, call, now or utcnow())
     return call

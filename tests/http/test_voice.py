@@ -191,6 +191,20 @@ def test_a_long_wait_offers_a_callback_which_joins_the_queue_with_priority(clien
     assert task.from_number == "13800138000"
 
 
+def test_a_caller_who_left_the_queue_is_left_whatever_came_first(client, observer):
+    """The caller's end reported before the <Enqueue> result that says they chose to leave
+    (a callback or a message): left, not abandoned."""
+    caller = Caller(client, observer)
+    caller.dial(to="12333")
+    caller.backdate_queue(90)
+    caller.wait()
+    caller.post("/twilio/voice/wait-choice", Digits="2")
+    caller.post("/twilio/voice/status", CallStatus="completed")
+    assert caller.call.status == "abandoned"
+    caller.post("/twilio/voice/queue-result", QueueResult="leave", QueueTime="95")
+    assert caller.call.status == "left"
+
+
 def test_a_voice_message_becomes_a_callback_task_with_the_recording(client, observer):
     caller = Caller(client, observer)
     caller.dial(to="12333")
