@@ -45,7 +45,12 @@ def serve(host: str, port: int, threads: int) -> None:
     context.replace_settings(app, live_streams=live_streams)
     start_relay(app)  # jobs left in the outbox (one that failed in-process) are retried
     click.echo(f"serving the 12345 hotline on http://{host}:{port} (Ctrl-C stops)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
+    # Each browser keeps up to six idle connections open beside its live stream: twenty
+    # consoles are well over waitress's default of 100 connections, past which it accepts
+    # no more and every page hangs.
+    waitress_serve(
+        app, host=host, port=port, threads=threads, ident="hotline", connection_limit=2000
+    )
 
 
 def _check_port(host: str, port: int) -> None:

@@ -470,7 +470,12 @@
     status: function () { return latest; }
   };
 
-  window.hotlineLive.follow(["agent", "queue"], poll);
+  // The agent's own changes are asked at once. A change of the queue is told to every
+  // console at the same moment: each asks a little later, spread over a second, so that
+  // twenty consoles do not all ask together with the one being offered a call.
+  window.hotlineLive.follow(["agent", "queue"], function (topics) {
+    if (topics.indexOf("agent") >= 0) { poll(); } else { window.setTimeout(poll, 250 + Math.random() * 1000); }
+  });
   tick();
   window.setInterval(tick, 1000);
 })();

@@ -47,7 +47,7 @@ def test_an_idle_console_does_not_poll_and_is_told_of_its_offer(served_live, bro
     page.click("#state button:has-text('置闲')")
     wait_for_state(page, "available")
     wait_until_live(page)
-    page.wait_for_timeout(1500)  # the stream's first message has the page ask once
+    page.wait_for_timeout(3000)  # the stream's first messages have the page ask
     settled = len(asked)
     page.wait_for_timeout(4500)  # two rounds of the old polling
     assert len(asked) == settled, "an idle console on the live stream asks nothing"
