@@ -1,6 +1,6 @@
 """Call figures for monitors, and the supervisor's live wallboard."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from hotline.db import utcnow
 from routing.metrics import LOCAL
@@ -17,8 +17,15 @@ def monitor_token(app) -> str:
     return result.output.strip().splitlines()[-1]
 
 
-def add_calls(session):
+def earlier_today(minutes: int = 30) -> datetime:
+    """``minutes`` ago, but never before the local day began: the reports' default is today
+    (Guangzhou), and a run just after midnight must still find the calls it made."""
     now = utcnow()
+    midnight = datetime.combine(now.astimezone(LOCAL).date(), time.min, LOCAL).astimezone(UTC)
+    return max(now - timedelta(minutes=minutes), midnight + timedelta(seconds=1))
+
+
+def add_calls(session):
     rows = [
         # (skill, line, wait, talk or None, status)
         ("housing", None, 10, 120, "completed"),
@@ -27,7 +34,7 @@ def add_calls(session):
         ("social_security", "12333", 3, None, "abandoned"),
     ]
     for index, (skill, line, wait, talk, status) in enumerate(rows):
-        start = now - timedelta(minutes=30)
+        start = earlier_today()
         answered = start + timedelta(seconds=wait) if talk else None
         session.add(
             Call(
@@ -115,7 +122,7 @@ def test_agents_and_monitors_do_not_see_the_wallboard(client, observer):
 
 
 def test_a_callback_resolved_with_an_article_is_first_contact_resolution(app, client, observer):
-    start = utcnow() - timedelta(minutes=30)
+    start = earlier_today()
     for index, resolution in enumerate(("kb", "work_order")):
         asked = Call(
             call_sid=f"CACBFCR{index:025d}",
