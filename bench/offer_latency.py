@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -47,9 +45,10 @@ from bench.voice_webhooks import (
     Server,
     background_busy_percent,
     base_env,
-    free_port,
     percentile,
     run_cli,
+    serve_embedded,
+    stop_group,
 )
 
 REDIS_URL = "redis://127.0.0.1:6379/10"
@@ -209,34 +208,17 @@ def serving(setup: str, directory: Path):
             env["HOTLINE_REDIS_URL"] = REDIS_URL
         run_cli(["db", "upgrade"], env)
         run_cli(["seed", "--demo"], env)
-        yield_env = env
         if setup == "embedded":
-            port = free_port()
-            log = (directory / "serve.log").open("wb")
-            process = subprocess.Popen(
-                [str(VENV_BIN / "hotline"), "serve", "--port", str(port)],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-            url = f"http://127.0.0.1:{port}"
-            give_up = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(requests.RequestException):
-                    if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > give_up or process.poll() is not None:
-                    raise BenchError("hotline serve did not start; see " + str(log.name))
-                time.sleep(0.2)
+            process, url = serve_embedded(env, directory)
         else:
             options = ("--worker-class", "gthread", "--threads", "32")
             server = Server("offers", "hotline.wsgi:app", 2, env, directory, options)
             server.wait_ready(2)
             url = f"http://127.0.0.1:{server.port}"
-        yield url, yield_env
+        yield url, env
     finally:
-        if process is not None and process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=20)
+        if process is not None:
+            stop_group(process)
         if server is not None:
             server.stop()
         database.drop()

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -46,6 +45,8 @@ from bench.voice_webhooks import (
     base_env,
     free_port,
     run_cli,
+    serve_embedded,
+    stop_group,
 )
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -61,20 +62,6 @@ def _timers(speed: float) -> dict[str, str]:
     }
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url + "/healthz", timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise BenchError(f"the server did not answer /healthz within {timeout:.0f} s")
-
-
 def _flush_redis() -> None:
     from redis import Redis
 
@@ -83,18 +70,6 @@ def _flush_redis() -> None:
         connection.flushdb()
     finally:
         connection.close()
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def run_setup(setup: str, args, directory: Path) -> dict:
@@ -119,20 +94,8 @@ def run_setup(setup: str, args, directory: Path) -> dict:
         run_cli(["db", "upgrade"], env)
         run_cli(["seed", "--demo"], env)
         if setup == "embedded":
-            port = free_port()
-            log = directory / "serve.log"
-            with log.open("wb") as output:
-                process = subprocess.Popen(
-                    [str(VENV_BIN / "hotline"), "serve", "--port", str(port)],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+            process, url = serve_embedded(env, directory)
             processes.append(process)
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, process, log)
         else:
             server = Server("typhoon", "hotline.app:create_app()", 4, env, directory)
             server.wait_ready(4)
@@ -183,7 +146,7 @@ def run_setup(setup: str, args, directory: Path) -> dict:
         return summary
     finally:
         for process in processes:
-            _stop(process)
+            stop_group(process)
         if server is not None:
             server.stop()
         database.drop()

@@ -465,6 +465,56 @@ class Server:
         self.log.close()
 
 
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    """Until ``url``'s /healthz answers 200; BenchError if the server exits or never does."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise BenchError(f"the server did not answer /healthz within {timeout:.0f} s")
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop a process started in a session of its own, and its children (TERM, then KILL)."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def serve_embedded(env: dict[str, str], directory: Path) -> tuple[subprocess.Popen, str]:
+    """`hotline serve` (the embedded default) on a free port, healthy; its process and URL."""
+    port = free_port()
+    log = directory / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "hotline"), "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log)
+    except BenchError:
+        stop_group(process)
+        raise
+    return process, url
+
+
 def base_env(extra: dict[str, str]) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "TWILIO_", "FLASK_"))
