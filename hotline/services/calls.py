@@ -264,20 +264,20 @@ def resume(session: orm.Session, agent: Agent, call_id: int) -> Call:
 
 
 def _redirect(session: orm.Session, call: Call, endpoint: str, undo) -> None:
-    """Send the caller's call to ``endpoint`` (the change that wants it is committed: Twilio
-    asks the URL at once, from any web worker). Twilio says the call is gone: it is ended
-    and CallUnavailable raised. Twilio refuses for a while: ``undo`` puts things back and
-    the error is raised."""
+    """Send the caller's call, which is on an agent's line, to ``endpoint`` (the change that
+    wants it is committed: Twilio asks the URL at once, from any web worker). If Twilio
+    refuses, ``undo`` puts things back and the error is raised; CallUnavailable when the call
+    is gone. A call that was bridged is not ended here: the caller hung up, and Twilio's
+    status callback and <Dial> action close it as answered (``end_gone_call`` is for a call
+    that never reached its agent)."""
     try:
         context.gateway().redirect_call(
             call.call_sid, context.public_url(url_for(endpoint, call_id=call.id))
         )
     except GatewayError as exc:
         log.warning("redirecting call %s to %s failed", call.id, endpoint, exc_info=True)
-        if call_is_gone(exc):
-            routing.end_gone_call(session, call.id, f"twilio {exc.code}", utcnow())
-            session.commit()
-            raise CallUnavailable("the caller is no longer on the line") from exc
         undo()
         session.commit()
+        if call_is_gone(exc):
+            raise CallUnavailable("the caller is no longer on the line") from exc
         raise

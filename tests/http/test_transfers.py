@@ -231,3 +231,34 @@ def test_a_refused_hold_leaves_the_call_as_it_was(app, client, observer, twilio_
     answer = first.post(f"/api/v1/agent/calls/{call_id}/hold", json={})
     assert answer.status_code == 502  # the error map: Twilio refused, try again
     assert caller.call.held_at is None and caller.call.status == "connected"
+
+
+@pytest.mark.parametrize("action", ["hold", "transfer"])
+def test_a_caller_gone_before_the_redirect_is_not_held_and_counts_answered(
+    app, client, observer, twilio_api, action
+):
+    caller, call_id, first, first_id = on_a_call(app, client, observer, twilio_api.telephony)
+    twilio_api.telephony.calls[caller.call_sid].state = "ended"  # the caller hung up just now
+    body = {"kind": "queue", "target": "general"} if action == "transfer" else {}
+    answer = first.post(f"/api/v1/agent/calls/{call_id}/{action}", json=body)
+    assert answer.status_code == 409
+    call = caller.call
+    assert (call.status, call.held_at, call.transfers) == ("connected", None, 0)
+    assert state_of(observer, first_id) == "on_call"
+    # Twilio then reports the end: the call was answered, the agent wraps it up.
+    leg_ended(caller, call_id, first_id, "completed", "completed", "50")
+    caller.post("/twilio/voice/status", CallStatus="completed")
+    assert caller.call.status == "completed" and caller.call.answered_at is not None
+    assert state_of(observer, first_id) == "wrap_up"
+
+
+@pytest.mark.parametrize("dial_status", ["busy", "failed", "no-answer"])
+def test_a_resumed_leg_not_answered_keeps_the_caller_on_hold(app, client, observer, dial_status):
+    caller, call_id, first, first_id = on_a_call(app, client, observer)
+    first.post(f"/api/v1/agent/calls/{call_id}/hold", json={})
+    leg_ended(caller, call_id, first_id, "completed", "in-progress", "20")
+    first.post(f"/api/v1/agent/calls/{call_id}/resume", json={})
+    assert "请稍候，不要挂机" in leg_ended(caller, call_id, first_id, dial_status)
+    call = caller.call
+    assert call.status == "connected" and call.held_at is not None
+    assert state_of(observer, first_id) == "on_call"
