@@ -182,6 +182,18 @@ class Call(Base):
     # long the caller was held in all.
     held_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     hold_seconds: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")
+    # The agent's own leg (Twilio's child call of the bridge's <Dial>, or the consulted
+    # party's call once a warm transfer put them through), so that it can be moved.
+    agent_leg_sid: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    # The caller talks in the call's conference room (a warm transfer put them there), not
+    # through the bridge's <Dial> of one agent.
+    in_room: orm.Mapped[bool] = orm.mapped_column(default=False, server_default=sa.false())
+    # A warm transfer under way: the caller waits in the call's conference while the agent
+    # talks to a colleague (consult_agent_id) or an outside number (consult_number) on the
+    # call Twilio placed to them (consult_sid).
+    consult_agent_id: orm.Mapped[int | None]
+    consult_number: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    consult_sid: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     rating: orm.Mapped[int | None]
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
     enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)

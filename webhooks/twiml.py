@@ -89,6 +89,12 @@ PROMPTS = {
         "yue": "接線員正在幫你查詢，請稍等，唔好收線。",
         "en": "The agent is looking into this for you. Please stay on the line.",
     },
+    "consulted": {
+        "zh": "这里是12345政务服务便民热线，话务员有一位市民的来电想先与您沟通。",
+        "yue": "呢度係12345政務服務便民熱線，接線員有位市民嘅來電想先同你溝通。",
+        "en": "This is the 12345 government service hotline: an agent would like a word "
+        "with you about a caller first.",
+    },
     "transferring": {
         "zh": "正在为您转接，请稍候。",
         "yue": "而家幫你轉駁，請稍等。",
@@ -244,15 +250,52 @@ def take_message(action: str, language: str = "zh", name: str = "leave_message")
     return response
 
 
-def ring_agent(dial: Dial, identity: str, phone: str | None, context: Mapping[str, str]) -> None:
+def ring_agent(
+    dial: Dial,
+    identity: str,
+    phone: str | None,
+    context: Mapping[str, str],
+    answered_url: str | None = None,
+) -> None:
     """Ring the agent's phone (an E.164 number or a sip: URI) when they have one, else their
-    browser client, which receives ``context`` (the call and the caller) as parameters."""
+    browser client, which receives ``context`` (the call and the caller) as parameters.
+    Twilio posts the leg's sid to ``answered_url`` when the agent picks up."""
+    events = {"status_callback": answered_url, "status_callback_event": "answered"}
+    events = events if answered_url else {}
     if phone and phone.startswith(("sip:", "sips:")):
-        dial.sip(phone)
+        dial.sip(phone, **events)
     elif phone:
-        dial.number(phone)
+        dial.number(phone, **events)
     else:
-        client = dial.client()
+        client = dial.client(**events)
         client.identity(identity)
         for name, value in context.items():
             client.parameter(name=name, value=value)
+
+
+def conference(
+    name: str,
+    action: str,
+    *,
+    starts: bool,
+    ends: bool,
+    wait_url: str | None = None,
+    notice: str | None = None,
+    language: str = "zh",
+) -> VoiceResponse:
+    """Join the conference room ``name``. One who ``starts`` it lets the others talk (until
+    then they hear ``wait_url``); one who ``ends`` it takes everybody out on leaving. No
+    beep: callers must not hear people come and go."""
+    response = VoiceResponse()
+    if notice:
+        say(response, notice, language)
+    dial = response.dial(action=action, method="POST")
+    dial.conference(
+        name,
+        beep="false",
+        start_conference_on_enter="true" if starts else "false",
+        end_conference_on_exit="true" if ends else "false",
+        wait_url=wait_url or "",
+        wait_method="POST",
+    )
+    return response

@@ -16,7 +16,7 @@ from hotline.services.calls import keep_queues_moving
 from routing import services as routing
 from routing.models import Agent, Call
 from routing.numberplan import Line, NumberPlan
-from webhooks import facts, twiml
+from webhooks import facts, twilio_ids, twiml
 from webhooks.signature import twilio_signed
 
 bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
@@ -271,9 +271,121 @@ def bridge(call_id: int):
     action = url_for("voice.after_dial", call_id=call.id, agent=agent.id)
     dial = response.dial(action=action, method="POST")
     twiml.ring_agent(
-        dial, agent.client_name, agent.phone, {"call_id": str(call.id), "caller": call.from_number}
+        dial,
+        agent.client_name,
+        agent.phone,
+        {"call_id": str(call.id), "caller": call.from_number},
+        answered_url=url_for("voice.leg_answered", call_id=call.id, agent=agent.id),
     )
     return twiml.twiml(response)
+
+
+@bp.post("/leg-answered/<int:call_id>")
+@twilio_signed
+def leg_answered(call_id: int):
+    """The agent picked up the bridge's dial: Twilio's sid of their leg (CallSid; the
+    caller's call is its ParentCallSid), which a warm transfer moves."""
+    leg_sid, agent = request.form.get("CallSid", ""), request.args.get("agent", "")
+    if not twilio_ids.is_sid(leg_sid, ("CA",)) or not (agent.isascii() and agent.isdigit()):
+        abort(400, "a leg's CallSid and the agent it rang are needed")
+    voice.agent_leg_known(get_session(), call_id, int(agent[:12]), leg_sid)
+    return twiml.twiml(VoiceResponse())
+
+
+def _room(call: Call, side: str) -> Response:
+    """The caller's side of a warm transfer: the call's conference room. The caller waits
+    there with the hold message until an agent (or the party put through) joins; whoever
+    leaves first ends it for both."""
+    name = f"hotline-call-{call.id}"
+    if side == "caller":
+        return twiml.twiml(
+            twiml.conference(
+                name,
+                url_for("voice.after_dial", call_id=call.id, room=1),
+                starts=False,
+                ends=True,
+                wait_url=url_for("voice.room_wait", call_id=call.id),
+            )
+        )
+    return twiml.twiml(
+        twiml.conference(name, url_for("voice.leg_left", call_id=call.id), starts=True, ends=True)
+    )
+
+
+def _known_leg_or_party(call_id: int) -> Call:
+    """A webhook of an agent's or a consulted party's leg of a call (their CallSid is not
+    the call's own, so the call is named in the URL)."""
+    call = get_session().get(Call, call_id)
+    if call is None or not twilio_ids.is_sid(request.form.get("CallSid", ""), ("CA",)):
+        abort(400, "this is no leg of a call of the hotline")
+    return call
+
+
+@bp.post("/room/<int:call_id>")
+@twilio_signed
+def room(call_id: int):
+    """An agent's leg, or the consulted party's call, joins the caller (a warm transfer
+    put through or taken back)."""
+    call = _known_leg_or_party(call_id)
+    if call.status != "connected":
+        return twiml.twiml(VoiceResponse())
+    return _room(call, "agent")
+
+
+@bp.post("/room-wait/<int:call_id>")
+@twilio_signed
+def room_wait(call_id: int):
+    """What the caller hears while waiting alone in the room (Twilio's waitUrl, played in a
+    loop): the hold message and a pause."""
+    call = _known_leg_or_party(call_id)
+    response = VoiceResponse()
+    twiml.say(response, twiml.prompt("on_hold", call.language), call.language)
+    response.pause(length=10)
+    return twiml.twiml(response)
+
+
+@bp.post("/consult-room/<int:call_id>")
+@twilio_signed
+def consult_room(call_id: int):
+    """Where the agent talks to the party they consult: their own leg, moved here, and the
+    call Twilio placed to the colleague or the outside number (who first hears who calls)."""
+    call = _known_leg_or_party(call_id)
+    if call.status != "connected":
+        return twiml.twiml(VoiceResponse())
+    own_leg = request.form.get("CallSid") == call.agent_leg_sid
+    notice = None
+    if not own_leg and call.consult_number:
+        notice = twiml.prompt("consulted", "zh")
+    return twiml.twiml(
+        twiml.conference(
+            f"hotline-consult-{call.id}",
+            url_for("voice.leg_left", call_id=call.id),
+            starts=True,
+            ends=False,
+            notice=notice,
+        )
+    )
+
+
+@bp.post("/leg-left/<int:call_id>")
+@twilio_signed
+def leg_left(call_id: int):
+    """An agent's leg or a consulted party's call left its room: it hangs up (the router
+    hears of it from the caller's side, or the consulted call's status)."""
+    _known_leg_or_party(call_id)
+    return twiml.twiml(VoiceResponse())
+
+
+@bp.post("/consult-status/<int:call_id>")
+@twilio_signed
+def consult_status(call_id: int):
+    """The final status of the call placed to a consulted party (not answered, or hung up)."""
+    call = _known_leg_or_party(call_id)
+    status = request.form.get("CallStatus", "")[:32]
+    voice.consulted_call_ended(
+        get_session(), call, request.form["CallSid"], status, facts.received_at()
+    )
+    return twiml.twiml(VoiceResponse())
 
 
 @bp.post("/hold/<int:call_id>")
@@ -349,6 +461,12 @@ def after_dial(call_id: int):
     leg = request.args.get("agent", "")
     if leg and not (leg.isascii() and leg.isdigit() and len(leg) <= 12):
         abort(400, "agent must be the id of the agent the bridge dialled")
+    # The caller's <Dial> of the call's conference room ended, or that of one agent's leg.
+    in_room = request.args.get("room") == "1"
+    if call.in_room and not in_room and caller_on_line and call.status == "connected":
+        return _room(call, "caller")
+    if in_room and not dial_status:
+        dial_status = "completed"  # a <Conference> ended: those who talked there hung up
     call = voice.agent_leg_ended(
         session,
         call,

@@ -144,9 +144,13 @@ class Gateway(Protocol):
         """Make a live call fetch new TwiML from ``url`` (e.g. to bridge it to an agent)."""
 
     def place_call(self, to: str, url: str, status_callback: str | None = None) -> str:
-        """Call ``to``; once answered the call fetches its TwiML from ``url``. Returns its sid.
-        Twilio posts the call's final status (completed, no-answer, busy, failed, canceled)
-        to ``status_callback``."""
+        """Call ``to`` (a number, or an agent's ``client:`` identity or ``sip:`` address);
+        once answered the call fetches its TwiML from ``url``. Returns its sid. Twilio posts
+        the call's final status (completed, no-answer, busy, failed, canceled) to
+        ``status_callback``."""
+
+    def hang_up_call(self, call_sid: str) -> None:
+        """End a live call (or stop one still ringing)."""
 
 
 def base_url_http_client(base_url: str):
@@ -238,7 +242,7 @@ class TwilioGateway:
     def place_call(self, to: str, url: str, status_callback: str | None = None) -> str:
         from twilio.base.exceptions import TwilioException
 
-        to = to_e164(to)
+        to = dial_address(to)
         # Only the "completed" event is needed: it carries the final CallStatus, which says
         # whether the citizen answered (completed) or not (no-answer, busy, failed, canceled).
         extra = (
@@ -257,6 +261,25 @@ class TwilioGateway:
         except TwilioException as exc:
             raise GatewayError(f"Twilio could not call {to}: {exc}", _twilio_code(exc)) from exc
         return call.sid
+
+    def hang_up_call(self, call_sid: str) -> None:
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            # A call still ringing is canceled; one in progress, completed (Twilio's docs).
+            self.client.calls(call_sid).update(status="completed")
+        except TwilioException as exc:
+            raise GatewayError(
+                f"Twilio could not hang up call {call_sid}: {exc}", _twilio_code(exc)
+            ) from exc
+
+
+def dial_address(to: str) -> str:
+    """Whom a placed call rings: an agent's browser (``client:name``) or SIP phone as given,
+    a number in E.164."""
+    if to.startswith(("client:", "sip:", "sips:")):
+        return to
+    return to_e164(to)
 
 
 class LocalGateway:
@@ -295,12 +318,15 @@ class LocalGateway:
     def place_call(self, to: str, url: str, status_callback: str | None = None) -> str:
         request = {
             "kind": "call",
-            "to": to_e164(to),
+            "to": dial_address(to),
             "from": self.from_number,
             "url": url,
             "status_callback": status_callback,
         }
         return self._record(request, "CA")
+
+    def hang_up_call(self, call_sid: str) -> None:
+        self._record({"kind": "hang_up", "call_sid": call_sid}, "HU")
 
     def sent(self) -> list[dict]:
         """Every request recorded so far, oldest first."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
@@ -103,6 +104,8 @@ def agent_status(session: orm.Session, agent: Agent) -> dict:
         "ratings_today": ratings_today(session, agent),
         "reservation": _call_data(session, reservation) if reservation else None,
         "call": _call_data(session, call) if call else None,
+        # A colleague consulting this agent about their caller (a warm transfer).
+        "consulted": _consulted_data(session, agent),
         "history": [
             {
                 "id": c.id,
@@ -179,6 +182,27 @@ def _call_data(session: orm.Session, call: Call) -> dict:
         "transfer_note": call.transfer_note,
         "transfers": call.transfers,
         "held_at": call.held_at.isoformat() if call.held_at else None,
+        # A warm transfer under way: whom the agent is consulting, and whether they answered.
+        "consult": (
+            {"party": routing.consulting_party(session, call), "answered": bool(call.consult_sid)}
+            if call.consult_agent_id is not None or call.consult_number
+            else None
+        ),
+        # Whether the agent's leg can be moved (a warm transfer needs it).
+        "leg_known": call.agent_leg_sid is not None,
+    }
+
+
+def _consulted_data(session: orm.Session, agent: Agent) -> dict | None:
+    call = routing.consulted(session, agent)
+    if call is None:
+        return None
+    by = session.get(Agent, call.agent_id) if call.agent_id else None
+    return {
+        "id": call.id,
+        "by": by.name if by else None,
+        "from": call.from_number,
+        "note": call.transfer_note,
     }
 
 
@@ -261,6 +285,117 @@ def resume(session: orm.Session, agent: Agent, call_id: int) -> Call:
     session.commit()
     _redirect(session, call, "voice.bridge", lambda: routing.unhold(session, call.id, held_at))
     return call
+
+
+def consult(
+    session: orm.Session, agent: Agent, call_id: int, kind: str, target: str, note: str
+) -> Call:
+    """A warm transfer begins: the caller waits in the call's conference, hearing the hold
+    message; the agent's own leg goes to a second room, and Twilio calls the colleague (their
+    browser or phone) or the outside number into it. If Twilio refuses either step, the
+    call is as it was (the agent's leg back with the caller where it had left)."""
+    if kind not in ("agent", "outside") or not (target.isascii() and target.isdigit()):
+        raise UnknownTransferTarget("只能咨询座席或号码簿里的号码")
+    now = utcnow()
+    call = routing.begin_consult(session, agent.id, call_id, kind, int(target), note, now)
+    if call.consult_agent_id is not None:
+        colleague = session.get(Agent, call.consult_agent_id)
+        assert colleague is not None  # begin_consult locked them
+        address = colleague.phone or f"client:{colleague.client_name}"
+    else:
+        address = call.consult_number or ""
+        if not address.startswith("+"):
+            session.rollback()
+            raise InvalidNumber("短号码只能直接转接，不能先咨询")
+    leg_sid = call.agent_leg_sid
+    assert leg_sid is not None  # begin_consult refuses without it
+    session.commit()
+
+    def back_as_before() -> None:
+        routing.end_consult(session, call.id, utcnow())
+        routing.unhold(session, call.id, None)
+
+    try:
+        context.gateway().redirect_call(leg_sid, _public("voice.consult_room", call))
+    except GatewayError as exc:
+        log.warning("moving call %s's agent leg to consult failed", call.id, exc_info=True)
+        back_as_before()
+        session.commit()
+        if call_is_gone(exc):
+            raise CallUnavailable("座席线路已断开") from exc
+        raise
+    try:
+        sid = context.gateway().place_call(
+            address,
+            _public("voice.consult_room", call),
+            status_callback=_public("voice.consult_status", call),
+        )
+    except (GatewayError, InvalidNumber):
+        log.warning("calling the party call %s consults failed", call.id, exc_info=True)
+        back_as_before()
+        session.commit()
+        # The agent's leg is alone in the consult room: back with the caller.
+        _move_agent_leg(session, call, leg_sid)
+        raise
+    routing.consult_placed(session, call.id, sid)
+    session.commit()
+    return call
+
+
+def complete_consult(session: orm.Session, agent: Agent, call_id: int) -> Call:
+    """Put the caller through to the party consulted: their call joins the caller's room,
+    and the agent's leg is ended (the agent goes to wrap-up)."""
+    before = session.get(Call, call_id)
+    leg_sid = before.agent_leg_sid if before is not None else None
+    call = routing.complete_consult(session, agent.id, call_id, utcnow())
+    consulted_sid = call.agent_leg_sid
+    session.commit()
+    assert consulted_sid is not None  # complete_consult refuses without it
+    try:
+        context.gateway().redirect_call(consulted_sid, _public("voice.room", call, side="party"))
+    except GatewayError:
+        log.warning("putting call %s through failed", call.id, exc_info=True)
+        raise
+    if leg_sid:
+        _hang_up(leg_sid)
+    return call
+
+
+def cancel_consult(session: orm.Session, agent: Agent, call_id: int) -> Call:
+    """Take the caller back: the consulted party's call is ended and the agent's leg joins
+    the caller's room."""
+    before = session.get(Call, call_id)
+    consulted_sid = before.consult_sid if before is not None else None
+    call = routing.cancel_consult(session, agent.id, call_id, utcnow())
+    leg_sid = call.agent_leg_sid
+    session.commit()
+    if consulted_sid:
+        _hang_up(consulted_sid)
+    if leg_sid:
+        _move_agent_leg(session, call, leg_sid)
+    return call
+
+
+def _move_agent_leg(session: orm.Session, call: Call, leg_sid: str) -> None:
+    """The agent's leg into the caller's room, where the caller waits."""
+    try:
+        context.gateway().redirect_call(leg_sid, _public("voice.room", call, side="agent"))
+    except GatewayError:
+        log.warning("moving call %s's agent leg back failed", call.id, exc_info=True)
+        raise
+
+
+def _hang_up(sid: str) -> None:
+    """End a leg the hotline no longer needs; one already gone is fine."""
+    try:
+        context.gateway().hang_up_call(sid)
+    except GatewayError as exc:
+        if not call_is_gone(exc):
+            log.warning("hanging up %s failed", sid, exc_info=True)
+
+
+def _public(endpoint: str, call: Call, **values: Any) -> str:
+    return context.public_url(url_for(endpoint, call_id=call.id, **values))
 
 
 def _redirect(session: orm.Session, call: Call, endpoint: str, undo) -> None:

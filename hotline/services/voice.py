@@ -173,6 +173,21 @@ def agent_leg_ended(
     return call
 
 
+def agent_leg_known(session: orm.Session, call_id: int, agent_id: int, leg_sid: str) -> None:
+    """The agent picked up the bridge's dial: the sid of their leg, kept for a warm transfer."""
+    routing.agent_leg_known(session, call_id, agent_id, leg_sid)
+    session.commit()
+
+
+def consulted_call_ended(
+    session: orm.Session, call: Call, consult_sid: str, status: str, now: datetime
+) -> None:
+    """The call placed to a party an agent consulted ended (``status``)."""
+    if status in routing.FINAL_STATUSES:
+        routing.consulted_call_ended(session, call.id, consult_sid, status, now)
+        session.commit()
+
+
 def record_callback_status(
     session: orm.Session, call_id: int, attempt: int, status: str, now: datetime
 ) -> None:

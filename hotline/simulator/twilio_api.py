@@ -327,18 +327,40 @@ class Telephony:
 
     def redirect(self, sid: str, url: str) -> bool:
         """Calls(sid).update(url=…): a call in progress, waiting in a queue or bridged to an
-        agent (Twilio then ends the <Dial> and requests its action), is redirected; False
-        for a call still in the IVR (the hotline's own race: its <Enqueue> is on the way)."""
+        agent (Twilio then ends the <Dial> and requests its action), or on TwiML it was
+        redirected to before, is redirected; False for a call still in the IVR (the
+        hotline's own race: its <Enqueue> is on the way)."""
         with self.calls_lock:
             call = self.calls.get(sid)
         if call is None:
             return False
         with call.lock:
-            if call.state not in ("queued", "bridged"):
+            if call.state not in ("queued", "bridged", "redirected"):
                 return False
             call.state = "redirected"
             call.redirect_url = url
         call.redirected.set()
+        return True
+
+    def open_leg(self, sid: str, client: str) -> LiveCall:
+        """A leg Twilio itself made: the bridge's <Dial> of an agent (its child call), or a
+        call it placed, once answered; in progress, so it can be redirected or hung up."""
+        leg = self.open_call(client, direction="outbound-dial", sid=sid)
+        leg.state = "bridged"
+        return leg
+
+    def hang_up(self, sid: str) -> bool:
+        """Calls(sid).update(status=completed): a live call ends (a ringing one is
+        canceled); False for one unknown or ended already."""
+        with self.calls_lock:
+            call = self.calls.get(sid)
+        if call is None:
+            return False
+        with call.lock:
+            if call.state == "ended":
+                return False
+            call.state = "ended"
+        call.finished.set()
         return True
 
     def has_ended(self, sid: str) -> bool:
@@ -378,6 +400,8 @@ class Telephony:
             self.scheduler.at(ring_seconds, lambda: self.call_status(call, outcome))
         elif self.on_callback is not None:
             self.on_callback(call, url)
+        else:
+            call.state = "bridged"  # answered, in progress on its TwiML
         return call.sid
 
     def call_status(self, call: LiveCall, status: str) -> None:
@@ -510,7 +534,9 @@ def number_refusal(
     21212 when it is no phone number at all, 21210 when it is one the account has not
     verified (21213 when there is none); and, for Messages, a To that texted STOP (21610)."""
     to, sender = form.get("To", ""), form.get("From", "")
-    if not E164.fullmatch(to):
+    # Calls also ring a Voice SDK client (client:name) or a SIP address.
+    callable_address = resource == "Calls" and CLIENT_OR_SIP.fullmatch(to)
+    if not E164.fullmatch(to) and not callable_address:
         return 21211, f"The 'To' number {to} is not a valid phone number."
     if resource == "Messages":
         if not sender:
@@ -537,6 +563,9 @@ def number_refusal(
             "purchased from Twilio."
         )
     return None
+
+
+CLIENT_OR_SIP = re.compile(r"client:[A-Za-z0-9_.@-]{1,121}|sips?:[^\s]{3,200}")
 
 
 def twilio_error(status: int, code: int, message: str) -> dict:
@@ -602,7 +631,16 @@ def _handler_for(telephony: Telephony):
                 if scripted := telephony.scripted_refusal(resource):
                     self._error(*scripted)
                     return
-            if match := CALL_PATH.match(path):
+            if (match := CALL_PATH.match(path)) and "Url" not in form and "Status" in form:
+                sid = match.group(2)
+                if form["Status"] not in ("completed", "canceled"):
+                    self._error(400, 20001, "Status must be completed or canceled")
+                elif telephony.hang_up(sid):
+                    self._answer(200, {"sid": sid, "status": "completed"})
+                else:
+                    # A call that ended already is not in progress: Twilio refuses (21220).
+                    self._error(400, 21220, f"Call {sid} is not in-progress. Cannot update.")
+            elif match := CALL_PATH.match(path):
                 sid, url = match.group(2), form.get("Url", "")
                 if not url:
                     self._error(400, 21205, "Url is required")

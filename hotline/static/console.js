@@ -192,7 +192,27 @@
     show(current.querySelector("form[data-console='resume']"), held);
     show(document.getElementById("on-hold"), held);
     var holdSince = current.querySelector("[data-hold-since]");
+    var consult = status.state === "on_call" ? data.consult : null;
+    show(document.getElementById("consulting"), Boolean(consult));
+    if (consult) {
+      setText(fact(current, "consult-party"), consult.party || "");
+      setText(fact(current, "consult-state"), consult.answered ? words.consultAnswered : words.consultRinging);
+      show(current.querySelector("form[data-console='resume']"), false);
+      show(document.getElementById("transfer"), false);
+    }
     if (held) { holdSince.dataset.since = data.held_at; } else { delete holdSince.dataset.since; setText(holdSince, ""); }
+  }
+
+  // A colleague consulting this agent about their caller: who, the caller, the note.
+  function drawConsulted(status) {
+    var card = document.getElementById("consulted");
+    if (!card) { return; }
+    var asked = status.consulted;
+    show(card, Boolean(asked));
+    if (!asked) { return; }
+    setText(fact(card, "consulted-by"), asked.by || "");
+    setText(fact(card, "consulted-from"), asked.from || "");
+    setText(fact(card, "consulted-note"), asked.note || "");
   }
 
   function drawQueue(status) {
@@ -350,6 +370,7 @@
     drawState(status);
     drawOffer(status);
     drawCall(status);
+    drawConsulted(status);
     drawQueue(status);
     drawWorkOrder(status);
     var previous = latest;
@@ -425,13 +446,18 @@
       return [urls.state, {state: "available", wrap_up: reason ? reason.value : ""}];
     }
     if (kind === "finish") { return [urls.finish, {}]; }
+    if (kind === "complete-consult" || kind === "cancel-consult") {
+      var which = kind === "complete-consult" ? urls.completeConsult : urls.cancelConsult;
+      return [perCall(which, form.closest("[data-call-id]").dataset.callId), {}];
+    }
     if (kind === "hold" || kind === "resume") {
       return [perCall(urls[kind], form.closest("[data-call-id]").dataset.callId), {}];
     }
     if (kind === "transfer") {
       var chosen = form.elements.target.value.split(":");
       return [perCall(urls.transfer, form.closest("[data-call-id]").dataset.callId),
-              {kind: chosen[0], target: chosen.slice(1).join(":"), note: form.elements.note.value}];
+              {kind: chosen[0], target: chosen.slice(1).join(":"), note: form.elements.note.value,
+               warm: Boolean(form.elements.warm && form.elements.warm.checked)}];
     }
     var id = form.closest("[data-call-id]").dataset.callId;
     return [perCall(kind === "accept" ? urls.accept : urls.decline, id), {}];

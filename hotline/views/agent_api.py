@@ -85,11 +85,13 @@ def change_state():
 @bp.post("/agent/calls/<int:call_id>/transfer")
 @roles_required("agent", "supervisor")
 def transfer(call_id: int):
-    """Pass the caller on: {"kind": "queue"|"agent"|"outside", "target": …, "note": …}."""
+    """Pass the caller on: {"kind": "queue"|"agent"|"outside", "target": …, "note": …};
+    with "warm": true (an agent or an outside number), consult them first."""
     session = get_session()
     agent = _agent()
     body = json_body()
-    calls.transfer(
+    how = calls.consult if body.flag("warm") else calls.transfer
+    how(
         session,
         agent,
         call_id,
@@ -97,6 +99,26 @@ def transfer(call_id: int):
         body.text("target", 64),
         body.text("note", 500),
     )
+    return jsonify(agent_status(session, agent))
+
+
+@bp.post("/agent/calls/<int:call_id>/consult/complete")
+@roles_required("agent", "supervisor")
+def complete_consult(call_id: int):
+    """Put the caller through to the party consulted."""
+    session = get_session()
+    agent = _agent()
+    calls.complete_consult(session, agent, call_id)
+    return jsonify(agent_status(session, agent))
+
+
+@bp.post("/agent/calls/<int:call_id>/consult/cancel")
+@roles_required("agent", "supervisor")
+def cancel_consult(call_id: int):
+    """End the consultation and take the caller back."""
+    session = get_session()
+    agent = _agent()
+    calls.cancel_consult(session, agent, call_id)
     return jsonify(agent_status(session, agent))
 
 

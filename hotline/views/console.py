@@ -12,6 +12,9 @@ from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services import agents
 from hotline.services.calls import agent_status, connect
+from hotline.services.calls import cancel_consult as cancel_consult_call
+from hotline.services.calls import complete_consult as complete_consult_call
+from hotline.services.calls import consult as consult_call
 from hotline.services.calls import hold as hold_call
 from hotline.services.calls import resume as resume_call
 from hotline.services.calls import transfer as transfer_call
@@ -93,6 +96,8 @@ def console_words() -> dict:
         "conflict": t("操作冲突"),
         "unreachable": t("网络异常，操作未完成，请重试"),
         "newOffer": t("新来电"),
+        "consultAnswered": t("已接通，市民在等待"),
+        "consultRinging": t("正在呼叫"),
         "timeZone": TIMEZONE,
     }
 
@@ -106,6 +111,8 @@ def console_urls() -> dict:
         "transfer": call_url("agent_api.transfer"),
         "hold": call_url("agent_api.hold"),
         "resume": call_url("agent_api.resume"),
+        "completeConsult": call_url("agent_api.complete_consult"),
+        "cancelConsult": call_url("agent_api.cancel_consult"),
         "accept": call_url("agent_api.accept"),
         "decline": call_url("agent_api.decline"),
         "acceptForm": call_url("console.accept"),
@@ -137,8 +144,28 @@ def ready():
 @back_to("console.home")
 def transfer(call_id: int):
     kind, _, target = form_text("target", 80).partition(":")
-    transfer_call(get_session(), current_agent(), call_id, kind, target, form_text("note", 500))
+    warm = request.form.get("warm") == "1"
+    how = consult_call if warm else transfer_call
+    how(get_session(), current_agent(), call_id, kind, target, form_text("note", 500))
+    flash(t("正在咨询，来电者在等待") if warm else t("已转接"))
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/calls/<int:call_id>/consult/complete")
+@roles_required("agent", "supervisor")
+@back_to("console.home")
+def complete_consult(call_id: int):
+    complete_consult_call(get_session(), current_agent(), call_id)
     flash(t("已转接"))
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/calls/<int:call_id>/consult/cancel")
+@roles_required("agent", "supervisor")
+@back_to("console.home")
+def cancel_consult(call_id: int):
+    cancel_consult_call(get_session(), current_agent(), call_id)
+    flash(t("已接回来电"))
     return redirect(url_for("console.home"))
 
 

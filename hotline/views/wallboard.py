@@ -39,6 +39,7 @@ def wallboard_words() -> dict:
             "no-answer": t("话机无人接听"),
             "busy": t("话机占线"),
             "failed": t("话机呼叫失败"),
+            "consult": t("同事咨询中"),
         },
         "skills": skill_names(),
         "seconds": t("秒"),

@@ -19,6 +19,8 @@ from routing.services.queueing import unreserve
 # Twilio's final call statuses.
 FINAL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 RESOLUTIONS = ("kb", "work_order", "on_call")
+# The reason a colleague is on a call that is not theirs: an agent is consulting them.
+CONSULT_REASON = "consult"
 
 
 def apply_event(
@@ -109,6 +111,7 @@ def end_call(session: orm.Session, call: Call, now: datetime, failed: bool = Fal
         # who did not hang up on it.
         call.status = "failed"
     elif call.status == "connected":
+        release_consulted(session, call, now)
         # An inbound call counts as answered only once the agent's leg connected; the
         # <Dial> action that says so may still be on its way (it makes the call completed).
         answered = call.answered_at is not None or call.kind != "inbound"
@@ -117,6 +120,15 @@ def end_call(session: orm.Session, call: Call, now: datetime, failed: bool = Fal
             agent = lock_agent(session, call.agent_id)
             if agent.state == "on_call":
                 set_state(session, agent, "wrap_up", now)
+
+
+def release_consulted(session: orm.Session, call: Call, now: datetime) -> None:
+    """A warm transfer's consultation is over: the colleague consulted is free again."""
+    if call.consult_agent_id is not None:
+        colleague = lock_agent(session, call.consult_agent_id)
+        if colleague.state == "on_call" and colleague.state_reason == CONSULT_REASON:
+            set_state(session, colleague, "available", now)
+    call.consult_agent_id = call.consult_number = call.consult_sid = None
 
 
 def _free_reserved_agent(session: orm.Session, call: Call, now: datetime) -> None:

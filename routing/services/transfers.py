@@ -28,7 +28,7 @@ from routing.services.queueing import RouterSettings, reserve
 NOTE_LIMIT = 500
 
 
-def _own_call(session: orm.Session, agent_id: int, call_id: int) -> tuple[Call, Agent]:
+def own_call(session: orm.Session, agent_id: int, call_id: int) -> tuple[Call, Agent]:
     call = session.scalar(
         sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
     )
@@ -42,11 +42,18 @@ def _own_call(session: orm.Session, agent_id: int, call_id: int) -> tuple[Call, 
     return call, agent
 
 
+def _not_consulting(call: Call) -> None:
+    if call.consult_agent_id is not None or call.consult_number or call.consult_sid:
+        raise AgentNotReady("正在咨询中：请先完成转接或接回来电")
+
+
 def _pass_on(session: orm.Session, call: Call, agent: Agent, note: str, now: datetime) -> None:
+    _not_consulting(call)
     if call.answered_at is None:  # the caller talked to this agent: answered
         call.answered_at = now
     call.transfer_note = note.strip()[:NOTE_LIMIT] or None
     call.transfers += 1
+    call.agent_leg_sid, call.in_room = None, False
     set_state(session, agent, "wrap_up", now)
 
 
@@ -56,7 +63,7 @@ def transfer_to_queue(
     """The caller goes to ``skill_code``'s queue, at its head."""
     if session.get(Skill, skill_code) is None:
         raise UnknownTransferTarget(f"no queue {skill_code!r}")
-    call, agent = _own_call(session, agent_id, call_id)
+    call, agent = own_call(session, agent_id, call_id)
     _pass_on(session, call, agent, note, now)
     call.status, call.agent_id, call.skill_code = "queued", None, skill_code
     call.declined_agent_ids = [*(call.declined_agent_ids or []), agent_id]
@@ -76,7 +83,7 @@ def transfer_to_agent(
     """The caller is offered to one named agent, who must be available and may take it."""
     if target_id == agent_id:
         raise NotEligible("the call is already yours")
-    call, agent = _own_call(session, agent_id, call_id)
+    call, agent = own_call(session, agent_id, call_id)
     target = session.scalar(
         sa.select(Agent).where(Agent.id == target_id).with_for_update().execution_options(**FRESH)
     )
@@ -101,7 +108,7 @@ def transfer_out(
     target = session.get(TransferTarget, target_id)
     if target is None or not target.active:
         raise UnknownTransferTarget(f"no number {target_id} in the directory")
-    call, agent = _own_call(session, agent_id, call_id)
+    call, agent = own_call(session, agent_id, call_id)
     _pass_on(session, call, agent, note, now)
     call.status, call.ended_at = "completed", now
     call.transferred_to, call.end_reason = target.number, "transferred out"
@@ -151,17 +158,21 @@ def all_agents(session: orm.Session) -> list[Agent]:
 def hold(session: orm.Session, agent_id: int, call_id: int, now: datetime) -> Call:
     """The caller is put on hold (the entry point redirects them to the hold message, which
     ends the agent's leg); the call stays the agent's, who stays on it."""
-    call, _ = _own_call(session, agent_id, call_id)
+    call, _ = own_call(session, agent_id, call_id)
     if call.held_at is not None:
         raise AgentNotReady("the caller is on hold already")
     call.held_at = now
+    # The redirect ends the agent's leg (and a room's conference); the bridge's next dial
+    # makes another.
+    call.agent_leg_sid, call.in_room = None, False
     session.flush()
     return call
 
 
 def resume(session: orm.Session, agent_id: int, call_id: int, now: datetime) -> Call:
     """Back from hold: the bridge dials the agent again."""
-    call, _ = _own_call(session, agent_id, call_id)
+    call, _ = own_call(session, agent_id, call_id)
+    _not_consulting(call)
     if call.held_at is None:
         raise AgentNotReady("the caller is not on hold")
     call.hold_seconds += max(0, round((now - call.held_at).total_seconds()))

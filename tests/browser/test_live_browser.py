@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.served import served_product, signed_post
+from tests.served import outbox, served_product, signed_post
 
 pytestmark = pytest.mark.slow
 
@@ -210,5 +210,61 @@ def test_a_transfer_reaches_the_other_queue_with_its_note(served_live, browser):
     second.click("#resume")
     second.locator("#on-hold").wait_for(state="hidden", timeout=10_000)
     assert second.locator("#hold").is_visible()
+    for page in (first, second):
+        page.close()
+
+
+def test_a_warm_transfer_consults_the_colleague_then_puts_the_caller_through(
+    served_live, browser
+):
+    first = log_in(browser, served_live, "agent1", "agent-12345", "/console/")
+    second = log_in(browser, served_live, "agent3", "agent-12345", "/console/")
+    for page in (first, second):
+        if page.get_attribute("#state [data-state]", "data-state") == "wrap_up":
+            page.select_option("#wrap-up", "other")
+            page.click("#ready")
+        elif page.get_attribute("#state [data-state]", "data-state") != "available":
+            page.click("#state button:has-text('置闲')")
+        wait_for_state(page, "available")
+    second.locator("#state button:has-text('小休')").click()
+    wait_for_state(second, "break")
+
+    call_sid = "CA" + "e" * 32
+    params = {"CallSid": call_sid, "From": "+8613800138333", "To": "12333"}
+    assert signed_post(served_live, "/twilio/voice", params).status_code == 200
+    first.locator("#reservation").wait_for(timeout=10_000)
+    call_id = first.get_attribute("#reservation", "data-call-id")
+    first.click("#accept")
+    wait_for_state(first, "on_call")
+    agent_id = first.evaluate("window.hotlineConsole.status().agent.id")
+    # Twilio says the agent picked up the bridge's dial, and which leg is theirs.
+    answered = {"CallSid": "CA" + "7" * 32, "ParentCallSid": call_sid, "CallStatus": "in-progress"}
+    leg = f"/twilio/voice/leg-answered/{call_id}?agent={agent_id}"
+    assert signed_post(served_live, leg, answered).status_code == 200
+    second.click("#state button:has-text('置闲')")
+    wait_for_state(second, "available")
+
+    colleague = second.evaluate("window.hotlineConsole.status().agent")
+    first.click("#transfer summary")
+    first.select_option("#transfer-target", f"agent:{colleague['id']}")
+    first.fill("#transfer-note", "市民要问残疾人补贴，请您接着解答")
+    first.check("#transfer-warm")
+    first.click("#transfer button[type=submit]")
+    first.locator("#consulting").wait_for(timeout=10_000)
+    assert colleague["name"] in first.inner_text("#consulting")
+    assert first.locator("#resume").is_hidden() and first.locator("#transfer").is_hidden()
+    asked = second.locator("#consulted")
+    asked.wait_for(timeout=10_000)
+    assert "市民要问残疾人补贴" in asked.inner_text()
+    wait_for_state(second, "on_call")
+
+    # The colleague's call is answered (Twilio's REST call, in the outbox), then put through.
+    placed = next(r for r in reversed(outbox(served_live)) if r["kind"] == "call")
+    assert placed["to"] == f"client:{colleague['client']}"
+    first.click("#complete-consult")
+    wait_for_state(first, "wrap_up")
+    second.locator("#current-call").wait_for(timeout=10_000)
+    assert second.get_attribute("#current-call", "data-call-id") == call_id
+    assert asked.is_hidden()
     for page in (first, second):
         page.close()

@@ -54,6 +54,8 @@ POST   /console/calls/<int:call_id>/accept                       L   ok  ok  403
 POST   /console/calls/<int:call_id>/decline                      L   ok  ok  403 403 403 L   L   L
 POST   /console/calls/<int:call_id>/hold                         L   ok  ok  403 403 403 L   L   L
 POST   /console/calls/<int:call_id>/resume                       L   ok  ok  403 403 403 L   L   L
+POST   /console/calls/<int:call_id>/consult/complete             L   ok  ok  403 403 403 L   L   L
+POST   /console/calls/<int:call_id>/consult/cancel               L   ok  ok  403 403 403 L   L   L
 POST   /console/calls/<int:call_id>/transfer                     L   ok  ok  403 403 403 L   L   L
 POST   /console/calls/<int:call_id>/resolve                      L   ok  ok  403 403 403 L   L   L
 POST   /console/phone                                            L   ok  ok  403 403 403 L   L   L
@@ -75,6 +77,8 @@ POST   /api/v1/agent/state                                       401 ok  ok  403
 POST   /api/v1/agent/finish                                      401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/calls/<int:call_id>/hold                    401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/calls/<int:call_id>/resume                  401 ok  ok  403 403 403 401 401 401
+POST   /api/v1/agent/calls/<int:call_id>/consult/complete        401 ok  ok  403 403 403 401 401 401
+POST   /api/v1/agent/calls/<int:call_id>/consult/cancel          401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/calls/<int:call_id>/transfer                401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/reservations/<int:call_id>/accept           401 ok  ok  403 403 403 401 401 401
 POST   /api/v1/agent/reservations/<int:call_id>/decline          401 ok  ok  403 403 403 401 401 401

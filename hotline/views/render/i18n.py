@@ -45,6 +45,37 @@ ENGLISH = {
     **{f"message:{k}": v for k, v in MESSAGE_STATUS_LABELS["en"].items()},
     **{f"twilio:{code}": refusal.en for code, refusal in REFUSALS.items()},
     "Twilio 错误码": "Twilio error",
+    "先咨询再转接（座席或外部号码）": "Consult first (an agent or an outside number)",
+    "正在咨询": "Consulting",
+    "已接通，市民在等待": "Connected; the caller is waiting",
+    "正在呼叫": "Calling",
+    "完成转接": "Complete transfer",
+    "接回来电": "Take the caller back",
+    "同事咨询": "A colleague asks",
+    "同事咨询中": "Consulted by a colleague",
+    "备注": "Note",
+    "接听后与同事通话；同事完成转接后，来电转给您。": (
+        "Answer to talk with your colleague; once they complete the transfer, the caller is yours."
+    ),
+    "正在咨询，来电者在等待": "Consulting; the caller is waiting",
+    "已接回来电": "The caller is back with you",
+    "来电正在等待中，请先恢复通话": "The caller is waiting: take them back first",
+    "座席线路尚未接通，暂不能咨询": "Your line is not connected yet: you cannot consult now",
+    "不能咨询自己": "You cannot consult yourself",
+    "没有这位座席": "No such agent",
+    "转接号码簿里没有这个号码": "That number is not in the transfer directory",
+    "只能咨询座席或号码簿里的号码": "Only an agent or a number of the directory can be consulted",
+    "没有正在进行的咨询": "No consultation is under way",
+    "被咨询方尚未接听，不能转接": (
+        "The party consulted has not answered: the caller cannot be put through yet"
+    ),
+    "正在咨询中：请先完成转接或接回来电": (
+        "A consultation is under way: complete the transfer or take the caller back first"
+    ),
+    "短号码只能直接转接，不能先咨询": (
+        "A short number can only be transferred to directly, not consulted first"
+    ),
+    "座席线路已断开": "Your line is gone",
     "用户管理": "Users",
     "跳到主要内容": "Skip to content",
     "主菜单": "Main menu",

@@ -173,10 +173,28 @@ PATHS: dict[str, dict] = {
                     "description": "a skill code, an agent's id, or a directory entry's id",
                 },
                 "note": {"type": "string", "maxLength": 500},
+                "warm": {
+                    "type": "boolean",
+                    "description": "consult the agent or outside number first: the caller "
+                    "waits (hold message) while Twilio calls them into a room with the agent; "
+                    "then complete or cancel the consultation",
+                },
             },
             ["kind", "target"],
         ),
         **{"502": _json(_ERROR, "Twilio refused the redirect; the call is the agent's again")},
+    ),
+    "/api/v1/agent/calls/{call_id}/consult/complete": _agent_action(
+        "Put the caller through to the party consulted (a warm transfer): a colleague's "
+        "call from now on, or out of the hotline; the agent goes to wrap-up",
+        [_path_id("call_id")],
+        _body({}),
+        **{"502": _json(_ERROR, "Twilio refused to move the consulted party's call")},
+    ),
+    "/api/v1/agent/calls/{call_id}/consult/cancel": _agent_action(
+        "End the consultation and take the caller back: the consulted party's call is hung up",
+        [_path_id("call_id")],
+        _body({}),
     ),
     "/api/v1/agent/calls/{call_id}/hold": _agent_action(
         "Put the caller on hold: they hear the hold message; the call stays the agent's",
