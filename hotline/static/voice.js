@@ -139,6 +139,16 @@
     ["disconnect", "cancel", "reject"].forEach(function (name) {
       call.on(name, function () { ended(call); });
     });
+    if (resumed(parameters.get("call_id"))) { call.accept(); }
+  }
+
+  // The bridge rings again for the call the agent is already on (back from hold): they
+  // asked for it with the resume button, so it is answered at once.
+  function resumed(callId) {
+    var desk = window.hotlineConsole;
+    var latest = desk && desk.status();
+    var onCall = latest && latest.state === "on_call" && latest.call;
+    return Boolean(onCall && callId && String(onCall.id) === callId && onCall.answered_at);
   }
 
   // Marks the card of the call on the browser phone (the offer, or the current call once

@@ -214,9 +214,7 @@ def test_a_transfer_reaches_the_other_queue_with_its_note(served_live, browser):
         page.close()
 
 
-def test_a_warm_transfer_consults_the_colleague_then_puts_the_caller_through(
-    served_live, browser
-):
+def test_a_warm_transfer_consults_the_colleague_then_puts_the_caller_through(served_live, browser):
     first = log_in(browser, served_live, "agent1", "agent-12345", "/console/")
     second = log_in(browser, served_live, "agent3", "agent-12345", "/console/")
     for page in (first, second):

@@ -105,3 +105,42 @@ def test_a_device_error_while_available_puts_the_agent_offline(served_voice, bro
     )
     assert "浏览器话机连接失败" in page.inner_text("#voice-message")
     page.close()
+
+
+def test_the_leg_that_rings_again_after_hold_is_answered_at_once(served_voice, browser):
+    page = console(browser, served_voice, "agent3")  # has the 12333 line's skill
+    if page.get_attribute("#state [data-state]", "data-state") == "wrap_up":
+        page.select_option("#wrap-up", "other")
+        page.click("#ready")
+        page.locator("#voice-status", has_text="已连接").wait_for(timeout=10_000)
+    else:
+        go_available(page)
+    call_sid = "CA" + "5" * 32
+    params = {"CallSid": call_sid, "From": "+8613800138555", "To": "12333"}
+    assert signed_post(served_voice, "/twilio/voice", params).status_code == 200
+    offer = page.locator("#reservation")
+    offer.wait_for(timeout=10_000)
+    call_id = offer.get_attribute("data-call-id")
+    page.click("#accept")
+    page.locator("#hold").wait_for(timeout=10_000)
+    ring = (
+        "id => { window.leg = new Twilio.FakeCall({call_id: id, caller: '13800138555'}); "
+        "window.fakeDevice.emit('incoming', window.leg); }"
+    )
+    page.evaluate(ring, call_id)  # the bridge's first dial: the agent answers it
+    page.click("#voice-answer")
+    page.click("#hold")
+    page.locator("#resume").wait_for(timeout=10_000)
+    # The hold's redirect ended the agent's leg: Twilio's <Dial> action says so.
+    ended = {"CallSid": call_sid, "DialCallStatus": "completed", "CallStatus": "in-progress"}
+    assert signed_post(served_voice, f"/twilio/voice/after-dial/{call_id}", ended).ok
+    page.evaluate("window.leg.emit('disconnect', window.leg)")  # and in the browser
+    page.locator("#voice-call").wait_for(state="hidden", timeout=5_000)
+    page.click("#resume")
+    page.locator("#hold").wait_for(timeout=10_000)
+    page.evaluate(ring, call_id)  # the bridge rings again: answered without a click
+    page.wait_for_function(
+        "(sessionStorage.getItem('fake-voice') || '').split('accept').length === 3"
+    )
+    assert [e for e in log(page) if "call" in e][-1] == {"call": "accept"}
+    page.close()
