@@ -68,6 +68,7 @@ class Settings:
     health_timeout_seconds: float = 0.8
     live_streams: int = 48
     wrap_up_limit_seconds: int = 60
+    router_tick_seconds: float = 1.0
 
     @property
     def uses_twilio(self) -> bool:
@@ -124,6 +125,11 @@ class Settings:
             wrap_up_limit_seconds=_whole(
                 env, "HOTLINE_WRAP_UP_LIMIT_SECONDS", 60, 0, 3600, "seconds"
             ),
+            # The router's housekeeping (expiring offers, ending wrap-ups past the limit,
+            # overflowing queues) runs when a console, the wallboard or a waiting caller
+            # asks, at most this often in each web process: twenty consoles told of one
+            # change at once do not all take the router's locks.
+            router_tick_seconds=_whole(env, "HOTLINE_ROUTER_TICK_MS", 1000, 0, 10000, "ms") / 1000,
             session_idle_minutes=_whole(
                 env, "HOTLINE_SESSION_IDLE_MINUTES", 480, 1, 720, "minutes"
             ),

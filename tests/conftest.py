@@ -132,6 +132,8 @@ def app_with(database_url: str, instance: Path | str, **changes):
         instance_path=Path(instance),
         redis_url=changes.pop("redis_url", None),
         public_url=changes.pop("public_url", None),
+        # Every request ticks the router: tests move time and look at once.
+        router_tick_seconds=changes.pop("router_tick_seconds", 0),
         **changes,
     )
     return create_app(settings, {"TESTING": True})

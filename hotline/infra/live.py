@@ -69,7 +69,7 @@ def _topics_of(instance) -> set[str]:
     if isinstance(instance, Call):
         topics = {"queue", "wallboard"}
         state = inspect(instance)
-        for name in ("agent_id", "reserved_agent_id"):
+        for name in ("agent_id", "reserved_agent_id", "consult_agent_id"):
             history = state.attrs[name].history
             for agent_id in (*history.added, *history.unchanged, *history.deleted):
                 if agent_id:

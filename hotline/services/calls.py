@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,8 +86,21 @@ def agent_became_free(session: orm.Session, agent_id: int) -> Call | None:
     return call
 
 
+_last_ticks: dict[str, float] = {}
+_ticks_lock = threading.Lock()
+
+
 def keep_queues_moving(session: orm.Session) -> None:
-    """Expire unanswered reservations and overflow waiting calls; cheap when nothing waits."""
+    """Expire unanswered reservations and overflow waiting calls; cheap when nothing waits.
+    At most once per ``router_tick_seconds`` in this process (for its database)."""
+    config = context.settings()
+    every, key = config.router_tick_seconds, config.database_url
+    if every > 0:
+        now = time.monotonic()
+        with _ticks_lock:
+            if now - _last_ticks.get(key, -every) < every:
+                return
+            _last_ticks[key] = now
     routing.tick(session, context.router_settings())
     session.commit()
 
@@ -218,7 +234,7 @@ def category_hint(session: orm.Session, call: Call) -> str | None:
 
 def ratings_today(session: orm.Session, agent: Agent) -> dict[str, int]:
     """How callers rated this agent today (local day): 1 satisfied … 3 unsatisfied."""
-    day_start = datetime.combine(utcnow().astimezone(LOCAL).date(), time.min, tzinfo=LOCAL)
+    day_start = datetime.combine(utcnow().astimezone(LOCAL).date(), clock_time.min, tzinfo=LOCAL)
     counts = Counter(
         session.scalars(
             sa.select(Call.rating).where(
