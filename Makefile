@@ -48,8 +48,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two processes, each taking whole modules (their servers and browsers are started once).
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The README's screens, from the demo product (needs chromium and a Chinese font).
 screenshots: install

@@ -52,7 +52,11 @@ SHARED_FILES = {
 POSTGRES_ADMIN_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_TEST_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# With parallel workers (pytest -n), each worker has a Redis database of its own.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_TEST_URL = os.environ.get(
+    "HOTLINE_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{13 + WORKER % 3}"
+)
 BACKENDS = [b for b in os.environ.get("HOTLINE_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 REFERENCE_TABLES = {
     "skills",

@@ -11,7 +11,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline.db import utcnow
 from hotline.infra import context, reference, spool
 from hotline.infra.database import autocommit_connection, get_session
-from hotline.services import voice
+from hotline.services import calls, voice
 from hotline.services.calls import keep_queues_moving
 from routing import services as routing
 from routing.models import Agent, Call
@@ -288,7 +288,7 @@ def leg_answered(call_id: int):
     leg_sid, agent = request.form.get("CallSid", ""), request.args.get("agent", "")
     if not twilio_ids.is_sid(leg_sid, ("CA",)) or not (agent.isascii() and agent.isdigit()):
         abort(400, "a leg's CallSid and the agent it rang are needed")
-    voice.agent_leg_known(get_session(), call_id, int(agent[:12]), leg_sid)
+    voice.agent_leg_known(get_session(), call_id, int(agent[:12]), leg_sid, facts.received_at())
     return twiml.twiml(VoiceResponse())
 
 
@@ -371,8 +371,11 @@ def consult_room(call_id: int):
 @twilio_signed
 def leg_left(call_id: int):
     """An agent's leg or a consulted party's call left its room: it hangs up (the router
-    hears of it from the caller's side, or the consulted call's status)."""
+    hears of it from the caller's side, or the consulted call's status). The agent's own
+    leg hanging up while their caller waits for them puts the caller back in the queue."""
     _known_leg_or_party(call_id)
+    if request.form.get("CallStatus") == "completed":
+        calls.agent_left_consult(get_session(), call_id, request.form["CallSid"])
     return twiml.twiml(VoiceResponse())
 
 

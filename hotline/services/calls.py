@@ -392,6 +392,30 @@ def cancel_consult(session: orm.Session, agent: Agent, call_id: int) -> Call:
     return call
 
 
+def agent_left_consult(session: orm.Session, call_id: int, leg_sid: str) -> None:
+    """The agent hung up while their caller waited in the room (a consultation under way):
+    the consulted party's call is ended, and the caller goes back to their queue, at its
+    head, told they are being transferred."""
+    consulted_sid = routing.agent_left_consult(session, call_id, leg_sid, utcnow())
+    if consulted_sid is None:
+        return
+    session.commit()
+    if consulted_sid:
+        _hang_up(consulted_sid)
+    call = session.get(Call, call_id)
+    assert call is not None  # agent_left_consult found it
+    try:
+        context.gateway().redirect_call(call.call_sid, _public("voice.transfer", call))
+    except GatewayError as exc:
+        log.warning("putting call %s back in its queue failed", call_id, exc_info=True)
+        if call_is_gone(exc):
+            routing.record_call_status(session, call.call_sid, "completed", utcnow())
+            session.commit()
+        return
+    routing.route_call(session, call.id, context.router_settings())
+    session.commit()
+
+
 def _move_agent_leg(session: orm.Session, call: Call, leg_sid: str) -> None:
     """The agent's leg into the caller's room, where the caller waits."""
     try:

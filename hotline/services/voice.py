@@ -173,9 +173,12 @@ def agent_leg_ended(
     return call
 
 
-def agent_leg_known(session: orm.Session, call_id: int, agent_id: int, leg_sid: str) -> None:
-    """The agent picked up the bridge's dial: the sid of their leg, kept for a warm transfer."""
-    routing.agent_leg_known(session, call_id, agent_id, leg_sid)
+def agent_leg_known(
+    session: orm.Session, call_id: int, agent_id: int, leg_sid: str, now: datetime
+) -> None:
+    """The agent picked up the bridge's dial: the call is answered, and the sid of their leg
+    is kept for a warm transfer."""
+    routing.agent_leg_known(session, call_id, agent_id, leg_sid, now)
     session.commit()
 
 

@@ -44,6 +44,7 @@ from routing.services.calls import (
     resolve_call,
 )
 from routing.services.consults import (
+    agent_left_consult,
     agent_leg_known,
     begin_consult,
     cancel_consult,
@@ -126,6 +127,7 @@ __all__ = [
     "RouterSettings",
     "accept_reservation",
     "agent_for_user",
+    "agent_left_consult",
     "agent_leg_answered",
     "agent_leg_known",
     "agent_leg_missed",

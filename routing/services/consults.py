@@ -159,13 +159,45 @@ def consulted_call_ended(
     return call
 
 
-def agent_leg_known(session: orm.Session, call_id: int, agent_id: int, leg_sid: str) -> None:
+def agent_left_consult(
+    session: orm.Session, call_id: int, leg_sid: str, now: datetime
+) -> str | None:
+    """The agent's own leg hung up while the caller waited for them (during a consultation,
+    or before they were back): the caller goes back to their queue, at its head, never to
+    this agent; the agent to wrap-up; a colleague consulted is free. Returns the consulted
+    party's call to hang up, if any; None when the call was not waiting for this leg."""
+    call = _lock_call(session, call_id)
+    if call is None or call.status != "connected" or call.agent_leg_sid != leg_sid:
+        return None
+    if not (call.in_room and call.held_at is not None):
+        return None
+    consulted_sid = call.consult_sid
+    release_consulted(session, call, now)
+    if call.agent_id is not None:
+        agent = lock_agent(session, call.agent_id)
+        if agent.state == "on_call":
+            set_state(session, agent, "wrap_up", now)
+        call.declined_agent_ids = [*(call.declined_agent_ids or []), call.agent_id]
+    if call.held_at is not None:
+        call.hold_seconds += max(0, round((now - call.held_at).total_seconds()))
+    call.status, call.agent_id, call.held_at = "queued", None, None
+    call.in_room, call.agent_leg_sid = False, None
+    session.flush()
+    return consulted_sid or ""
+
+
+def agent_leg_known(
+    session: orm.Session, call_id: int, agent_id: int, leg_sid: str, now: datetime
+) -> None:
     """The agent answered the bridge's dial: Twilio's sid of that leg, which a warm
-    transfer moves into a conference."""
+    transfer moves into a conference. The call is answered from now (the <Dial> action,
+    when the leg ends, says so again with its duration; the first word stands)."""
     call = _lock_call(session, call_id)
     if call is None or call.agent_id != agent_id or call.status != "connected":
         return
     call.agent_leg_sid = leg_sid
+    if call.answered_at is None and call.kind == "inbound":
+        call.answered_at = now
     session.flush()
 
 

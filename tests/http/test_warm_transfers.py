@@ -263,3 +263,30 @@ def test_without_a_known_leg_or_with_a_busy_colleague_the_consult_is_refused(
     refused = first.post(f"/api/v1/agent/calls/{call_id}/transfer", json=body)
     assert refused.status_code == 409
     assert caller.call.held_at is None and twilio_api.requests("calls.create") == 0
+
+
+def test_the_agent_hanging_up_during_the_consultation_puts_the_caller_back_in_the_queue(
+    app, client, observer, twilio_api
+):
+    telephony = twilio_api.telephony
+    caller, call_id, _, first_id, leg, _, colleague_id, answer = a_consult(
+        app, client, observer, telephony
+    )
+    assert answer.status_code == 200, answer.data
+    (consulted,) = placed(telephony)
+    leg_ended(caller, call_id, first_id, "completed", "in-progress", "20")
+    telephony.calls[caller.call_sid].state = "bridged"  # in the room, live
+    # The agent's browser closes: their leg leaves the consult room, hung up.
+    caller.post(f"/twilio/voice/leg-left/{call_id}", CallSid=leg, CallStatus="completed")
+    assert telephony.has_ended(consulted.sid)
+    assert telephony.calls[caller.call_sid].redirect_url == (
+        f"{PUBLIC_URL}/twilio/voice/transfer/{call_id}"
+    )
+    call = caller.call
+    assert (call.status, call.agent_id, call.in_room) == ("queued", None, False)
+    assert first_id in call.declined_agent_ids and call.answered_at is not None
+    assert state_of(observer, first_id) == "wrap_up"
+    # The colleague is free again; the caller waits in their queue (12333's), at its head.
+    assert state_of(observer, colleague_id) == "available" and call.skill_code == "social_security"
+    twiml = caller.post(f"/twilio/voice/transfer/{call_id}")
+    assert "<Enqueue" in twiml
