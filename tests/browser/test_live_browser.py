@@ -227,7 +227,7 @@ def test_a_warm_transfer_consults_the_colleague_then_puts_the_caller_through(ser
     second.locator("#state button:has-text('小休')").click()
     wait_for_state(second, "break")
 
-    call_sid = "CA" + "e" * 32
+    call_sid = "CA" + "9" * 32
     params = {"CallSid": call_sid, "From": "+8613800138333", "To": "12333"}
     assert signed_post(served_live, "/twilio/voice", params).status_code == 200
     first.locator("#reservation").wait_for(timeout=10_000)
