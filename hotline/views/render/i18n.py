@@ -315,6 +315,10 @@ ENGLISH = {
     "单位系统": "Unit's system",
     "已向市民发送满意度回访短信": "The satisfaction survey was texted to the citizen",
     "延期 {days} 个工作日：{note}": "{days} more working days: {note}",
+    # A text thread's reply: its length, and the knowledge base beside it.
+    "{count} / {limit} 字": "{count} / {limit} characters",
+    "回复不能超过 {limit} 字": "A reply may not be longer than {limit} characters",
+    "答案已插入回复": "The answer was inserted into the reply",
     "分派理由": "Why this unit",
     "回访": "Callback",
     "满意": "Satisfied",
