@@ -125,7 +125,9 @@ def test_the_history_is_a_timeline_in_order_with_names_and_local_times(
     assert "市人社局 联络员" in by_event["return"]
     assert "该事项不属于本单位职责<b>" in by_event["return"]  # the note shown as text
     assert "退回" in by_event["return"] and "办结" in by_event["close"]
-    # The extension's step says how it moved the deadline: from one moment to a later one.
+    # The dispatch set a deadline; the extension's step says how it moved it: from one moment
+    # to a later one.
+    assert "承办期限" in by_event["dispatch"] and "承办期限" not in by_event["sign"]
     extension = closed_order["extensions"][0]
     before = datetime.fromisoformat(closed_order["before_extension"]).astimezone(LOCAL)
     after = datetime.fromisoformat(extension["new_deadline"]).astimezone(LOCAL)

@@ -116,9 +116,31 @@ def _display_names(ids: set[int]) -> dict[int, str]:
 
 
 def _deadline_changes(order: WorkOrder, events) -> dict[int, tuple[datetime | None, datetime]]:
-    """How each step moved the reply deadline, from what is known: an approved extension
-    keeps the deadline before and after it; a dispatch set the deadline in force until the
-    next extension (the order's own, for the latest). Walked from the newest step back."""
+    """How each step moved the reply deadline. Each event keeps the deadline in force after
+    it (since migration 0019): a step whose deadline differs from the one before it set or
+    moved it. For the events recorded before, what the order tells: an approved extension
+    keeps the deadline before and after it, and a dispatch set the one in force until the
+    next extension (the order's own, for the latest)."""
+    changes = _derived_changes(order, events)
+    previous = None
+    for event in events:
+        if event.reply_deadline is None:
+            previous = changes.get(id(event), (None, previous))[1]
+            continue
+        if _minute(event.reply_deadline) != _minute(previous):
+            changes[id(event)] = (previous, event.reply_deadline)
+        else:
+            changes.pop(id(event), None)
+        previous = event.reply_deadline
+    return changes
+
+
+def _minute(value: datetime | None) -> datetime | None:
+    """A deadline as the page shows it: two a few seconds apart are the same deadline."""
+    return value.replace(second=0, microsecond=0) if value else None
+
+
+def _derived_changes(order: WorkOrder, events) -> dict[int, tuple[datetime | None, datetime]]:
     approved = {
         extension.decided_at: extension
         for extension in order.extensions
