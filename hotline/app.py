@@ -55,6 +55,7 @@ from hotline.views.render.names import (
     skill_name,
     unit_name,
 )
+from hotline.views.render.timeline import isotime, order_timeline
 from webhooks import sms, voice
 from workorders.calendar import LOCAL
 
@@ -170,12 +171,15 @@ def create_app(
         app.register_blueprint(blueprint)
 
     errors.init_app(app)
-    app.jinja_env.filters.update(localtime=localtime, percent=percent, remaining=remaining)
+    app.jinja_env.filters.update(
+        localtime=localtime, percent=percent, remaining=remaining, isotime=isotime
+    )
     app.jinja_env.globals.update(
         menu=navigation.menu,
         unit_name=unit_name,
         category_name=category_name,
         actor_name=actor_name,
+        order_timeline=order_timeline,
         channel_name=channel_name,
         figure_name=figure_name,
         language_name=language_name,

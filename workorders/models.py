@@ -284,6 +284,8 @@ class WorkOrderEvent(Base):
     to_status: orm.Mapped[str] = orm.mapped_column(sa.String(24))
     unit_code: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("units.code"))
     note: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+    # The reply deadline in force after this step (none on events recorded before 0019).
+    reply_deadline: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
 
     work_order: orm.Mapped[WorkOrder] = orm.relationship(back_populates="events")
 

@@ -220,6 +220,18 @@ def normalise_command(body: str) -> str:
     return unicodedata.normalize("NFKC", body).strip().casefold()
 
 
+def is_keyword(body: str) -> bool:
+    """Whether a citizen's text is one of the words the hotline answers itself (opting out
+    or in, help, 0 for an agent, a satisfaction answer, a status query), not a question."""
+    command = normalise_command(body)
+    return (
+        not command
+        or command in OPT_OUT_WORDS | OPT_IN_WORDS | HELP_WORDS | AGENT_WORDS
+        or satisfaction_of(command) is not None
+        or STATUS_PATTERN.match(command) is not None
+    )
+
+
 def send(
     session: orm.Session, phone: str, body: str, *, agent_id=None, confirming_opt_out=False
 ) -> Message | None:

@@ -29,3 +29,25 @@
 
   window.hotlineLive.follow(["texts"], check);
 })();
+
+// The reply's length against the most one text may carry, as it is typed, inserted from the
+// knowledge base or put back from a draft; a reply too long is not sent.
+(function () {
+  "use strict";
+  function count() {
+    var field = document.getElementById("body");
+    var counter = document.getElementById("body-count");
+    if (!field || !counter) { return; }
+    var limit = Number(counter.dataset.limit);
+    var length = Array.from(field.value.trim()).length;
+    counter.textContent = counter.dataset.format.replace("{count}", length).replace("{limit}", limit);
+    counter.classList.toggle("overdue", length > limit);
+    field.setCustomValidity(length > limit ? counter.dataset.tooLong : "");
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.id === "body") { count(); }
+  });
+  document.addEventListener("hotline:redrawn", count);
+  document.addEventListener("DOMContentLoaded", count);
+  count();
+})();

@@ -84,7 +84,10 @@
       item.querySelector(".kb-title").textContent = result.title;
       // One line of the answer (the style cuts it): enough to tell the hits apart.
       item.querySelector(".kb-snippet").textContent = (result.answer || "").replace(/\s+/g, " ").trim();
-      item.querySelector(".kb-answer").textContent = result.answer || "";
+      var answer = item.querySelector(".kb-answer");
+      if (answer) {
+        answer.textContent = result.answer || "";
+      }
       showForCall(item, Boolean(panel.dataset.callId));
       if (result.expired) {
         var badge = item.querySelector(".kb-expired");
@@ -132,20 +135,35 @@
     }
   }
 
+  // Into a reply: at the cursor (after a selection, which stays), never over what was typed;
+  // the field is told (an input event), so that its draft and its counter follow.
+  function insertAtCursor(field, text) {
+    var at = typeof field.selectionEnd === "number" ? field.selectionEnd : field.value.length;
+    field.focus();
+    field.setRangeText(text, at, at, "end");
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
   function act(action, id, button) {
     var article = articles[id];
     if (!article) {
       return;
     }
     if (action === "insert") {
-      var field = document.getElementById("description");
-      if (field) {
+      var reply = panel.dataset.insertInto;
+      var field = document.getElementById(reply || "description");
+      if (!field) {
+        return;
+      }
+      if (reply) {
+        insertAtCursor(field, article.answer || "");
+      } else {
         field.value = field.value ? field.value + "\n" + article.answer : article.answer;
         field.focus();
       }
       post(panel.dataset.feedbackUrl, { article_id: id, kind: "inserted", query: shown })
         .catch(function () {});
-      status.textContent = labels.inserted;
+      status.textContent = reply ? labels.insertedReply : labels.inserted;
     } else if (action === "text") {
       button.disabled = true;
       post(panel.dataset.textUrl.replace("ARTICLE_ID", encodeURIComponent(id)), { query: shown })
@@ -184,7 +202,7 @@
 
   list.addEventListener("click", function (event) {
     var opener = event.target.closest(".kb-toggle");
-    if (opener) {
+    if (opener && !opener.dataset.action) {
       toggle(opener.closest(".kb-hit"));
       return;
     }

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, u
 
 from hotline.infra.database import get_session
 from hotline.services import conversations as threads
+from hotline.services import texts
 from hotline.views.auth import roles_required
 from hotline.views.common import form_text
 from hotline.views.console import current_agent
@@ -41,8 +42,22 @@ def thread(conversation_id: int):
         get_session(), conversation.phone, open_only=False, limit=10
     )
     return render_template(
-        "conversation.html", conversation=conversation, agent=current_agent(), orders=orders
+        "conversation.html",
+        conversation=conversation,
+        agent=current_agent(),
+        orders=orders,
+        max_body=messaging.MAX_BODY,
+        kb_query=_question(conversation),
     )
+
+
+def _question(conversation: Conversation) -> str:
+    """The citizen's last words that ask something (not "0" for an agent, nor a keyword):
+    where the knowledge base beside the reply starts its search."""
+    for message in reversed(conversation.messages):
+        if message.direction == "in" and not texts.is_keyword(message.body):
+            return message.body
+    return ""
 
 
 @bp.get("/<int:conversation_id>/version")

@@ -78,3 +78,26 @@ def test_the_list_previews_the_citizens_words_and_the_thread_links_its_order(
     thread = client.get(f"/console/conversations/{asked.conversation_id}").get_data(as_text=True)
     assert f'href="/console/orders/{order.number}"' in thread
     assert 'class="message in"' in thread and 'class="message out"' in thread
+
+
+def test_the_knowledge_base_beside_a_reply_starts_from_the_citizens_question(client, session):
+    from hotline.services import conversations as threads
+    from routing import messaging
+
+    user, agent = make_agent(session)
+    question = '路灯坏了"><img src=x onerror=alert(1)>'
+    asked = messaging.receive(session, "13900003333", question, sid="SM" + "5" * 32)
+    messaging.receive(session, "13900003333", "0", sid="SM" + "6" * 32)
+    session.commit()
+    thread = f"/console/conversations/{asked.conversation_id}"
+    login(client, user.username, PASSWORD)
+    # Only the agent who has the thread replies, so only they get the panel.
+    assert 'id="kb-panel"' not in client.get(thread).get_data(as_text=True)
+
+    threads.take_over(session, asked.conversation_id, agent.id)
+    page = client.get(thread).get_data(as_text=True)
+    assert 'data-insert-into="body"' in page
+    # The question, not the "0" after it, escaped in the search box.
+    assert 'value="路灯坏了&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"' in page
+    assert "<img src=x" not in page
+    assert 'id="body-count"' in page and "0 / 1600 字" in page

@@ -85,7 +85,9 @@ def test_cancel_comes_last_on_the_order_page_and_times_do_not_wrap(client, sessi
     forms = re.findall(r'<form [^>]*data-action="([a-z_]+)"', page)
     assert "cancel" in forms and len(forms) > 2, forms
     assert forms[-1] == "cancel", forms
-    assert '<td class="when">' in page
+    # Every moment of the history is a <time> that does not wrap.
+    assert '<ol class="timeline" id="history">' in page
+    assert re.search(r'<time datetime="[0-9T:+-]+" class="nowrap">', page)
 
 
 def test_the_dispatcher_reads_the_citizens_words_in_the_list_to_dispatch(client, session):

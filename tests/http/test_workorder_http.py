@@ -185,6 +185,30 @@ def test_the_whole_lifecycle_with_each_role(app, client, observer, gateway):
     assert replay(trail) == "closed"
     assert [a["kind"] for a in closed["attachments"]] == ["intake", "reply", "reply"]
 
+    # The order's page tells that history as a timeline, oldest first, with names and the
+    # deadlines each step set or moved, in local time.
+    page = desk.get(f"/console/orders/{number}?lang=zh").get_data(as_text=True)
+    timeline = page.split('<ol class="timeline" id="history">', 1)[1].split("</ol>", 1)[0]
+    steps = re.findall(
+        r'<li class="timeline-step" data-event="([a-z_]+)">(.*?)</li>', timeline, re.S
+    )
+    assert [event for event, _ in steps] == trail
+    said = dict(steps[:9])  # up to the first reply: each action once
+
+    def local(iso: str) -> str:
+        return datetime.fromisoformat(iso).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+
+    assert f"{local(before)}</time> → <time" in said["approve_extension"]
+    assert f">{local(after['reply_deadline'])}</time>" in said["approve_extension"]
+    # The first dispatch set the deadline; the determination a moment later left it as it was.
+    assert f">{local(before)}</time>" in said["dispatch"]
+    assert "承办期限" not in said["determine"] and "承办期限" not in said["sign"]
+    assert f">{local(closed['reply_deadline'])}</time>" in dict(steps)["reopen"]
+    assert "单位系统 street case system" in said["return"]
+    assert '<span class="timeline-actor">系统</span>' in said["start_callback"]
+    assert "已向市民发送满意度回访短信" in said["start_callback"]
+    assert "延期 2 个工作日：需协调燃气" in said["request_extension"]
+
 
 def test_a_unit_never_sees_another_units_order(app, client, observer):
     agent, _ = make_agent(observer)

@@ -63,6 +63,7 @@ def record(
             to_status=to_status,
             unit_code=unit_code or actor.unit_code,
             note=note,
+            reply_deadline=order.reply_deadline,
         )
     )
 
