@@ -217,7 +217,9 @@ def _next_id(session: orm.Session) -> str:
 
 
 def _check_codes(session: orm.Session, record: Mapping[str, Any]) -> None:
-    for name, model in (("category", Category), ("unit", Unit)):
-        code = record.get(name)
-        if isinstance(code, str) and code.strip() and session.get(model, code.strip()) is None:
-            raise InvalidArticle("未知的{field}“{code}”", field=name, code=code.strip())
+    category, unit = record.get("category"), record.get("unit")
+    if isinstance(category, str) and category.strip():
+        if session.get(Category, category.strip()) is None:
+            raise InvalidArticle("未知的分类“{code}”", code=category.strip())
+    if isinstance(unit, str) and unit.strip() and session.get(Unit, unit.strip()) is None:
+        raise InvalidArticle("未知的单位“{code}”", code=unit.strip())

@@ -142,7 +142,7 @@ def test_a_refusal_says_its_chinese_sentence_and_shows_codes_by_their_names():
     assert str(error) == "工单当前状态为“已办结”，不能签收"
     assert error.template in ENGLISH and error.values == {"status": "closed", "action": "sign"}
     english = error.sentence(ENGLISH.__getitem__, lambda field, value: f"<{value}>")
-    assert english == "a work order that is “<closed>” cannot be <sign>"
+    assert english == "a work order with the status “<closed>” cannot be <sign>"
     conflict = Conflict("工单 {number} 已被他人修改，请刷新后重试", number="20260101-000001")
     assert str(conflict) == "工单 20260101-000001 已被他人修改，请刷新后重试"
     assert conflict.kind == "conflict"

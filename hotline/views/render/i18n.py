@@ -660,7 +660,6 @@ ENGLISH = {
         "article {id} has no draft to edit; draft a new version"
     ),
     "条目已被他人修改，请重新执行命令": "the article changed meanwhile; run the command again",
-    "未知的{field}“{code}”": "unknown {field} “{code}”",
     "{unit} 是工单 {number} 的协办单位，只有主办单位 {lead_unit} 可以办理": (
         "{unit} assists with work order {number}; only its lead unit {lead_unit} can do this"
     ),
@@ -746,7 +745,9 @@ ENGLISH = {
     "同义词组至少要有两个词": "a synonym group needs at least two words",
     "同义词不能超过 64 个字符": "a synonym is at most 64 characters",
     "没有同义词组“{name}”": "no synonym group “{name}”",
-    "工单当前状态为“{status}”，不能{action}": "a work order that is “{status}” cannot be {action}",
+    "工单当前状态为“{status}”，不能{action}": (
+        "a work order with the status “{status}” cannot be {action}"
+    ),
     "工单已受理，不能再次受理": "a work order cannot be created again",
     "工单尚未受理，不能{action}": "a work order not yet created cannot be {action}",
     "请填写市民的满意度": "give the citizen's satisfaction",
