@@ -217,9 +217,15 @@ def _next_id(session: orm.Session) -> str:
 
 
 def _check_codes(session: orm.Session, record: Mapping[str, Any]) -> None:
-    category, unit = record.get("category"), record.get("unit")
-    if isinstance(category, str) and category.strip():
-        if session.get(Category, category.strip()) is None:
-            raise InvalidArticle("未知的分类“{code}”", code=category.strip())
-    if isinstance(unit, str) and unit.strip() and session.get(Unit, unit.strip()) is None:
-        raise InvalidArticle("未知的单位“{code}”", code=unit.strip())
+    category, unit = (_given_code(record, name) for name in ("category", "unit"))
+    if category and session.get(Category, category) is None:
+        raise InvalidArticle("未知的分类“{code}”", code=category)
+    if unit and session.get(Unit, unit) is None:
+        raise InvalidArticle("未知的单位“{code}”", code=unit)
+
+
+def _given_code(record: Mapping[str, Any], name: str) -> str:
+    """The code the record gives under ``name``, stripped ("" when none, or not text: the
+    content's own check says so)."""
+    code = record.get(name)
+    return code.strip() if isinstance(code, str) else ""
