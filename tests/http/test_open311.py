@@ -221,7 +221,7 @@ def test_posting_needs_a_valid_key_a_service_and_a_place(app, client, key, fmt):
     nowhere = {"address_string": "", "lat": "", "long": "", "attribute[street]": ""}
     assert "location" in error(file_request(client, key, fmt, **nowhere), 400)
     assert "lat" in error(file_request(client, key, fmt, long=""), 400)
-    assert "description" in error(file_request(client, key, fmt, description=" "), 400)
+    assert "诉求内容" in error(file_request(client, key, fmt, description=" "), 400)
     assert error(client.get(f"{V2}/nothing.{fmt}"), 404) == "no such Open311 resource"
 
 

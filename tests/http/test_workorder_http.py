@@ -110,7 +110,7 @@ def test_the_whole_lifecycle_with_each_role(app, client, observer, gateway):
     assert f"dispatched to {STREET}" not in said
     bound = act(street, number, "return", bearer(token), note="还是不归我们")
     assert bound.status_code == 409
-    assert "unless new facts are recorded" in bound.get_json()["error"]
+    assert "补充新情况前不能再次退回" in bound.get_json()["error"]
 
     # The street signs, then asks for two more working days; the dispatcher approves.
     detail = street.get(f"{API}/{number}", headers=bearer(token)).get_json()
