@@ -4,6 +4,7 @@ Each domain error class says once what kind of refusal it is (its ``kind``); her
 is given its HTTP status, and each part of the site answers in its own way: JSON under
 /api/, /twilio/ and /healthz, the standard's error list under /open311/, and on the
 console's pages a redirect back to the form with the reason flashed (or the error page).
+Each says the refusal in the request's language (:func:`said`).
 """
 
 from __future__ import annotations
