@@ -31,7 +31,7 @@ from hotline.infra.database import get_session
 from hotline.infra.gateway import GatewayError
 from hotline.refusal import Refusal
 from hotline.views.render.i18n import current_language, t
-from hotline.views.render.names import category_name, unit_name
+from hotline.views.render.names import unit_name
 from workorders import open311
 from workorders.labels import ACTION_LABELS, status_label
 
@@ -106,8 +106,6 @@ def name_of(field: str, value: object) -> object:
         return ACTION_LABELS["en" if language == "en" else "zh"].get(value, value)
     if field in ("unit", "lead_unit"):
         return unit_name(value) or value
-    if field == "category":
-        return category_name(value) or value
     return value
 
 
