@@ -63,9 +63,9 @@ def article_id(record: Mapping[str, Any]) -> str:
     """The public id of a record (e.g. KB-0001), checked."""
     value = str(record.get("id") or "").strip()
     if not value:
-        raise InvalidArticle("an article needs an id")
+        raise InvalidArticle("条目缺少 id")
     if len(value) > LIMITS["id"] or any(ch.isspace() for ch in value):
-        raise InvalidArticle(f"id {value[:40]!r} must be at most 32 characters, without spaces")
+        raise InvalidArticle("id“{id}”须不超过 32 个字符，且不含空格", id=value[:40])
     return value
 
 
@@ -76,11 +76,13 @@ def parse_content(record: Mapping[str, Any]) -> Content:
     answer = _text(record, "answer", LIMITS["answer"])
     lang = str(record.get("lang") or "zh").strip().lower()
     if lang not in LANGUAGES:
-        raise InvalidArticle(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+        raise InvalidArticle(
+            "lang 须为 {languages} 之一，不能是“{lang}”", languages=", ".join(LANGUAGES), lang=lang
+        )
     valid_from = _moment(record.get("valid_from"), "valid_from")
     valid_until = _moment(record.get("valid_until"), "valid_until")
     if valid_from and valid_until and valid_until <= valid_from:
-        raise InvalidArticle("valid_until must be after valid_from")
+        raise InvalidArticle("valid_until 须晚于 valid_from")
     return Content(
         title=title,
         answer=answer,
@@ -140,10 +142,10 @@ def _shown(value: Any) -> str:
 def _text(record: Mapping[str, Any], name: str, limit: int) -> str:
     value = record.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidArticle(f"an article needs {'an' if name[0] in 'aeiou' else 'a'} {name}")
+        raise InvalidArticle("条目缺少 {field}", field=name)
     value = value.strip()
     if len(value) > limit:
-        raise InvalidArticle(f"{name} is longer than {limit} characters")
+        raise InvalidArticle("{field} 不能超过 {limit} 个字符", field=name, limit=limit)
     return value
 
 
@@ -151,10 +153,10 @@ def _strings(value: Any, name: str, limit: int) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidArticle(f"{name} must be a list of strings")
+        raise InvalidArticle("{field} 须为文本列表", field=name)
     kept = tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
     if any(len(v) > limit for v in kept):
-        raise InvalidArticle(f"each of {name} must be at most {limit} characters")
+        raise InvalidArticle("{field} 的每一项不能超过 {limit} 个字符", field=name, limit=limit)
     return kept
 
 
@@ -162,7 +164,7 @@ def _code(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidArticle(f"codes must be text, not {value!r}")
+        raise InvalidArticle("代码须为文本，不能是 {value}", value=repr(value)[:40])
     return value.strip() or None
 
 
@@ -177,9 +179,9 @@ def _moment(value: Any, name: str) -> datetime | None:
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidArticle(f"{name} must be an ISO date such as 2026-12-31") from None
+            raise InvalidArticle("{field} 须为 ISO 日期，如 2026-12-31", field=name) from None
     else:
-        raise InvalidArticle(f"{name} must be an ISO date such as 2026-12-31")
+        raise InvalidArticle("{field} 须为 ISO 日期，如 2026-12-31", field=name)
     # A bare date or a time without zone is the hotline's local time (policies take effect
     # on local dates); it is stored in UTC.
     if moment.tzinfo is None:

@@ -1,18 +1,20 @@
 """Errors the knowledge base raises; entry points map them to a status code or a message.
 
-Each class says once what kind of refusal it is (``kind``: "not_found", "forbidden",
-"conflict" or "invalid"), so that every entry point answers it the same way.
+Each is a :class:`hotline.refusal.Refusal`: a Chinese template and the values that fill it,
+and the kind of refusal its class is ("not_found", "forbidden", "conflict" or "invalid").
 """
 
+from hotline.refusal import Refusal
 
-class KnowledgeBaseError(ValueError):
-    """Something asked of the knowledge base cannot be done; the message says why."""
+
+class KnowledgeBaseError(Refusal, ValueError):
+    """Something asked of the knowledge base cannot be done; the sentence says why."""
 
     kind = "invalid"
 
 
 class InvalidArticle(KnowledgeBaseError):
-    """A record cannot become an article; the message says why."""
+    """A record cannot become an article; the sentence says why."""
 
 
 class ArticleNotFound(KnowledgeBaseError):

@@ -59,7 +59,7 @@ class VersionHistory:
 def get_article(session: orm.Session, article_id_: str) -> Article:
     article = session.get(Article, article_id_)
     if article is None:
-        raise ArticleNotFound(f"no article {article_id_!r}")
+        raise ArticleNotFound("没有条目“{id}”", id=article_id_)
     return article
 
 
@@ -100,7 +100,7 @@ def create_article(
     """A new article as a draft (version 1); search sees it once it is published."""
     public_id = article_id(record)
     if session.get(Article, public_id) is not None:
-        raise InvalidTransition(f"article {public_id} exists; edit it instead")
+        raise InvalidTransition("条目 {id} 已存在，请编辑该条目", id=public_id)
     content = parse_content(record)
     article = Article(id=public_id, status="draft", version=0, **content.values())
     session.add(article)
@@ -121,7 +121,7 @@ def edit_article(
     that is edited goes back to draft."""
     article = get_article(session, article_id_)
     if article.status == "archived":
-        raise InvalidTransition(f"article {article.id} is archived")
+        raise InvalidTransition("条目 {id} 已归档", id=article.id)
     version = open_version(session, article.id)
     base = content_of(version) if version else content_of(article)
     content = parse_content({**_record(base), **changes})
@@ -145,7 +145,7 @@ def submit_for_review(session: orm.Session, article_id_: str, actor: str) -> Art
     article = get_article(session, article_id_)
     version = open_version(session, article.id)
     if version is None or version.status != "draft":
-        raise InvalidTransition(f"article {article.id} has no draft to submit")
+        raise InvalidTransition("条目 {id} 没有可提交审核的草稿", id=article.id)
     version.status = "in_review"
     if article.status != "published":
         article.status = "in_review"
@@ -159,7 +159,7 @@ def publish_article(session: orm.Session, article_id_: str, actor: str) -> Artic
     article = get_article(session, article_id_)
     version = open_version(session, article.id)
     if version is None or version.status != "in_review":
-        raise InvalidTransition(f"article {article.id} has nothing under review to publish")
+        raise InvalidTransition("条目 {id} 没有待发布的审核版本", id=article.id)
     _supersede(session, article)
     version.status = "published"
     _make_live(article, content_of(version), version.number)
@@ -172,7 +172,7 @@ def archive_article(session: orm.Session, article_id_: str, actor: str, note: st
     """Take an article out of search; its history stays."""
     article = get_article(session, article_id_)
     if article.status == "archived":
-        raise InvalidTransition(f"article {article.id} is archived already")
+        raise InvalidTransition("条目 {id} 已经归档", id=article.id)
     for version in article.versions:
         if version.status in (*OPEN, "published"):
             version.status = "archived"
@@ -363,10 +363,10 @@ def record_feedback(
 ) -> Feedback:
     """What an agent did with an article: "not_helpful", "inserted" or "texted"."""
     if kind not in FEEDBACK_KINDS:
-        raise KnowledgeBaseError(f"feedback must be one of {', '.join(FEEDBACK_KINDS)}")
+        raise KnowledgeBaseError("反馈须为 {kinds} 之一", kinds=", ".join(FEEDBACK_KINDS))
     article = get_article(session, article_id_)
     if article.status != "published":
-        raise InvalidTransition(f"article {article.id} is not published")
+        raise InvalidTransition("条目 {id} 尚未发布", id=article.id)
     feedback = Feedback(
         article_id=article.id,
         kind=kind,
@@ -399,9 +399,9 @@ def save_synonym_group(session: orm.Session, terms: Sequence[str]) -> list[str]:
     moves to this one, and a group of that name is replaced."""
     words = list(dict.fromkeys(t.strip() for t in terms if t.strip()))
     if len(words) < 2:
-        raise InvalidSynonyms("a synonym group needs at least two words")
+        raise InvalidSynonyms("同义词组至少要有两个词")
     if any(len(w) > 64 for w in words):
-        raise InvalidSynonyms("a synonym is at most 64 characters")
+        raise InvalidSynonyms("同义词不能超过 64 个字符")
     _materialise_defaults(session)
     session.execute(
         sa.delete(Synonym).where(sa.or_(Synonym.group_name == words[0], Synonym.term.in_(words)))
@@ -420,7 +420,7 @@ def delete_synonym_group(session: orm.Session, name: str) -> None:
     _materialise_defaults(session)
     deleted = session.execute(sa.delete(Synonym).where(Synonym.group_name == name.strip()))
     if affected_rows(deleted) == 0:
-        raise InvalidSynonyms(f"no synonym group {name!r}")
+        raise InvalidSynonyms("没有同义词组“{name}”", name=name)
     index.bump_generation(session)
 
 

@@ -1,12 +1,14 @@
 """Errors the call router raises; entry points map them to HTTP codes or TwiML.
 
-Each class says once what kind of refusal it is (``kind``: "not_found", "forbidden",
-"conflict" or "invalid"), so that every entry point answers it the same way.
+Each is a :class:`hotline.refusal.Refusal`: a Chinese template and the values that fill it,
+and the kind of refusal its class is ("not_found", "forbidden", "conflict" or "invalid").
 """
 
+from hotline.refusal import Refusal
 
-class RoutingError(Exception):
-    """Base class: the message is meant for the user."""
+
+class RoutingError(Refusal):
+    """Base class: the sentence is meant for the user."""
 
     kind = "invalid"
 

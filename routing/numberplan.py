@@ -53,7 +53,9 @@ def to_e164(raw: str | None) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise InvalidNumber(f"号码“{text}”无法转为 E.164 国际格式，不能经 Twilio 呼叫或发短信")
+        raise InvalidNumber(
+            "号码“{number}”无法转为 E.164 国际格式，不能经 Twilio 呼叫或发短信", number=text
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

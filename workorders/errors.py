@@ -1,25 +1,32 @@
 """Errors the work-order domain raises; entry points map them to HTTP codes or messages.
 
-Each class says once what kind of refusal it is (``kind``: "not_found", "forbidden",
-"conflict" or "invalid"), so that every entry point answers it the same way.
+Each is a :class:`hotline.refusal.Refusal`: a Chinese template and the values that fill it,
+and the kind of refusal its class is ("not_found", "forbidden", "conflict" or "invalid").
+A ``{status}`` is a status code and an ``{action}`` an action code: each sentence shows
+them by their names.
 """
 
+from collections.abc import Mapping
+from typing import ClassVar
 
-class WorkOrderError(Exception):
-    """Base class: the message is meant for the user."""
+from hotline.refusal import Refusal
+from workorders.labels import ACTION_LABELS, STATUS_LABELS
+
+
+class WorkOrderError(Refusal):
+    """Base class: the sentence is meant for the user."""
 
     kind = "invalid"
+    chinese_names: ClassVar[Mapping[str, Mapping[str, str]]] = {
+        "status": STATUS_LABELS["zh"],
+        "action": ACTION_LABELS["zh"],
+    }
 
 
 class IllegalTransition(WorkOrderError):
     """The order's status does not allow the action (any more)."""
 
     kind = "conflict"
-
-    def __init__(self, status: str, action: str):
-        super().__init__(f"a work order that is {status} cannot be {action}")
-        self.status = status
-        self.action = action
 
 
 class NotFound(WorkOrderError):
@@ -40,13 +47,6 @@ class Conflict(WorkOrderError):
     """Someone else changed the order at the same time; nothing was changed."""
 
     kind = "conflict"
-
-    def __init__(self, number: str):
-        super().__init__(
-            f"work order {number} was changed by someone else at the same time; "
-            "reload it and try again"
-        )
-        self.number = number
 
 
 class BindingDetermination(WorkOrderError):

@@ -43,23 +43,25 @@ def add_rule(
     district_code = district_code or None
     street_code = street_code or None
     if not (category_code or district_code or street_code):
-        raise InvalidRule("a rule needs a category, a district or a street to match")
+        raise InvalidRule("规则须指定分类、区或街道中的至少一项")
     if category_code is not None:
         category = session.get(Category, category_code)
         if category is None or not category.is_leaf:
-            raise InvalidRule(f"unknown category {category_code!r}")
+            raise InvalidRule("未知的分类“{code}”", code=category_code)
     _unit(session, district_code, "district")
     street = _unit(session, street_code, "street")
     if street is not None and district_code is not None and street.parent_code != district_code:
-        raise InvalidRule(f"street {street_code} is not in district {district_code}")
+        raise InvalidRule(
+            "街道 {street} 不属于 {district}", street=street_code, district=district_code
+        )
     lead = _unit(session, unit_code or None)
     if lead is None:
-        raise InvalidRule("a rule needs the unit it assigns to")
+        raise InvalidRule("规则须指定承办单位")
     co_units = [c.strip() for c in co_unit_codes if c.strip() and c.strip() != lead.code]
     for code in co_units:
         _unit(session, code)
     if not 0 <= position <= 9999:
-        raise InvalidRule("position must be between 0 and 9999")
+        raise InvalidRule("顺序须在 0 到 9999 之间")
     rule = AssignmentRule(
         position=position,
         category_code=category_code,
@@ -134,7 +136,7 @@ def remove_calendar_day(session: orm.Session, day: date) -> tuple[CalendarDay, C
     """The day follows the ordinary week again."""
     row = session.get(CalendarDay, day)
     if row is None:
-        raise InvalidRule(f"{day.isoformat()} is an ordinary day already")
+        raise InvalidRule("{day} 本来就按平常安排", day=day.isoformat())
     session.delete(row)
     return row, {"working": {"from": row.working, "to": None}}
 
@@ -145,13 +147,13 @@ def set_unit_contact(
     """Where the unit is told of its orders: a mobile phone (texts), else an e-mail."""
     unit = _unit(session, unit_code)
     if unit is None:
-        raise InvalidRule("choose a unit")
+        raise InvalidRule("请选择单位")
     contact_phone = phone.strip() or None
     contact_email = email.strip() or None
     if contact_phone is not None and not PHONE.fullmatch(contact_phone):
-        raise InvalidRule(f"{contact_phone!r} is not a phone number")
+        raise InvalidRule("“{phone}”不是电话号码", phone=contact_phone)
     if contact_email is not None and not EMAIL.fullmatch(contact_email):
-        raise InvalidRule(f"{contact_email!r} is not an e-mail address")
+        raise InvalidRule("“{email}”不是电子邮件地址", email=contact_email)
     changes = {
         name: {"from": getattr(unit, name), "to": value}
         for name, value in (("contact_phone", contact_phone), ("contact_email", contact_email))
@@ -164,7 +166,7 @@ def set_unit_contact(
 def _rule(session: orm.Session, rule_id: int) -> AssignmentRule:
     rule = session.get(AssignmentRule, rule_id)
     if rule is None:
-        raise InvalidRule(f"no assignment rule {rule_id}")
+        raise InvalidRule("没有编号为 {id} 的派单规则", id=rule_id)
     return rule
 
 
@@ -173,5 +175,9 @@ def _unit(session: orm.Session, code: str | None, kind: str | None = None) -> Un
         return None
     unit = session.get(Unit, code)
     if unit is None or not unit.active or (kind is not None and unit.kind != kind):
-        raise InvalidRule(f"unknown {kind or 'unit'} {code!r}")
+        if kind == "district":
+            raise InvalidRule("未知的区“{code}”", code=code)
+        if kind == "street":
+            raise InvalidRule("未知的街道“{code}”", code=code)
+        raise InvalidRule("未知或已停用的单位“{code}”", code=code)
     return unit

@@ -106,36 +106,15 @@ PERFORMERS: dict[str, str] = {
     "follow_parent": "system",
 }
 
-# Past participles for messages ("cannot be signed for").
-ACTION_WORDS = {
-    "dispatch": "dispatched",
-    "sign": "signed for",
-    "start": "started",
-    "reply": "replied to",
-    "return": "returned",
-    "determine": "settled by joint determination",
-    "request_extension": "given an extension request",
-    "approve_extension": "granted an extension",
-    "deny_extension": "refused an extension",
-    "urge": "urged",
-    "escalate": "escalated",
-    "start_callback": "called back",
-    "close": "closed",
-    "reopen": "reopened",
-    "merge": "merged",
-    "follow_parent": "closed with its parent",
-    "cancel": "cancelled",
-    "add_facts": "given new facts",
-    "attach": "given attachments",
-}
-
 
 def next_status(status: str, action: str) -> str:
     """The status after ``action``, or :class:`IllegalTransition` when the table forbids it."""
     try:
         return TRANSITIONS[(status, action)]
     except KeyError:
-        raise IllegalTransition(status, ACTION_WORDS.get(action, action)) from None
+        raise IllegalTransition(
+            "工单当前状态为“{status}”，不能{action}", status=status, action=action
+        ) from None
 
 
 def allowed_actions(status: str) -> list[str]:
@@ -149,10 +128,10 @@ def replay(actions: Iterable[str]) -> str:
     for action in actions:
         if action == "create":
             if status is not None:
-                raise IllegalTransition(status, "created again")
+                raise IllegalTransition("工单已受理，不能再次受理")
             status = "new"
         elif status is None:
-            raise IllegalTransition("not yet created", ACTION_WORDS.get(action, action))
+            raise IllegalTransition("工单尚未受理，不能{action}", action=action)
         else:
             status = next_status(status, action)
     if status is None:

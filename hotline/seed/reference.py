@@ -323,11 +323,11 @@ def load_articles(
             if isinstance(record, Exception):
                 raise record
             if not isinstance(record, dict):
-                raise InvalidArticle("not a JSON object")
+                raise InvalidArticle("该行不是 JSON 对象")
             if record.get("category") and str(record["category"]) not in categories:
-                raise InvalidArticle(f"unknown category {record['category']!r}")
+                raise InvalidArticle("未知的分类“{code}”", code=str(record["category"]))
             if record.get("unit") and str(record["unit"]) not in units:
-                raise InvalidArticle(f"unknown unit {record['unit']!r}")
+                raise InvalidArticle("未知的单位“{code}”", code=str(record["unit"]))
             with session.begin_nested():
                 _article, outcome = import_article(session, record, actor)
             setattr(result, outcome, getattr(result, outcome) + 1)

@@ -11,22 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.models import AuditEvent
+from hotline.refusal import Refusal
 from routing.models import IvrOption, Skill, TransferTarget, WrapUpReason
 from workorders.services import Actor
 
 
-class AdminError(ValueError):
-    """The change is not allowed; the message says why.
-
-    The message may be a template (Chinese, with ``{name}`` fields filled from ``values``),
-    so that the error map can say it in the page's language.
-    """
+class AdminError(Refusal, ValueError):
+    """The change is not allowed; the sentence (a Chinese template and its values) says why."""
 
     kind = "invalid"
-
-    def __init__(self, template: str, **values: object):
-        self.template, self.values = template, values
-        super().__init__(template.format(**values) if values else template)
 
 
 def record(
@@ -68,18 +61,18 @@ def update_menu_option(
     """Change a voice-menu option's words, skill, speech keywords or priority (committed)."""
     option = session.get(IvrOption, option_id)
     if option is None:
-        raise AdminError(f"no menu option {option_id}")
+        raise AdminError("没有编号为 {id} 的菜单选项", id=option_id)
     wanted = dict(values)
     if "label" in wanted and not str(wanted["label"]).strip():
-        raise AdminError("the option needs a Mandarin label")
+        raise AdminError("请填写选项的普通话名称")
     if option.menu == "main":
         skill = wanted.get("skill_code", option.skill_code)
         if session.get(Skill, skill or "") is None:
-            raise AdminError(f"unknown skill {skill!r}")
+            raise AdminError("未知技能组“{code}”", code=skill)
     else:
         wanted.pop("skill_code", None)
     if "priority" in wanted and not 0 <= int(wanted["priority"]) <= 9:
-        raise AdminError("priority must be between 0 and 9")
+        raise AdminError("优先级须在 0 到 9 之间")
     changes = assign(option, wanted)
     if changes:
         record(session, actor, "ivr_option", f"{option.menu}:{option.digit}", "update", changes)

@@ -65,7 +65,7 @@ def connect(session: orm.Session, agent: Agent, call_id: int) -> Call:
             # Queued again, it would be offered to every agent in turn, and never bridged.
             routing.end_gone_call(session, call.id, f"twilio {exc.code}", utcnow())
             session.commit()
-            raise CallUnavailable("the caller is no longer on the line") from exc
+            raise CallUnavailable("来电者已挂机") from exc
         if call.kind == "callback" and exc.permanent:
             # Twilio will never place this call (a number or a country it refuses): the task
             # is closed saying why, and the agent freed, rather than offered again and again.
@@ -270,7 +270,7 @@ def transfer(
         call, _ = routing.transfer_out(session, agent.id, call_id, int(target), note, now)
         endpoint = "voice.transfer_out"
     else:
-        raise UnknownTransferTarget(f"cannot transfer to {kind} {target!r}")
+        raise UnknownTransferTarget("无法转接到“{target}”", target=target)
     session.commit()
     _redirect(
         session,
@@ -454,5 +454,5 @@ def _redirect(session: orm.Session, call: Call, endpoint: str, undo) -> None:
         undo()
         session.commit()
         if call_is_gone(exc):
-            raise CallUnavailable("the caller is no longer on the line") from exc
+            raise CallUnavailable("来电者已挂机") from exc
         raise

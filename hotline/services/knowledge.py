@@ -111,9 +111,16 @@ def draft(
             return article.versions[-1]
         current = kb.open_version(session, article.id)
         if current is not None:
-            where = "in review" if current.status == "in_review" else "as a draft"
+            if current.status == "in_review":
+                raise InvalidTransition(
+                    "条目 {id} 已有审核中的第 {version} 版，请编辑该版本",
+                    id=article.id,
+                    version=current.number,
+                )
             raise InvalidTransition(
-                f"article {article.id} has version {current.number} {where} already; edit that one"
+                "条目 {id} 已有草稿第 {version} 版，请编辑该版本",
+                id=article.id,
+                version=current.number,
             )
         changes = {name: value for name, value in record.items() if name != "id"}
         return kb.edit_article(session, article.id, changes, actor, note)
@@ -130,14 +137,12 @@ def edit(
     with _step(session):
         actor = editor(session, username).username
         if not changes:
-            raise InvalidArticle("nothing to change")
+            raise InvalidArticle("没有要修改的内容")
         _check_codes(session, changes)
         _lock(session, article_id)
         article = kb.get_article(session, article_id)
         if article.status != "archived" and kb.open_version(session, article.id) is None:
-            raise InvalidTransition(
-                f"article {article.id} has no draft to edit; draft a new version"
-            )
+            raise InvalidTransition("条目 {id} 没有可编辑的草稿，请起草新版本", id=article.id)
         return kb.edit_article(session, article.id, changes, actor, note)
 
 
@@ -193,7 +198,7 @@ def _step(session: orm.Session) -> Iterator[None]:
     except sa.exc.IntegrityError:
         # Another editor created the same article or version number in the meantime.
         session.rollback()
-        raise InvalidTransition("the article changed meanwhile; run the command again") from None
+        raise InvalidTransition("条目已被他人修改，请重新执行命令") from None
     except BaseException:
         session.rollback()
         raise
@@ -212,7 +217,15 @@ def _next_id(session: orm.Session) -> str:
 
 
 def _check_codes(session: orm.Session, record: Mapping[str, Any]) -> None:
-    for name, model in (("category", Category), ("unit", Unit)):
-        code = record.get(name)
-        if isinstance(code, str) and code.strip() and session.get(model, code.strip()) is None:
-            raise InvalidArticle(f"unknown {name} {code.strip()!r}")
+    category, unit = (_given_code(record, name) for name in ("category", "unit"))
+    if category and session.get(Category, category) is None:
+        raise InvalidArticle("未知的分类“{code}”", code=category)
+    if unit and session.get(Unit, unit) is None:
+        raise InvalidArticle("未知的单位“{code}”", code=unit)
+
+
+def _given_code(record: Mapping[str, Any], name: str) -> str:
+    """The code the record gives under ``name``, stripped ("" when none, or not text: the
+    content's own check says so)."""
+    code = record.get(name)
+    return code.strip() if isinstance(code, str) else ""

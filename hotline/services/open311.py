@@ -65,12 +65,14 @@ def set_published(
     record: WorkOrder | Category | None
     if number:
         record = session.scalar(sa.select(WorkOrder).where(WorkOrder.number == number))
+        if record is None:
+            raise NotFound("没有工单 {number}", number=number)
         label = f"work order {number}"
     else:
         record = session.get(Category, category_code)
+        if record is None:
+            raise NotFound("没有分类“{code}”", code=category_code)
         label = f"category {category_code}"
-    if record is None:
-        raise NotFound(f"no {label}")
     record.publish = publish
     session.commit()
     return f"{label} {'published' if publish else 'withheld'} in Open311"

@@ -156,17 +156,18 @@ def perform_action(
 
 def perform_action_on_each(
     session: orm.Session, numbers: Iterable[str], action: str, actor: workorders.Actor, **params
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[tuple[str, WorkOrderError]]]:
     """The same action on several orders, each succeeding or failing on its own, committed
-    together: the numbers done, and "number: reason" for each refused."""
-    done, refused = [], []
+    together: the numbers done, and each refused with its refusal."""
+    done: list[str] = []
+    refused: list[tuple[str, WorkOrderError]] = []
     for number in numbers:
         try:
             with session.begin_nested():
                 act_on_work_order(session, number, action, actor, **params)
             done.append(number)
         except WorkOrderError as exc:
-            refused.append(f"{number}: {exc}")
+            refused.append((number, exc))
     session.commit()
     return done, refused
 

@@ -19,7 +19,7 @@ from hotline.views.common import (
     form_version,
     is_whole,
 )
-from hotline.views.errors import back_to
+from hotline.views.errors import back_to, refusals
 from hotline.views.render.i18n import t
 from hotline.views.render.names import action_done
 from workorders import services as workorders
@@ -108,7 +108,7 @@ def bulk():
         get_session(), numbers, action, current_actor(), **_params(action)
     )
     said = t("{action}：{n} 张工单完成").format(action=t(f"action:{action}"), n=len(done))
-    flash(said + (f"；{t('未能办理')}: {'; '.join(failed)}" if failed else ""))
+    flash(said + (f"；{t('未能办理')}: {refusals(failed)}" if failed else ""))
     return redirect(url_for("department.home"))
 
 

@@ -4,13 +4,14 @@ Each domain error class says once what kind of refusal it is (its ``kind``); her
 is given its HTTP status, and each part of the site answers in its own way: JSON under
 /api/, /twilio/ and /healthz, the standard's error list under /open311/, and on the
 console's pages a redirect back to the form with the reason flashed (or the error page).
+Each says the refusal in the request's language (:func:`said`).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from flask import (
     Flask,
@@ -28,12 +29,11 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 
 from hotline.infra.database import get_session
 from hotline.infra.gateway import GatewayError
-from hotline.services.admin import AdminError
-from hotline.views.render.i18n import t
-from knowledge_base.errors import KnowledgeBaseError
-from routing.errors import RoutingError
+from hotline.refusal import Refusal
+from hotline.views.render.i18n import current_language, t
+from hotline.views.render.names import unit_name
 from workorders import open311
-from workorders.errors import WorkOrderError
+from workorders.labels import ACTION_LABELS, status_label
 
 STATUS_OF_KIND = {
     "not_found": 404,
@@ -45,8 +45,8 @@ STATUS_OF_KIND = {
     # Twilio refused or could not be reached.
     "upstream": 502,
 }
-REFUSALS = (RoutingError, WorkOrderError, KnowledgeBaseError, AdminError, GatewayError)
-Refusal = RoutingError | WorkOrderError | KnowledgeBaseError | AdminError | GatewayError
+REFUSALS = (Refusal, GatewayError)
+AnyRefusal = Refusal | GatewayError
 JSON_PATHS = ("/api/", "/twilio/", "/healthz")
 OPEN311_PATH = "/open311/"
 
@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(refusal, refused)
 
 
-def status_of(error: Refusal) -> int:
+def status_of(error: AnyRefusal) -> int:
     """The HTTP status of a domain error, from the kind its class declares."""
     return STATUS_OF_KIND[error.kind]
 
@@ -82,14 +82,34 @@ def back_to(target: str | Callable[[], str], *arguments: str):
     return decorator
 
 
-def said(error: Refusal) -> str:
-    """Why ``error`` refused, in the page's language where its class gives a template."""
-    if isinstance(error, AdminError):
-        return t(error.template).format(**error.values) if error.values else t(error.template)
+def said(error: AnyRefusal) -> str:
+    """Why ``error`` refused, in the page's language: the domain's Chinese template through
+    ``t()``, filled with its values, each code among them said by its name."""
+    if isinstance(error, Refusal):
+        return error.sentence(t, name_of)
     return str(error)
 
 
-def refused(error: Refusal):
+def refusals(failed: Iterable[tuple[str, AnyRefusal]]) -> str:
+    """What was refused of a bulk action, each "number: why" in the page's language."""
+    return "; ".join(f"{number}: {said(error)}" for number, error in failed)
+
+
+def name_of(field: str, value: object) -> object:
+    """A value of a refusal's sentence as the page shows it: a code by its name."""
+    if not isinstance(value, str):
+        return value
+    language = current_language()
+    if field == "status":
+        return status_label(value, language)
+    if field == "action":
+        return ACTION_LABELS["en" if language == "en" else "zh"].get(value, value)
+    if field in ("unit", "lead_unit"):
+        return unit_name(value) or value
+    return value
+
+
+def refused(error: AnyRefusal):
     """A domain error: nothing of the request's transaction is kept, and the map answers."""
     get_session().rollback()
     status = status_of(error)

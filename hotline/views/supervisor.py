@@ -24,7 +24,7 @@ from hotline.views.common import (
     form_version,
     may_perform,
 )
-from hotline.views.errors import back_to
+from hotline.views.errors import back_to, refusals
 from hotline.views.render.i18n import t
 from hotline.views.render.names import action_done
 from routing.models import Agent, Call, Skill
@@ -136,7 +136,7 @@ def bulk_dispatch():
         co_unit_codes=[c.strip() for c in co_units if c.strip()],
     )
     said = t("{action}：{n} 张工单完成").format(action=t("action:dispatch"), n=len(done))
-    flash(said + (f"；{t('未能办理')}: {'; '.join(failed)}" if failed else ""))
+    flash(said + (f"；{t('未能办理')}: {refusals(failed)}" if failed else ""))
     return redirect(url_for("supervisor.home"))
 
 

@@ -65,14 +65,14 @@ def set_agent_state(
     wrap-up, ``wrap_up_code`` says what became of the call."""
     now = now or utcnow()
     if state not in MANUAL_STATES:
-        raise AgentNotReady(f"an agent cannot choose the state {state!r}")
+        raise AgentNotReady("坐席不能自行切换到“{state}”状态", state=state)
     if wrap_up_code is not None:
         reason = session.get(WrapUpReason, wrap_up_code)
         if reason is None or not reason.active:
-            raise UnknownWrapUpReason(f"{wrap_up_code!r} is not a wrap-up reason")
+            raise UnknownWrapUpReason("“{code}”不是可选的话后处理原因", code=wrap_up_code)
     agent = lock_agent(session, agent_id)
     if agent.state in ("reserved", "on_call"):
-        raise AgentNotReady("finish the current call first")
+        raise AgentNotReady("请先结束当前通话")
     if agent.state == "wrap_up":
         _end_wrap_up(session, agent, now, wrap_up_code)
     set_state(session, agent, state, now)
@@ -112,8 +112,9 @@ def set_phone(session: orm.Session, agent_id: int, phone: str) -> str | None:
     wanted = "".join(phone.split())
     if wanted and not (E164_NUMBER.fullmatch(wanted) or SIP_ADDRESS.fullmatch(wanted)):
         raise InvalidPhone(
-            f"{phone!r} is neither a phone number in international form (+8620…) "
-            "nor a SIP address (sip:agent@pbx.example.org)"
+            "“{phone}”既不是国际格式的电话号码（+8620…），也不是 SIP 地址"
+            "（sip:agent@pbx.example.org）",
+            phone=phone,
         )
     agent = lock_agent(session, agent_id)
     before, agent.phone = agent.phone, wanted or None

@@ -159,10 +159,10 @@ def resolve_call(
 ) -> Call:
     """Record how the agent resolved the call (a KB article, a work order, on the call)."""
     if resolution not in RESOLUTIONS:
-        raise RoutingError(f"unknown resolution {resolution!r}")
+        raise RoutingError("未知的处理结果“{code}”", code=resolution)
     call = session.get(Call, call_id)
     if call is None or call.agent_id != agent_id:
-        raise CallUnavailable("this is not your call")
+        raise CallUnavailable("这不是您的通话")
     # A work order outranks an answer given earlier on the same call.
     if call.resolution != "work_order":
         call.resolution = resolution

@@ -61,9 +61,9 @@ def begin_consult(
         if target is None:
             raise UnknownTransferTarget("没有这位座席")
         if target.state != "available":
-            raise AgentNotReady(f"{target.name} 现在不空闲")
+            raise AgentNotReady("{name} 当前不是置闲状态", name=target.name)
         if call.language not in agent_view(target).languages:
-            raise NotEligible(f"{target.name} 不会说来电者的语言")
+            raise NotEligible("{name} 不会说来电者的语言", name=target.name)
         set_state(session, target, "on_call", now, reason=CONSULT_REASON)
         call.consult_agent_id = target.id
     elif kind == "outside":

@@ -183,7 +183,7 @@ def end_gone_call(session: orm.Session, call_id: int, reason: str, now: datetime
     instead of queueing it again to be offered to every agent in turn, and free its agent."""
     call = _lock(session, call_id)
     if call is None:
-        raise CallUnavailable(f"call {call_id} does not exist")
+        raise CallUnavailable("通话 {call_id} 不存在", call_id=call_id)
     if call.agent_id is not None:
         agent = lock_agent(session, call.agent_id)
         # In wrap-up if the caller's end was recorded while Twilio was being asked.

@@ -28,5 +28,5 @@ def lock_agent(session: orm.Session, agent_id: int) -> Agent:
         sa.select(Agent).where(Agent.id == agent_id).with_for_update().execution_options(**FRESH)
     )
     if agent is None:
-        raise AgentNotReady("no such agent")
+        raise AgentNotReady("没有这个坐席")
     return agent

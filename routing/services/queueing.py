@@ -272,10 +272,10 @@ def accept_reservation(
         sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
     )
     if call is None or call.status != "queued" or call.reserved_agent_id != agent_id:
-        raise CallUnavailable("this call is no longer offered to you")
+        raise CallUnavailable("这通来电已不再分配给您")
     agent = lock_agent(session, agent_id)
     if agent.state != "reserved":
-        raise AgentNotReady("you are not holding a reservation")
+        raise AgentNotReady("您当前没有预占的来电")
     unreserve(call)
     # Answered only once the agent's leg connects (the <Dial> action says so), not here.
     call.status, call.agent_id = "connected", agent_id
@@ -299,7 +299,7 @@ def decline_reservation(
         sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
     )
     if call is None or call.reserved_agent_id != agent_id:
-        raise CallUnavailable("this call is no longer offered to you")
+        raise CallUnavailable("这通来电已不再分配给您")
     agent = lock_agent(session, agent_id)
     unreserve(call, decline=agent_id)
     set_state(session, agent, "available", now)
@@ -318,7 +318,7 @@ def release_call(session: orm.Session, call_id: int, now: datetime | None = None
         sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
     )
     if call is None:
-        raise CallUnavailable("no such call")
+        raise CallUnavailable("没有这通电话")
     if call.agent_id is not None:
         set_state(session, lock_agent(session, call.agent_id), "available", now)
     status = "queued" if call.ended_at is None else "abandoned"
@@ -363,7 +363,7 @@ def expected_wait(session: orm.Session, call: Call, now: datetime | None = None)
 def _queue_of(call: Call) -> str:
     """The skill whose queue the call waits in."""
     if call.skill_code is None:
-        raise CallUnavailable("this call is in no queue")
+        raise CallUnavailable("这通电话不在任何队列中")
     return call.skill_code
 
 

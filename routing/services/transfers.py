@@ -33,12 +33,12 @@ def own_call(session: orm.Session, agent_id: int, call_id: int) -> tuple[Call, A
         sa.select(Call).where(Call.id == call_id).with_for_update().execution_options(**FRESH)
     )
     if call is None or call.agent_id != agent_id or call.status != "connected":
-        raise CallUnavailable("this call is not on your line any more")
+        raise CallUnavailable("该来电已不在您的线路上")
     if call.kind != "inbound":
-        raise CallUnavailable("a callback cannot be transferred: call the citizen again")
+        raise CallUnavailable("回拨电话不能转接，请重新呼叫市民")
     agent = lock_agent(session, agent_id)
     if agent.state != "on_call":
-        raise AgentNotReady("you are not on this call")
+        raise AgentNotReady("您不在这通电话上")
     return call, agent
 
 
@@ -62,7 +62,7 @@ def transfer_to_queue(
 ) -> Call:
     """The caller goes to ``skill_code``'s queue, at its head."""
     if session.get(Skill, skill_code) is None:
-        raise UnknownTransferTarget(f"no queue {skill_code!r}")
+        raise UnknownTransferTarget("没有技能组“{code}”", code=skill_code)
     call, agent = own_call(session, agent_id, call_id)
     _pass_on(session, call, agent, note, now)
     call.status, call.agent_id, call.skill_code = "queued", None, skill_code
@@ -82,18 +82,18 @@ def transfer_to_agent(
 ) -> Call:
     """The caller is offered to one named agent, who must be available and may take it."""
     if target_id == agent_id:
-        raise NotEligible("the call is already yours")
+        raise NotEligible("这通电话已经在您这里")
     call, agent = own_call(session, agent_id, call_id)
     target = session.scalar(
         sa.select(Agent).where(Agent.id == target_id).with_for_update().execution_options(**FRESH)
     )
     if target is None:
-        raise UnknownTransferTarget(f"no agent {target_id}")
+        raise UnknownTransferTarget("没有编号为 {id} 的坐席", id=target_id)
     if target.state != "available":
-        raise AgentNotReady(f"{target.name} is not available")
+        raise AgentNotReady("{name} 当前不是置闲状态", name=target.name)
     view = agent_view(target)
     if call.language not in view.languages:
-        raise NotEligible(f"{target.name} does not speak the caller's language")
+        raise NotEligible("{name} 不会说来电者的语言", name=target.name)
     _pass_on(session, call, agent, note, now)
     call.status, call.agent_id = "queued", None
     reserve(session, call, target, settings, now)
@@ -107,7 +107,7 @@ def transfer_out(
     """The caller is put through to a number of the directory; the call ends here."""
     target = session.get(TransferTarget, target_id)
     if target is None or not target.active:
-        raise UnknownTransferTarget(f"no number {target_id} in the directory")
+        raise UnknownTransferTarget("转接号码簿中没有编号为 {id} 的号码", id=target_id)
     call, agent = own_call(session, agent_id, call_id)
     _pass_on(session, call, agent, note, now)
     call.status, call.ended_at = "completed", now
@@ -160,7 +160,7 @@ def hold(session: orm.Session, agent_id: int, call_id: int, now: datetime) -> Ca
     ends the agent's leg); the call stays the agent's, who stays on it."""
     call, _ = own_call(session, agent_id, call_id)
     if call.held_at is not None:
-        raise AgentNotReady("the caller is on hold already")
+        raise AgentNotReady("来电者已在保持中")
     call.held_at = now
     # The redirect ends the agent's leg (and a room's conference); the bridge's next dial
     # makes another.
@@ -174,7 +174,7 @@ def resume(session: orm.Session, agent_id: int, call_id: int, now: datetime) -> 
     call, _ = own_call(session, agent_id, call_id)
     _not_consulting(call)
     if call.held_at is None:
-        raise AgentNotReady("the caller is not on hold")
+        raise AgentNotReady("来电者未在保持中")
     call.hold_seconds += max(0, round((now - call.held_at).total_seconds()))
     call.held_at = None
     session.flush()

@@ -98,7 +98,7 @@ def test_a_whole_call_through_the_api(client, observer, gateway):
         f"/api/v1/agent/calls/{offered['id']}/work-orders",
         json={"category": "NO.SUCH", "description": "x"},
     )
-    assert bad.status_code == 422 and "unknown category" in bad.get_json()["error"]
+    assert bad.status_code == 422 and bad.get_json()["error"] == "未知的分类“NO.SUCH”"
 
     # The agent hangs up: Twilio reports their leg (answered, 30 s), then they finish.
     caller.post(leg, DialCallStatus="completed", CallStatus="in-progress", DialCallDuration="30")

@@ -78,6 +78,9 @@ def test_a_phone_that_is_neither_e164_nor_sip_is_refused(client, observer, phone
     assert response.status_code == 302
     observer.refresh(agent)
     assert agent.phone == "+862083175291"
+    assert "既不是国际格式的电话号码" in client.get("/console/").get_data(as_text=True)
+    client.get("/console/?lang=en")
+    post_form(client, "/console/phone", {"phone": phone}, "/console/")
     assert "international form" in client.get("/console/").get_data(as_text=True)
 
 

@@ -361,7 +361,7 @@ def test_unit_a_staff_never_read_nor_act_on_unit_b_orders_in_the_portal(app, obs
         # As for an order that does not exist: nothing of B's order shows, only the number
         # asked for in the sentence saying there is no such order.
         body = page.get_data(as_text=True)
-        assert body.count(number) == body.count(f"no work order {number}") == 1, number
+        assert body.count(number) == body.count(f"没有工单 {number}") == 1, number
         assert UNIT_B not in body and "养老金" not in body, number
         assert page.get_data(as_text=True).count("<") == missing.get_data(as_text=True).count("<")
         for action in ("sign", "start", "reply", "return", "request_extension"):
@@ -393,7 +393,7 @@ def test_unit_a_never_reads_nor_acts_on_unit_b_orders_through_the_api(app, obser
     for number in guessed_numbers(world):
         response = unit_a.request("GET", f"/api/v1/workorders/{number}")
         assert response.status_code == 404, number
-        assert response.get_json() == {"error": f"no work order {number}", "status": 404}
+        assert response.get_json() == {"error": f"没有工单 {number}", "status": 404}
         for action in ("sign", "start", "reply", "return", "request_extension", "add_facts"):
             response = unit_a.request(
                 "POST",

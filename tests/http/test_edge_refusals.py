@@ -66,7 +66,7 @@ def test_resolving_with_an_unknown_article_is_a_404_and_changes_nothing(client, 
     login(client, user.username, PASSWORD)
     response = client.post(f"/api/v1/agent/calls/{call_id}/resolve", json={"article_id": "NOPE"})
     assert response.status_code == 404, response.data[:300]
-    assert response.get_json()["error"] == "no article 'NOPE'"
+    assert response.get_json()["error"] == "没有条目“NOPE”"
     observer.expire_all()
     call = observer.get(Call, call_id)
     assert (call.resolution, call.kb_article_id) == (None, None)

@@ -67,11 +67,35 @@ def test_each_domain_error_class_has_its_intended_status():
 # -- each kind, as each part of the site answers it ---------------------------------------
 
 SENTENCES = {
-    "not_found": (workorder_errors.NotFound("no work order 1"), 404),
-    "forbidden": (workorder_errors.NotResponsible("a co-unit cannot sign"), 403),
-    "conflict": (workorder_errors.Conflict("20260101-000001"), 409),
-    "invalid": (workorder_errors.InvalidWorkOrder("unknown category NOPE"), 422),
+    "not_found": (workorder_errors.NotFound("没有工单 {number}", number="1"), 404),
+    "forbidden": (
+        workorder_errors.NotResponsible(
+            "{unit} 是工单 {number} 的协办单位，只有主办单位 {lead_unit} 可以办理",
+            unit="NO-A",
+            number="1",
+            lead_unit="NO-B",
+        ),
+        403,
+    ),
+    "conflict": (
+        workorder_errors.Conflict(
+            "工单 {number} 已被他人修改，请刷新后重试", number="20260101-000001"
+        ),
+        409,
+    ),
+    "invalid": (workorder_errors.InvalidWorkOrder("未知的分类“{code}”", code="NOPE"), 422),
     "upstream": (GatewayError("Twilio could not be reached"), 502),
+}
+# The same, as the English switch says them.
+IN_ENGLISH = {
+    "not_found": "no work order 1",
+    "forbidden": "NO-A assists with work order 1; only its lead unit NO-B can do this",
+    "conflict": (
+        "work order 20260101-000001 was changed by someone else at the same time; reload it "
+        "and try again"
+    ),
+    "invalid": "unknown category “NOPE”",
+    "upstream": "Twilio could not be reached",
 }
 
 
@@ -105,6 +129,8 @@ def test_the_json_apis_answer_the_status_and_the_sentence(probed, kind):
     response = probed.test_client().get(f"/api/v1/probe/{kind}")
     assert response.status_code == status
     assert response.get_json() == {"error": str(error), "status": status}
+    english = probed.test_client().get(f"/api/v1/probe/{kind}?lang=en")
+    assert english.get_json() == {"error": IN_ENGLISH[kind], "status": status}
 
 
 @pytest.mark.parametrize("kind", list(SENTENCES))
@@ -119,6 +145,8 @@ def test_open311_answers_its_own_error_list(probed, kind):
     assert xml.status_code == status and xml.mimetype == "text/xml"
     entry = ElementTree.fromstring(xml.data).find("error")
     assert (entry.findtext("code"), entry.findtext("description")) == (str(status), str(error))
+    english = client.get(f"/open311/v2/probe/{kind}.json?lang=en")
+    assert json.loads(english.data) == [{"code": status, "description": IN_ENGLISH[kind]}]
 
 
 @pytest.mark.parametrize("kind", list(SENTENCES))
@@ -141,6 +169,11 @@ def test_a_refused_console_form_goes_back_with_the_sentence_flashed(probed, kind
     with client.session_transaction() as cookie:
         (flashed,) = [message for _, message in cookie["_flashes"]]
     assert flashed == (f"操作冲突: {error}" if status == 409 else str(error))
+    client.get("/login?lang=en")
+    client.post(f"/console/probe/{kind}", data={"csrf_token": csrf_token(client, "/login")})
+    with client.session_transaction() as cookie:
+        (flashed,) = [message for _, message in cookie["_flashes"]]
+    assert flashed == (f"Conflict: {IN_ENGLISH[kind]}" if status == 409 else IN_ENGLISH[kind])
 
 
 def test_a_missing_thing_behind_a_form_is_the_404_page(probed):
@@ -149,7 +182,7 @@ def test_a_missing_thing_behind_a_form_is_the_404_page(probed):
         "/console/probe/not_found", data={"csrf_token": csrf_token(client, "/login")}
     )
     assert response.status_code == 404
-    assert "no work order 1" in response.get_data(as_text=True)
+    assert "没有工单 1" in response.get_data(as_text=True)
 
 
 # -- the real views ------------------------------------------------------------------------
@@ -180,7 +213,9 @@ def test_a_conflict_on_the_agent_api_is_409_with_a_sentence(client, observer):
     api_login(client, user)
     response = client.post("/api/v1/agent/reservations/12345/accept", json={})
     assert response.status_code == 409
-    assert response.get_json() == {"error": "this call is no longer offered to you", "status": 409}
+    assert response.get_json() == {"error": "这通来电已不再分配给您", "status": 409}
+    english = client.post("/api/v1/agent/reservations/12345/accept?lang=en", json={})
+    assert english.get_json() == {"error": "this call is no longer offered to you", "status": 409}
 
 
 def test_a_bad_value_on_the_agent_api_is_422_and_a_bad_type_400(client, observer):
@@ -190,7 +225,7 @@ def test_a_bad_value_on_the_agent_api_is_422_and_a_bad_type_400(client, observer
     path = "/api/v1/agent/calls/12345/work-orders"
     unknown = client.post(path, json={"category": "NO.SUCH", "description": "x"})
     assert unknown.status_code == 422
-    assert unknown.get_json() == {"error": "unknown category 'NO.SUCH'", "status": 422}
+    assert unknown.get_json() == {"error": "未知的分类“NO.SUCH”", "status": 422}
     typed = client.post(path, json={"category": 7, "description": "x"})
     assert typed.get_json() == {"error": "category must be a string", "status": 400}
     assert client.post(path, json=[]).status_code == 400
@@ -201,7 +236,7 @@ def test_a_missing_order_is_404_on_both_apis_and_the_portal(app, client, observe
     agent, _ = make_agent(observer)
     staff = make_user(observer, "department", unit_code=STREET)
     observer.commit()
-    sentence = f"no work order {MISSING}"
+    sentence = f"没有工单 {MISSING}"
     api_login(client, agent)
     token = {"Authorization": f"Bearer {department_token(app)}"}
     for headers in ({}, token):
@@ -249,7 +284,14 @@ def test_a_refused_portal_action_keeps_the_user_on_the_order_page(app, client, o
         f"{page}/sign", data={"csrf_token": csrf_token(portal, page)}, follow_redirects=True
     )
     assert again.status_code == 200 and again.request.path == page
-    assert flashes(again) == "操作冲突: a work order that is signed cannot be signed for"
+    assert flashes(again) == "操作冲突: 工单当前状态为“已签收”，不能签收"
+    portal.get(f"{page}?lang=en")
+    again = portal.post(
+        f"{page}/sign", data={"csrf_token": csrf_token(portal, page)}, follow_redirects=True
+    )
+    assert (
+        flashes(again) == "Conflict: a work order with the status “Signed for” cannot be signed for"
+    )
 
 
 def test_a_refused_console_action_keeps_the_agent_on_the_console(client, observer):
@@ -262,8 +304,15 @@ def test_a_refused_console_action_keeps_the_agent_on_the_console(client, observe
         follow_redirects=True,
     )
     assert response.status_code == 200 and response.request.path == "/console/"
-    assert flashes(response) == "操作冲突: this call is no longer offered to you"
+    assert flashes(response) == "操作冲突: 这通来电已不再分配给您"
     assert context.gateway(client.application).sent() == []
+    client.get("/console/?lang=en")
+    response = client.post(
+        "/console/calls/12345/accept",
+        data={"csrf_token": csrf_token(client, "/console/")},
+        follow_redirects=True,
+    )
+    assert flashes(response) == "Conflict: this call is no longer offered to you"
 
 
 def test_the_error_pages_speak_the_pages_language(client):

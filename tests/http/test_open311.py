@@ -217,11 +217,11 @@ def test_posting_needs_a_valid_key_a_service_and_a_place(app, client, key, fmt):
     monitor = issue_token(app, "monitor", "not an integrator")[1]
     assert error(file_request(client, monitor, fmt), 403) == "invalid api_key"
     assert "service_code" in error(file_request(client, key, fmt, service_code=""), 400)
-    assert "unknown category" in error(file_request(client, key, fmt, service_code="NOPE"), 400)
+    assert "未知的分类" in error(file_request(client, key, fmt, service_code="NOPE"), 400)
     nowhere = {"address_string": "", "lat": "", "long": "", "attribute[street]": ""}
     assert "location" in error(file_request(client, key, fmt, **nowhere), 400)
     assert "lat" in error(file_request(client, key, fmt, long=""), 400)
-    assert "description" in error(file_request(client, key, fmt, description=" "), 400)
+    assert "诉求内容" in error(file_request(client, key, fmt, description=" "), 400)
     assert error(client.get(f"{V2}/nothing.{fmt}"), 404) == "no such Open311 resource"
 
 

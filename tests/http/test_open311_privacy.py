@@ -84,4 +84,4 @@ def _category_is_hidden(app, client, observer, manhole, fmt):
     listed = [r["service_request_id"] for r in parse(client.get(f"{V2}/requests.{fmt}"))]
     assert manhole not in listed
     missing = app.test_cli_runner().invoke(args=["workorders", "publish", "20990101-000001"])
-    assert missing.exit_code != 0 and "no work order" in missing.output
+    assert missing.exit_code != 0 and "没有工单 20990101-000001" in missing.output

@@ -114,7 +114,13 @@ def test_to_a_named_agent_only_when_they_can_take_it(app, client, observer, gate
         json={"kind": "agent", "target": str(second_id), "note": NOTE},
     )
     assert refused.status_code == 409
-    assert "not available" in refused.get_json()["error"]
+    assert refused.get_json()["error"].endswith(" 当前不是置闲状态")
+    refused = first.post(
+        f"/api/v1/agent/calls/{call_id}/transfer?lang=en",
+        json={"kind": "agent", "target": str(second_id), "note": NOTE},
+    )
+    assert refused.status_code == 409
+    assert refused.get_json()["error"].endswith(" is not available")
     assert caller.call.status == "connected" and state_of(observer, first_id) == "on_call"
     assert not any("/transfer/" in url for url in redirects(gateway))
 

@@ -110,7 +110,7 @@ def test_the_whole_lifecycle_with_each_role(app, client, observer, gateway):
     assert f"dispatched to {STREET}" not in said
     bound = act(street, number, "return", bearer(token), note="还是不归我们")
     assert bound.status_code == 409
-    assert "unless new facts are recorded" in bound.get_json()["error"]
+    assert "补充新情况前不能再次退回" in bound.get_json()["error"]
 
     # The street signs, then asks for two more working days; the dispatcher approves.
     detail = street.get(f"{API}/{number}", headers=bearer(token)).get_json()
@@ -341,7 +341,17 @@ def test_acting_on_what_someone_else_just_changed_is_a_conflict(app, client, obs
         version=order["version"],
     )
     assert stale.status_code == 409
-    assert "changed by someone else" in stale.get_json()["error"]
+    assert stale.get_json()["error"] == f"工单 {order['number']} 已被他人修改，请刷新后重试"
+    english = app.test_client().post(
+        f"{API}/{order['number']}/actions?lang=en",
+        json={"action": "return", "note": "x", "version": order["version"]},
+        headers=bearer(token),
+    )
+    assert english.status_code == 409
+    assert english.get_json()["error"] == (
+        f"work order {order['number']} was changed by someone else at the same time; "
+        "reload it and try again"
+    )
 
     portal = app.test_client()
     login(portal, street_user.username, PASSWORD)
@@ -356,7 +366,7 @@ def test_acting_on_what_someone_else_just_changed_is_a_conflict(app, client, obs
         },
         follow_redirects=True,
     )
-    assert "changed by someone else" in flashes(response)
+    assert f"工单 {order['number']} 已被他人修改，请刷新后重试" in flashes(response)
     assert (
         observer.scalar(sa.select(WorkOrder.status).where(WorkOrder.number == order["number"]))
         == "signed"
@@ -381,7 +391,16 @@ def test_several_orders_signed_at_once_in_the_portal(app, client, observer):
         data={"action": "sign", "numbers": numbers, "csrf_token": csrf_token(portal, "/dept/")},
         follow_redirects=True,
     )
-    assert f"{numbers[0]}: a work order that is signed cannot be signed for" in flashes(response)
+    assert f"{numbers[0]}: 工单当前状态为“已签收”，不能签收" in flashes(response)
+    portal.get("/dept/?lang=en")
+    response = portal.post(
+        "/dept/bulk",
+        data={"action": "sign", "numbers": numbers, "csrf_token": csrf_token(portal, "/dept/")},
+        follow_redirects=True,
+    )
+    said = flashes(response)
+    assert f"{numbers[0]}: a work order with the status “Signed for” cannot be signed for" in said
+    assert "工单" not in said
     statuses = observer.scalars(
         sa.select(WorkOrder.status).where(WorkOrder.number.in_(numbers))
     ).all()

@@ -32,9 +32,9 @@ def test_import_reports_created_updated_and_rejected_rows_and_keeps_the_rest(
     assert result.exit_code == 0, result.output
     assert "2 created, 0 updated, 0 unchanged, 4 rejected" in result.output
     assert "line 2: not JSON" in result.output
-    assert "line 3: unknown category 'NO.SUCH'" in result.output
-    assert "line 4: an article needs a title" in result.output
-    assert "line 5: lang must be" in result.output
+    assert "line 3: 未知的分类“NO.SUCH”" in result.output
+    assert "line 4: 条目缺少 title" in result.output
+    assert "line 5: lang 须为" in result.output
     assert observer.get(Article, "T-5").category_code == "URBAN.MANHOLE"
 
     path.write_text(json.dumps({**GOOD, "answer": "改由区城管处置。"}), encoding="utf-8")
@@ -53,7 +53,7 @@ def test_import_reads_csv_with_lists_and_rejects_a_short_row(runner, observer, t
     )
     result = runner.invoke(args=["kb", "import", str(path)])
     assert "2 created" in result.output and "1 rejected" in result.output
-    assert "line 4: an article needs an answer" in result.output
+    assert "line 4: 条目缺少 answer" in result.output
     card = observer.get(Article, "C-1")
     assert card.questions == ["社保卡丢了", "社保卡不见了"]
     assert card.valid_until.year == 2030

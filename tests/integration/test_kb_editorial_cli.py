@@ -178,7 +178,7 @@ def test_a_new_article_from_a_file_gets_the_next_id_and_goes_through_review(
     # An edit in review sends the version back to draft: it must be submitted again.
     kb(runner, "edit", "KB-0042", "--title", "占道经营如何投诉", "--by", supervisor)
     assert refused(runner, "publish", "KB-0042", "--by", supervisor) == (
-        "article KB-0042 has nothing under review to publish"
+        "条目 KB-0042 没有待发布的审核版本"
     )
     kb(runner, "submit", "KB-0042", "--by", supervisor)
     kb(runner, "publish", "KB-0042", "--by", supervisor)
@@ -211,52 +211,50 @@ def test_only_an_active_admin_or_supervisor_may_edit(runner, observer, live):
 
 def test_a_step_the_article_is_not_ready_for_is_refused_in_one_line(runner, live, supervisor):
     by = ("--by", supervisor)
-    assert refused(runner, "submit", live, *by) == f"article {live} has no draft to submit"
+    assert refused(runner, "submit", live, *by) == f"条目 {live} 没有可提交审核的草稿"
     assert refused(runner, "edit", live, "--answer", "新答案。", *by) == (
-        f"article {live} has no draft to edit; draft a new version"
+        f"条目 {live} 没有可编辑的草稿，请起草新版本"
     )
     kb(runner, "draft", "--id", live, "--answer", "新答案。", *by)
     assert refused(runner, "draft", "--id", live, "--answer", "又一版。", *by) == (
-        f"article {live} has version 2 as a draft already; edit that one"
+        f"条目 {live} 已有草稿第 2 版，请编辑该版本"
     )
-    assert refused(runner, "publish", live, *by) == (
-        f"article {live} has nothing under review to publish"
-    )
+    assert refused(runner, "publish", live, *by) == (f"条目 {live} 没有待发布的审核版本")
     kb(runner, "submit", live, *by)
-    assert refused(runner, "submit", live, *by) == f"article {live} has no draft to submit"
+    assert refused(runner, "submit", live, *by) == f"条目 {live} 没有可提交审核的草稿"
     assert refused(runner, "draft", "--id", live, "--title", "又一版", *by) == (
-        f"article {live} has version 2 in review already; edit that one"
+        f"条目 {live} 已有审核中的第 2 版，请编辑该版本"
     )
     kb(runner, "archive", live, *by)
-    assert refused(runner, "archive", live, *by) == f"article {live} is archived already"
-    assert refused(runner, "edit", live, "--answer", "复活。", *by) == f"article {live} is archived"
+    assert refused(runner, "archive", live, *by) == f"条目 {live} 已经归档"
+    assert refused(runner, "edit", live, "--answer", "复活。", *by) == f"条目 {live} 已归档"
     assert refused(runner, "draft", "--id", live, "--answer", "复活。", *by) == (
-        f"article {live} is archived"
+        f"条目 {live} 已归档"
     )
 
 
 def test_an_unknown_article_is_named(runner, supervisor):
     for command in ("submit", "publish", "archive"):
-        assert refused(runner, command, "KB-9999", "--by", supervisor) == "no article 'KB-9999'"
+        assert refused(runner, command, "KB-9999", "--by", supervisor) == "没有条目“KB-9999”"
     assert refused(runner, "edit", "KB-9999", "--title", "标题", "--by", supervisor) == (
-        "no article 'KB-9999'"
+        "没有条目“KB-9999”"
     )
-    assert refused(runner, "show", "KB-9999") == "no article 'KB-9999'"
+    assert refused(runner, "show", "KB-9999") == "没有条目“KB-9999”"
 
 
 def test_invalid_content_is_refused_and_nothing_is_written(
     runner, observer, live, supervisor, tmp_path
 ):
     by = ("--by", supervisor)
-    assert refused(runner, "draft", "--title", "只有标题", *by) == "an article needs an answer"
+    assert refused(runner, "draft", "--title", "只有标题", *by) == "条目缺少 answer"
     assert refused(runner, "draft", "--title", "标题", "--answer", "答。", "--lang", "fr", *by) == (
-        "lang must be one of zh, en, not 'fr'"
+        "lang 须为 zh, en 之一，不能是“fr”"
     )
     assert refused(
         runner, "draft", "--title", "标题", "--answer", "答。", "--category", "NO.SUCH", *by
-    ) == ("unknown category 'NO.SUCH'")
+    ) == ("未知的分类“NO.SUCH”")
     assert refused(runner, "draft", "--id", live, "--unit", "NO-UNIT", *by) == (
-        "unknown unit 'NO-UNIT'"
+        "未知的单位“NO-UNIT”"
     )
     broken = tmp_path / "broken.json"
     broken.write_text('{"title": ', encoding="utf-8")
@@ -267,8 +265,8 @@ def test_invalid_content_is_refused_and_nothing_is_written(
         f"{listed}: must hold one JSON object"
     )
     kb(runner, "draft", "--id", live, "--answer", "新答案。", *by)
-    assert refused(runner, "edit", live, *by) == "nothing to change"
-    assert refused(runner, "edit", live, "--title", "", *by) == "an article needs a title"
+    assert refused(runner, "edit", live, *by) == "没有要修改的内容"
+    assert refused(runner, "edit", live, "--title", "", *by) == "条目缺少 title"
 
     assert observer.scalars(sa.select(Article.id)).all() == [live]
     assert observer.scalars(
@@ -310,7 +308,7 @@ def test_two_editors_drafting_one_article_take_turns(app, live, supervisor):
         time.sleep(0.5)
         first.commit()
     second.join(timeout=30)
-    assert outcome == [f"article {live} has version 2 as a draft already; edit that one"]
+    assert outcome == [f"条目 {live} 已有草稿第 2 版，请编辑该版本"]
 
 
 def test_two_new_articles_drafted_at_once_never_share_an_id(app, backend, supervisor):
@@ -330,7 +328,7 @@ def test_two_new_articles_drafted_at_once_never_share_an_id(app, backend, superv
         time.sleep(0.5)
         first.commit()
     second.join(timeout=30)
-    assert outcome == ["the article changed meanwhile; run the command again"]
+    assert outcome == ["条目已被他人修改，请重新执行命令"]
     with context.sessions(app)() as again:
         record = {"title": "后到", "answer": "后到。"}
         assert knowledge.draft(again, supervisor, record).article_id == "KB-0002"
@@ -338,7 +336,7 @@ def test_two_new_articles_drafted_at_once_never_share_an_id(app, backend, superv
 
 def test_a_refused_step_holds_no_lock_on_the_article(app, live, supervisor):
     with context.sessions(app)() as first:
-        with pytest.raises(KnowledgeBaseError, match="no draft to submit"):
+        with pytest.raises(KnowledgeBaseError, match="没有可提交审核的草稿"):
             knowledge.submit(first, supervisor, live)
         # The first session stays open, as a page rendering the refusal would keep it.
         with context.sessions(app)() as second:

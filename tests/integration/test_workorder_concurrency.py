@@ -48,7 +48,7 @@ def test_of_simultaneous_actions_on_one_order_exactly_one_wins(app, backend):
                 outcomes.append(action)
             except Conflict as exc:
                 session.rollback()
-                assert "changed by someone else at the same time" in str(exc)
+                assert str(exc) == f"工单 {number} 已被他人修改，请刷新后重试"
                 outcomes.append("conflict")
 
     threads = [

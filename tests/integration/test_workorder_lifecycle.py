@@ -68,7 +68,7 @@ def test_an_admin_rule_assigns_a_lead_and_co_units_and_says_why(session):
     assert notices(session, order) == [("assigned", "GZ-TH")]
     # The co-unit sees it in its portal but cannot act on it; the lead can.
     assert order in services.orders_for_unit(session, "GZ-CGW")
-    with pytest.raises(NotResponsible, match="only its lead unit GZ-TH"):
+    with pytest.raises(NotResponsible, match="只有主办单位 GZ-TH 可以办理"):
         services.sign_for(session, order.number, CGW)
     assert services.sign_for(session, order.number, TIANHE).status == "signed"
     with pytest.raises(NotFound):
@@ -76,18 +76,18 @@ def test_an_admin_rule_assigns_a_lead_and_co_units_and_says_why(session):
 
 
 def test_a_rule_needs_something_to_match_and_known_units(session):
-    with pytest.raises(InvalidRule, match="needs a category, a district or a street"):
+    with pytest.raises(InvalidRule, match="规则须指定分类、区或街道中的至少一项"):
         rules.add_rule(session, unit_code="GZ-TH")
-    with pytest.raises(InvalidRule, match="unknown unit"):
+    with pytest.raises(InvalidRule, match="未知或已停用的单位“NOPE”"):
         rules.add_rule(session, category_code="URBAN.MANHOLE", unit_code="NOPE")
-    with pytest.raises(InvalidRule, match="not in district"):
+    with pytest.raises(InvalidRule, match="不属于"):
         rules.add_rule(session, district_code="GZ-YX", street_code="GZ-TH-SPJ", unit_code="GZ-TH")
 
 
 def test_a_return_goes_to_joint_determination_whose_decision_binds(session):
     order = open_order(session, category_code="URBAN.MANHOLE", street_code="GZ-TH-SPJ")
     street = services.Actor("spj", None, "GZ-TH-SPJ")
-    with pytest.raises(InvalidWorkOrder, match="reason"):
+    with pytest.raises(InvalidWorkOrder, match="退回须说明理由"):
         services.return_order(session, order.number, street, " ")
     services.return_order(session, order.number, street, "井盖属燃气公司管线", now=MORNING)
     assert order.status == "disputed"
@@ -102,7 +102,7 @@ def test_a_return_goes_to_joint_determination_whose_decision_binds(session):
     )
     assert (order.status, order.unit_code) == ("dispatched", "GZ-TH-SPJ")
     assert "joint determination" in order.assignment_reason
-    with pytest.raises(BindingDetermination, match="unless new facts are recorded"):
+    with pytest.raises(BindingDetermination, match="补充新情况前不能再次退回"):
         services.return_order(session, order.number, street, "还是不归我们管")
     # New facts (the citizen says it is a gas valve cover) lift the binding.
     services.add_facts(session, order.number, AGENT, "市民补充：井盖印有燃气字样")
@@ -125,7 +125,7 @@ def test_an_extension_moves_the_deadline_only_when_approved(session):
     order = open_order(session, category_code="SOCINS.CARD")
     services.sign_for(session, order.number, RSJ, now=MORNING)
     before = order.reply_deadline
-    with pytest.raises(InvalidWorkOrder, match="1 to 30 working days"):
+    with pytest.raises(InvalidWorkOrder, match="延期须为 1 至 30 个工作日"):
         services.request_extension(
             session, order.number, RSJ, 31, "需要调档", policy=DEFAULT_POLICY
         )
@@ -148,9 +148,9 @@ def test_merged_duplicates_close_with_their_parent(session):
     second = open_order(session, citizen_phone="13900000002")
     services.merge(session, first.number, parent.number, AGENT)
     services.merge(session, second.number, parent.number, AGENT, "同一小区")
-    with pytest.raises(InvalidWorkOrder, match="merge into an open order"):
+    with pytest.raises(InvalidWorkOrder, match="请合并到未办结的工单"):
         services.merge(session, parent.number, first.number, AGENT)
-    with pytest.raises(InvalidWorkOrder, match="cannot be cancelled"):
+    with pytest.raises(InvalidWorkOrder, match="不能撤销"):
         services.cancel(session, parent.number, AGENT, "市民撤回")
     services.sign_for(session, parent.number, RSJ)
     services.reply(session, parent.number, RSJ, "已补发")
@@ -162,11 +162,11 @@ def test_merged_duplicates_close_with_their_parent(session):
 
 def test_a_withdrawn_order_is_cancelled_and_nothing_more_happens_to_it(session):
     order = open_order(session)
-    with pytest.raises(InvalidWorkOrder, match="say why"):
+    with pytest.raises(InvalidWorkOrder, match="请说明撤销理由"):
         services.cancel(session, order.number, AGENT, "")
     services.cancel(session, order.number, AGENT, "市民来电撤回")
     assert order.status == "cancelled" and order.closed_at is not None
-    with pytest.raises(IllegalTransition, match="cancelled cannot be signed for"):
+    with pytest.raises(IllegalTransition, match="“已撤销”，不能签收"):
         services.sign_for(session, order.number, RSJ)
 
 
@@ -176,7 +176,7 @@ def test_attachments_are_http_urls_only(session):
         ("https://img.example.gov/a.jpg", "intake")
     ]
     for bad in ("javascript:alert(1)", "ftp://x.example/a", "https://", "http://a b.example/"):
-        with pytest.raises(InvalidWorkOrder, match="http"):
+        with pytest.raises(InvalidWorkOrder, match="附件须为 http"):
             services.add_attachments(session, order.number, AGENT, [bad])
     services.sign_for(session, order.number, RSJ)
     services.reply(session, order.number, RSJ, "已处理", attachments=["http://x.example/r.pdf"])
@@ -186,7 +186,7 @@ def test_attachments_are_http_urls_only(session):
 def test_the_same_external_reference_never_opens_two_orders(session):
     order = open_order(session, external_ref="sms:SM123")
     assert services.find_by_external_ref(session, "sms:SM123") is order
-    with pytest.raises(InvalidWorkOrder, match="already opened"):
+    with pytest.raises(InvalidWorkOrder, match="外部编号“sms:SM123”已有工单"):
         open_order(session, external_ref="sms:SM123")
 
 
@@ -196,7 +196,7 @@ def test_the_citizens_survey_answer_closes_or_reopens(session):
     services.reply(session, order.number, RSJ, "已补发", now=MORNING + timedelta(hours=1))
     assert notices(session, order)[-1] == ("survey", None)
     services.start_callback(session, order.number, services.SYSTEM, "texted")
-    with pytest.raises(InvalidWorkOrder, match="not 1, 2 or 3"):
+    with pytest.raises(InvalidWorkOrder, match="“maybe”不是 1、2 或 3"):
         services.record_satisfaction(session, order.number, "maybe", AGENT, policy=DEFAULT_POLICY)
     later = MORNING + timedelta(days=1)
     services.record_satisfaction(

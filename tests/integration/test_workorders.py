@@ -62,14 +62,14 @@ def test_deadlines_count_working_days_across_the_national_day_holiday(session):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"category_code": "NO.SUCH"}, "unknown category"),
-        ({"category_code": "SOCINS"}, "unknown category"),  # a group, not a leaf
-        ({"description": "   "}, "description is required"),
-        ({"description": "x" * 4001}, "longer than"),
-        ({"district_code": "GZ-RSJ"}, "unknown district"),
-        ({"street_code": "GZ-TH"}, "unknown street"),
-        ({"district_code": "GZ-YX", "street_code": "GZ-TH-SPJ"}, "is not in district"),
-        ({"channel": "fax"}, "unknown channel"),
+        ({"category_code": "NO.SUCH"}, "未知的分类“NO.SUCH”"),
+        ({"category_code": "SOCINS"}, "未知的分类“SOCINS”"),  # a group, not a leaf
+        ({"description": "   "}, "请填写诉求内容"),
+        ({"description": "x" * 4001}, "不能超过 4000 个字"),
+        ({"district_code": "GZ-RSJ"}, "未知的区“GZ-RSJ”"),
+        ({"street_code": "GZ-TH"}, "未知的街道“GZ-TH”"),
+        ({"district_code": "GZ-YX", "street_code": "GZ-TH-SPJ"}, "街道 GZ-TH-SPJ 不属于 GZ-YX"),
+        ({"channel": "fax"}, "未知的受理渠道“fax”"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(session, overrides, message):
@@ -126,7 +126,7 @@ def test_the_lifecycle_and_its_audit_trail(session):
     ]
     assert events[4].note == "还没收到"
     assert events[2].actor == "rsj" and events[2].actor_id == user.id
-    with pytest.raises(IllegalTransition, match="closed"):
+    with pytest.raises(IllegalTransition, match="已办结"):
         services.record_callback(session, order.number, AGENT, "satisfied", policy=DEFAULT_POLICY)
 
 

@@ -41,15 +41,15 @@ def test_validity_dates_are_local_days_stored_in_utc():
     ("change", "reason"),
     [
         ({"id": ""}, "id"),
-        ({"id": "KB 1"}, "spaces"),
+        ({"id": "KB 1"}, "不含空格"),
         ({"title": ""}, "title"),
         ({"answer": None}, "answer"),
         ({"questions": "one"}, "questions"),
         ({"keywords": [1, 2]}, "keywords"),
         ({"lang": "fr"}, "lang"),
         ({"valid_from": "soon"}, "valid_from"),
-        ({"valid_from": "2026-12-31", "valid_until": "2026-01-01"}, "after"),
-        ({"title": "x" * 201}, "longer"),
+        ({"valid_from": "2026-12-31", "valid_until": "2026-01-01"}, "晚于"),
+        ({"title": "x" * 201}, "不能超过 200 个字符"),
     ],
 )
 def test_a_bad_record_is_refused_with_its_reason(change, reason):

@@ -48,7 +48,7 @@ def test_replaying_a_trail_gives_its_status(path, expected):
 
 
 def test_a_trail_that_breaks_the_table_does_not_replay():
-    with pytest.raises(IllegalTransition, match="cannot be replied to"):
+    with pytest.raises(IllegalTransition, match="不能答复"):
         replay(["create", "dispatch", "reply"])
     with pytest.raises(IllegalTransition):
         replay(["create", "create"])
@@ -57,7 +57,7 @@ def test_a_trail_that_breaks_the_table_does_not_replay():
 
 
 def test_an_extension_is_decided_only_while_one_is_pending():
-    with pytest.raises(IllegalTransition, match="in_progress cannot be granted an extension"):
+    with pytest.raises(IllegalTransition, match="“办理中”，不能批准延期"):
         next_status("in_progress", "approve_extension")
 
 

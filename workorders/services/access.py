@@ -16,7 +16,7 @@ from workorders.services.trail import Actor
 def get_work_order(session: orm.Session, number: str) -> WorkOrder:
     order = session.scalar(sa.select(WorkOrder).where(WorkOrder.number == number))
     if order is None:
-        raise NotFound(f"no work order {number}")
+        raise NotFound("没有工单 {number}", number=number)
     return order
 
 
@@ -113,7 +113,7 @@ def get_work_order_for_unit(session: orm.Session, number: str, unit_code: str | 
     order = get_work_order(session, number)
     if unit_role(session, order, unit_code) is None:
         # Same message as a missing order, so guessing numbers reveals nothing.
-        raise NotFound(f"no work order {number}")
+        raise NotFound("没有工单 {number}", number=number)
     return order
 
 
@@ -122,11 +122,13 @@ def order_for_lead_unit(session: orm.Session, number: str, actor: Actor) -> Work
     order = get_work_order(session, number)
     role = unit_role(session, order, actor.unit_code)
     if role is None:
-        raise NotFound(f"no work order {number}")
+        raise NotFound("没有工单 {number}", number=number)
     if role != "lead":
         raise NotResponsible(
-            f"{actor.unit_code} assists with work order {number} (协办); only its lead unit "
-            f"{order.unit_code} can do this"
+            "{unit} 是工单 {number} 的协办单位，只有主办单位 {lead_unit} 可以办理",
+            unit=actor.unit_code,
+            number=number,
+            lead_unit=order.unit_code,
         )
     return order
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.db import utcnow
 from workorders.deadlines import DeadlinePolicy, earliest, extended
-from workorders.errors import BindingDetermination, Conflict, InvalidWorkOrder
+from workorders.errors import BindingDetermination, Conflict, InvalidWorkOrder, WorkOrderError
 from workorders.models import ExtensionRequest, WorkOrder
 from workorders.services.access import get_work_order, order_for_lead_unit
 from workorders.services.intake import (
@@ -112,7 +112,7 @@ def _saved(session: orm.Session, order: WorkOrder) -> WorkOrder:
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict(number) from None
+        raise Conflict("工单 {number} 已被他人修改，请刷新后重试", number=number) from None
     return order
 
 
@@ -125,7 +125,7 @@ def _stale_is_conflict(function):
         try:
             return function(session, number, *args, **kwargs)
         except StaleDataError:
-            raise Conflict(number) from None
+            raise Conflict("工单 {number} 已被他人修改，请刷新后重试", number=number) from None
 
     return checked
 
@@ -157,19 +157,19 @@ def perform(
     is done and :class:`Conflict` says so.
     """
     if action not in PERFORMERS and action != "callback":
-        raise InvalidWorkOrder(f"unknown action {action!r}")
+        raise InvalidWorkOrder("未知的操作“{code}”", code=action)
     order = _order_for(session, number, action, actor)
     if expected_version is not None and expected_version != order.version:
-        raise Conflict(number)
+        raise Conflict("工单 {number} 已被他人修改，请刷新后重试", number=number)
     if PERFORMERS.get(action) == "system":
-        raise InvalidWorkOrder(f"{action} is done by the system, not by hand")
+        raise InvalidWorkOrder("“{action}”由系统自动办理，不能手动操作", action=action)
     if action in ("dispatch", "determine") and not unit_code:
-        raise InvalidWorkOrder("choose the responsible unit")
+        raise InvalidWorkOrder("请选择承办单位")
     if action in ("callback", "close", "reopen"):
         if action == "reopen":
             satisfaction = "unsatisfied"
         if not satisfaction:
-            raise InvalidWorkOrder(f"give the citizen's satisfaction: {', '.join(SATISFACTIONS)}")
+            raise InvalidWorkOrder("请填写市民的满意度")
         action = "callback"
     request = Request(
         actor,
@@ -330,7 +330,7 @@ def record_satisfaction(
     """The citizen's answer to the survey: 1 satisfied, 2 basically, 3 unsatisfied (reopens)."""
     satisfaction = satisfaction_of(answer)
     if satisfaction is None:
-        raise InvalidWorkOrder(f"{answer[:20]!r} is not 1, 2 or 3")
+        raise InvalidWorkOrder("“{answer}”不是 1、2 或 3", answer=answer[:20])
     return record_callback(
         session,
         number,
@@ -399,11 +399,12 @@ def add_attachments(
 # -- the parts of the table's rows --------------------------------------------------------
 
 
-def _needs_text(missing: str, name: str, *, attachments: bool = False):
-    """A check that the note is given (and the attachments, if any, are http(s) URLs)."""
+def _needs_text(missing: Callable[[], WorkOrderError], *, attachments: bool = False):
+    """A check that the note is given (else the error ``missing`` makes), and the
+    attachments, if any, are http(s) URLs."""
 
     def check(request: Request) -> Request:
-        note = checked_text(request.note, missing, MAX_NOTE, name)
+        note = checked_text(request.note, missing, MAX_NOTE)
         if not attachments:
             return replace(request, note=note)
         return replace(request, note=note, attachments=check_attachment_urls(request.attachments))
@@ -412,23 +413,23 @@ def _needs_text(missing: str, name: str, *, attachments: bool = False):
 
 
 def _extension_asked(request: Request) -> Request:
-    request = _needs_text("an extension request needs its reason", "reason")(request)
+    request = _needs_text(lambda: InvalidWorkOrder("申请延期须说明理由"))(request)
     longest = request.deadline_policy().max_extension_working_days
     if not isinstance(request.working_days, int) or not (1 <= request.working_days <= longest):
-        raise InvalidWorkOrder(f"an extension is 1 to {longest} working days")
+        raise InvalidWorkOrder("延期须为 1 至 {longest} 个工作日", longest=longest)
     return request
 
 
 def _attachments_given(request: Request) -> Request:
     checked = check_attachment_urls(request.attachments)
     if not checked:
-        raise InvalidWorkOrder("give at least one attachment URL")
+        raise InvalidWorkOrder("请至少填写一个附件网址")
     return replace(request, attachments=checked)
 
 
 def _satisfaction_given(request: Request) -> Request:
     if request.satisfaction not in SATISFACTIONS:
-        raise InvalidWorkOrder(f"unknown satisfaction {request.satisfaction!r}")
+        raise InvalidWorkOrder("未知的满意度“{code}”", code=request.satisfaction)
     return request
 
 
@@ -456,8 +457,9 @@ def _returnable(session: orm.Session, order: WorkOrder, request: Request) -> str
     history = [(event.action, event.unit_code) for event in order.events]
     if order.unit_code is not None and return_is_barred(history, order.unit_code):
         raise BindingDetermination(
-            f"a joint determination made {order.unit_code} responsible for work order "
-            f"{order.number}; it cannot be returned again unless new facts are recorded"
+            "联合审定已确定由 {unit} 承办工单 {number}，补充新情况前不能再次退回",
+            unit=order.unit_code,
+            number=order.number,
         )
     return request.note
 
@@ -482,7 +484,7 @@ def _extension_decided(
     if extension is None:
         # The order was read while extension_requested, its requests a moment later: someone
         # decided the request in between.
-        raise Conflict(order.number)
+        raise Conflict("工单 {number} 已被他人修改，请刷新后重试", number=order.number)
     extension.state = "approved" if approve else "denied"
     extension.decided_by = request.actor.name
     extension.decided_at = request.now
@@ -490,7 +492,7 @@ def _extension_decided(
     extension.previous_deadline = order.reply_deadline
     if approve:
         if order.reply_deadline is None:
-            raise InvalidWorkOrder(f"work order {order.number} has no reply deadline to extend")
+            raise InvalidWorkOrder("工单 {number} 没有可延长的答复期限", number=order.number)
         calendar = load_calendar(session)
         previous = order.reply_deadline
         order.reply_deadline = extended(calendar, previous, extension.working_days)
@@ -551,16 +553,20 @@ def _callback_started(session: orm.Session, order: WorkOrder, request: Request) 
 def _merge_target(session: orm.Session, order: WorkOrder, request: Request) -> None:
     parent = get_work_order(session, (request.parent_number or "").strip())
     if parent.id == order.id:
-        raise InvalidWorkOrder("an order cannot be merged into itself")
+        raise InvalidWorkOrder("工单不能合并到自身")
     if parent.status in ("merged", "closed", "cancelled"):
         raise InvalidWorkOrder(
-            f"work order {parent.number} is {parent.status}: merge into an open order"
+            "工单 {number} 当前状态为“{status}”，请合并到未办结的工单",
+            number=parent.number,
+            status=parent.status,
         )
 
 
 def _merged(session: orm.Session, order: WorkOrder, request: Request) -> str:
     if merged_children(session, order):
-        raise InvalidWorkOrder(f"work order {order.number} has duplicates merged into it")
+        raise InvalidWorkOrder(
+            "工单 {number} 已有重复工单并入，不能再合并到其他工单", number=order.number
+        )
     parent = get_work_order(session, (request.parent_number or "").strip())
     order.parent_id = parent.id
     note = request.note.strip()
@@ -569,9 +575,7 @@ def _merged(session: orm.Session, order: WorkOrder, request: Request) -> str:
 
 def _cancellable(session: orm.Session, order: WorkOrder, request: Request) -> str:
     if merged_children(session, order):
-        raise InvalidWorkOrder(
-            f"work order {order.number} has duplicates merged into it; it cannot be cancelled"
-        )
+        raise InvalidWorkOrder("工单 {number} 已有重复工单并入，不能撤销", number=order.number)
     return request.note
 
 
@@ -618,10 +622,12 @@ ACTIONS: dict[str, Action] = {
     "sign": Action(_nothing_to_say, then=_signed),
     "start": Action(_nothing_to_say),
     "reply": Action(
-        _the_note, check=_needs_text("a reply needs text", "reply", attachments=True), then=_replied
+        _the_note,
+        check=_needs_text(lambda: InvalidWorkOrder("请填写答复内容"), attachments=True),
+        then=_replied,
     ),
     "return": Action(
-        _returnable, check=_needs_text("a return needs its reason", "reason"), unit_event=True
+        _returnable, check=_needs_text(lambda: InvalidWorkOrder("退回须说明理由")), unit_event=True
     ),
     "request_extension": Action(_extension_requested, check=_extension_asked),
     "approve_extension": Action(
@@ -630,18 +636,20 @@ ACTIONS: dict[str, Action] = {
     "deny_extension": Action(functools.partial(_extension_decided, approve=False), unit_event=True),
     "dispatch": Action(_dispatched_by_hand, guard=_known_units),
     "determine": Action(
-        _determined, check=_needs_text("a joint determination needs its reasons", "note")
+        _determined, check=_needs_text(lambda: InvalidWorkOrder("联合审定须说明理由"))
     ),
     "urge": Action(_urged, then=_tell_urged, unit_event=True),
     "callback": Action(_called_back, check=_satisfaction_given, moves=_callback_move),
     "start_callback": Action(_the_note, then=_callback_started),
     "merge": Action(_merged, guard=_merge_target),
     "cancel": Action(
-        _cancellable, check=_needs_text("say why the order is cancelled", "note"), then=_closed_now
+        _cancellable,
+        check=_needs_text(lambda: InvalidWorkOrder("请说明撤销理由")),
+        then=_closed_now,
     ),
     "add_facts": Action(
         _the_note,
-        check=_needs_text("describe the new facts", "facts", attachments=True),
+        check=_needs_text(lambda: InvalidWorkOrder("请描述新情况"), attachments=True),
         then=_facts_attached,
     ),
     "attach": Action(_listed_urls, check=_attachments_given, then=_attached),

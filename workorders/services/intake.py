@@ -3,7 +3,7 @@ the unit the rules name, and finding them again by reference or phone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -14,7 +14,7 @@ from hotline.db import utcnow
 from workorders.assignment import CategoryRule, RoutingRule, assign
 from workorders.calendar import LOCAL, WorkingCalendar
 from workorders.deadlines import DEFAULT_POLICY, DeadlinePolicy, deadlines
-from workorders.errors import InvalidWorkOrder
+from workorders.errors import InvalidWorkOrder, WorkOrderError
 from workorders.models import (
     AssignmentRule,
     CalendarDay,
@@ -148,13 +148,13 @@ def open_work_order(
     """
     now = now or utcnow()
     if channel not in CHANNELS:
-        raise InvalidWorkOrder(f"unknown channel {channel!r}")
+        raise InvalidWorkOrder("未知的受理渠道“{code}”", code=channel)
     description = checked_text(
-        description, "a description is required", MAX_DESCRIPTION, "description"
+        description, lambda: InvalidWorkOrder("请填写诉求内容"), MAX_DESCRIPTION
     )
     category = session.get(Category, category_code)
     if category is None or not category.is_leaf:
-        raise InvalidWorkOrder(f"unknown category {category_code!r}")
+        raise InvalidWorkOrder("未知的分类“{code}”", code=category_code)
     district_code, street_code = _check_location(session, district_code, street_code)
     _check_coordinates(latitude, longitude)
     urls = check_attachment_urls(attachments)
@@ -162,7 +162,7 @@ def open_work_order(
         recording_url = check_attachment_urls([recording_url])[0]
     external_ref = (external_ref or "").strip()[:80] or None
     if external_ref and find_by_external_ref(session, external_ref) is not None:
-        raise InvalidWorkOrder(f"an order was already opened for reference {external_ref!r}")
+        raise InvalidWorkOrder("外部编号“{ref}”已有工单", ref=external_ref)
 
     order = WorkOrder(
         number=next_ticket_number(session, now),
@@ -242,11 +242,11 @@ def check_attachment_urls(urls: Iterable[str]) -> list[str]:
             or len(url) > MAX_URL
             or any(ch.isspace() or ord(ch) < 32 for ch in url)
         ):
-            raise InvalidWorkOrder(f"an attachment must be an http(s) URL: {url[:80]!r}")
+            raise InvalidWorkOrder("附件须为 http(s) 网址：“{url}”", url=url[:80])
         if url not in checked:
             checked.append(url)
     if len(checked) > MAX_ATTACHMENTS:
-        raise InvalidWorkOrder(f"at most {MAX_ATTACHMENTS} attachments at once")
+        raise InvalidWorkOrder("每次最多添加 {n} 个附件", n=MAX_ATTACHMENTS)
     return checked
 
 
@@ -311,12 +311,12 @@ def active_units(
     each is a known, active unit."""
     unit = session.get(Unit, unit_code or "")
     if unit is None or not unit.active:
-        raise InvalidWorkOrder(f"unknown unit {unit_code!r}")
+        raise InvalidWorkOrder("未知或已停用的承办单位“{code}”", code=unit_code or "")
     co_units = [c for c in dict.fromkeys(co_unit_codes) if c and c != unit.code]
     for code in co_units:
         co_unit = session.get(Unit, code)
         if co_unit is None or not co_unit.active:
-            raise InvalidWorkOrder(f"unknown co-unit {code!r}")
+            raise InvalidWorkOrder("未知或已停用的协办单位“{code}”", code=code)
     return unit, co_units
 
 
@@ -332,20 +332,21 @@ def attach(
     if not urls:
         return
     if len(order.attachments) + len(urls) > MAX_ATTACHMENTS * 5:
-        raise InvalidWorkOrder("this order has too many attachments")
+        raise InvalidWorkOrder("该工单的附件已达上限")
     for url in urls:
         order.attachments.append(
             WorkOrderAttachment(url=url, kind=kind, added_by=actor.name, added_at=now)
         )
 
 
-def checked_text(value: str, missing: str, limit: int, name: str) -> str:
-    """The stripped text; InvalidWorkOrder with ``missing`` when empty, or when too long."""
+def checked_text(value: str, missing: Callable[[], WorkOrderError], limit: int) -> str:
+    """The stripped text; the error ``missing`` makes when empty, InvalidWorkOrder when too
+    long."""
     value = (value or "").strip()
     if not value:
-        raise InvalidWorkOrder(missing)
+        raise missing()
     if len(value) > limit:
-        raise InvalidWorkOrder(f"the {name} is longer than {limit} characters")
+        raise InvalidWorkOrder("内容不能超过 {limit} 个字", limit=limit)
     return value
 
 
@@ -357,23 +358,25 @@ def _check_location(
     if district_code is not None:
         district = session.get(Unit, district_code)
         if district is None or district.kind != "district":
-            raise InvalidWorkOrder(f"unknown district {district_code!r}")
+            raise InvalidWorkOrder("未知的区“{code}”", code=district_code)
     if street_code is not None:
         street = session.get(Unit, street_code)
         if street is None or street.kind != "street":
-            raise InvalidWorkOrder(f"unknown street {street_code!r}")
+            raise InvalidWorkOrder("未知的街道“{code}”", code=street_code)
         if district_code is not None and street.parent_code != district_code:
-            raise InvalidWorkOrder(f"street {street_code} is not in district {district_code}")
+            raise InvalidWorkOrder(
+                "街道 {street} 不属于 {district}", street=street_code, district=district_code
+            )
         district_code = street.parent_code
     return district_code, street_code
 
 
 def _check_coordinates(latitude: float | None, longitude: float | None) -> None:
     if (latitude is None) != (longitude is None):
-        raise InvalidWorkOrder("give both latitude and longitude, or neither")
+        raise InvalidWorkOrder("纬度和经度须同时填写或同时不填")
     if (
         latitude is not None
         and longitude is not None
         and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
     ):
-        raise InvalidWorkOrder("latitude or longitude out of range")
+        raise InvalidWorkOrder("纬度或经度超出范围")

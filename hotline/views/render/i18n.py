@@ -8,7 +8,7 @@ from flask import Flask, request, session
 
 from hotline.infra.gateway import REFUSALS
 from routing import messaging
-from workorders.labels import STATUS_LABELS
+from workorders.labels import ACTION_LABELS, STATUS_LABELS
 from workorders.reports import CHANNEL_NAMES
 
 LANGUAGES = ("zh", "en")
@@ -654,6 +654,147 @@ ENGLISH = {
         "answered and resolved on the call (with an article or directly), without a work "
         "order / answered."
     ),
+    # The domain's refusals (hotline.refusal.Refusal templates), as the error map says them.
+    "号码“{number}”无法转为 E.164 国际格式，不能经 Twilio 呼叫或发短信": (
+        "the number “{number}” cannot be written in E.164 international form: it cannot be called"
+        " or texted through Twilio"
+    ),
+    "坐席不能自行切换到“{state}”状态": "an agent cannot choose the state “{state}”",
+    "“{code}”不是可选的话后处理原因": "“{code}” is not a wrap-up reason",
+    "请先结束当前通话": "finish the current call first",
+    "“{phone}”既不是国际格式的电话号码（+8620…），也不是 SIP 地址（sip:agent@pbx.example.org）": (
+        "“{phone}” is neither a phone number in international form (+8620…) nor a SIP address "
+        "(sip:agent@pbx.example.org)"
+    ),
+    "没有这个坐席": "no such agent",
+    "通话 {call_id} 不存在": "call {call_id} does not exist",
+    "该来电已不在您的线路上": "this call is not on your line any more",
+    "回拨电话不能转接，请重新呼叫市民": "a callback cannot be transferred: call the citizen again",
+    "您不在这通电话上": "you are not on this call",
+    "没有技能组“{code}”": "no queue “{code}”",
+    "这通电话已经在您这里": "the call is already yours",
+    "没有编号为 {id} 的坐席": "no agent {id}",
+    "{name} 当前不是置闲状态": "{name} is not available",
+    "{name} 不会说来电者的语言": "{name} does not speak the caller's language",
+    "转接号码簿中没有编号为 {id} 的号码": "no number {id} in the directory",
+    "来电者已在保持中": "the caller is on hold already",
+    "来电者未在保持中": "the caller is not on hold",
+    "这通来电已不再分配给您": "this call is no longer offered to you",
+    "您当前没有预占的来电": "you are not holding a reservation",
+    "没有这通电话": "no such call",
+    "这通电话不在任何队列中": "this call is in no queue",
+    "未知的处理结果“{code}”": "unknown resolution “{code}”",
+    "这不是您的通话": "this is not your call",
+    "来电者已挂机": "the caller is no longer on the line",
+    "无法转接到“{target}”": "cannot transfer to “{target}”",
+    "没有工单 {number}": "no work order {number}",
+    "没有分类“{code}”": "no category “{code}”",
+    "没有编号为 {id} 的菜单选项": "no menu option {id}",
+    "请填写选项的普通话名称": "the option needs a Mandarin label",
+    "未知技能组“{code}”": "unknown skill “{code}”",
+    "优先级须在 0 到 9 之间": "priority must be between 0 and 9",
+    "条目 {id} 已有审核中的第 {version} 版，请编辑该版本": (
+        "article {id} has version {version} in review already; edit that one"
+    ),
+    "条目 {id} 已有草稿第 {version} 版，请编辑该版本": (
+        "article {id} has version {version} as a draft already; edit that one"
+    ),
+    "没有要修改的内容": "nothing to change",
+    "条目 {id} 没有可编辑的草稿，请起草新版本": (
+        "article {id} has no draft to edit; draft a new version"
+    ),
+    "条目已被他人修改，请重新执行命令": "the article changed meanwhile; run the command again",
+    "{unit} 是工单 {number} 的协办单位，只有主办单位 {lead_unit} 可以办理": (
+        "{unit} assists with work order {number}; only its lead unit {lead_unit} can do this"
+    ),
+    "未知的受理渠道“{code}”": "unknown channel “{code}”",
+    "请填写诉求内容": "a description is required",
+    "未知的分类“{code}”": "unknown category “{code}”",
+    "外部编号“{ref}”已有工单": "an order was already opened for reference “{ref}”",
+    "附件须为 http(s) 网址：“{url}”": "an attachment must be an http(s) URL: “{url}”",
+    "每次最多添加 {n} 个附件": "at most {n} attachments at once",
+    "未知或已停用的承办单位“{code}”": "unknown unit “{code}”",
+    "未知或已停用的协办单位“{code}”": "unknown co-unit “{code}”",
+    "该工单的附件已达上限": "this order has too many attachments",
+    "内容不能超过 {limit} 个字": "the text is longer than {limit} characters",
+    "未知的区“{code}”": "unknown district “{code}”",
+    "未知的街道“{code}”": "unknown street “{code}”",
+    "街道 {street} 不属于 {district}": "street {street} is not in district {district}",
+    "纬度和经度须同时填写或同时不填": "give both latitude and longitude, or neither",
+    "纬度或经度超出范围": "latitude or longitude out of range",
+    "工单 {number} 已被他人修改，请刷新后重试": (
+        "work order {number} was changed by someone else at the same time; reload it and try again"
+    ),
+    "未知的操作“{code}”": "unknown action “{code}”",
+    "“{action}”由系统自动办理，不能手动操作": "an order is {action} by the system, not by hand",
+    "请选择承办单位": "choose the responsible unit",
+    "“{answer}”不是 1、2 或 3": "“{answer}” is not 1, 2 or 3",
+    "申请延期须说明理由": "an extension request needs its reason",
+    "延期须为 1 至 {longest} 个工作日": "an extension is 1 to {longest} working days",
+    "请至少填写一个附件网址": "give at least one attachment URL",
+    "未知的满意度“{code}”": "unknown satisfaction “{code}”",
+    "联合审定已确定由 {unit} 承办工单 {number}，补充新情况前不能再次退回": (
+        "a joint determination made {unit} responsible for work order {number}; it cannot be "
+        "returned again unless new facts are recorded"
+    ),
+    "工单 {number} 没有可延长的答复期限": "work order {number} has no reply deadline to extend",
+    "工单不能合并到自身": "an order cannot be merged into itself",
+    "工单 {number} 当前状态为“{status}”，请合并到未办结的工单": (
+        "work order {number} is “{status}”: merge into an open order"
+    ),
+    "工单 {number} 已有重复工单并入，不能再合并到其他工单": (
+        "work order {number} has duplicates merged into it"
+    ),
+    "工单 {number} 已有重复工单并入，不能撤销": (
+        "work order {number} has duplicates merged into it; it cannot be cancelled"
+    ),
+    "请填写答复内容": "a reply needs text",
+    "退回须说明理由": "a return needs its reason",
+    "联合审定须说明理由": "a joint determination needs its reasons",
+    "请说明撤销理由": "say why the order is cancelled",
+    "请描述新情况": "describe the new facts",
+    "规则须指定分类、区或街道中的至少一项": (
+        "a rule needs a category, a district or a street to match"
+    ),
+    "规则须指定承办单位": "a rule needs the unit it assigns to",
+    "顺序须在 0 到 9999 之间": "position must be between 0 and 9999",
+    "{day} 本来就按平常安排": "{day} is an ordinary day already",
+    "请选择单位": "choose a unit",
+    "“{phone}”不是电话号码": "“{phone}” is not a phone number",
+    "“{email}”不是电子邮件地址": "“{email}” is not an e-mail address",
+    "没有编号为 {id} 的派单规则": "no assignment rule {id}",
+    "未知或已停用的单位“{code}”": "unknown unit “{code}”",
+    "未知的单位“{code}”": "unknown unit “{code}”",
+    "该行不是 JSON 对象": "not a JSON object",
+    "条目缺少 id": "an article needs an id",
+    "id“{id}”须不超过 32 个字符，且不含空格": (
+        "id “{id}” must be at most 32 characters, without spaces"
+    ),
+    "lang 须为 {languages} 之一，不能是“{lang}”": "lang must be one of {languages}, not “{lang}”",
+    "valid_until 须晚于 valid_from": "valid_until must be after valid_from",
+    "条目缺少 {field}": "an article needs its {field}",
+    "{field} 不能超过 {limit} 个字符": "{field} is longer than {limit} characters",
+    "{field} 须为文本列表": "{field} must be a list of strings",
+    "{field} 的每一项不能超过 {limit} 个字符": "each of {field} must be at most {limit} characters",
+    "代码须为文本，不能是 {value}": "codes must be text, not {value}",
+    "{field} 须为 ISO 日期，如 2026-12-31": "{field} must be an ISO date such as 2026-12-31",
+    "没有条目“{id}”": "no article “{id}”",
+    "条目 {id} 已存在，请编辑该条目": "article {id} exists; edit it instead",
+    "条目 {id} 已归档": "article {id} is archived",
+    "条目 {id} 没有可提交审核的草稿": "article {id} has no draft to submit",
+    "条目 {id} 没有待发布的审核版本": "article {id} has nothing under review to publish",
+    "条目 {id} 已经归档": "article {id} is archived already",
+    "反馈须为 {kinds} 之一": "feedback must be one of {kinds}",
+    "条目 {id} 尚未发布": "article {id} is not published",
+    "同义词组至少要有两个词": "a synonym group needs at least two words",
+    "同义词不能超过 64 个字符": "a synonym is at most 64 characters",
+    "没有同义词组“{name}”": "no synonym group “{name}”",
+    "工单当前状态为“{status}”，不能{action}": (
+        "a work order with the status “{status}” cannot be {action}"
+    ),
+    "工单已受理，不能再次受理": "a work order cannot be created again",
+    "工单尚未受理，不能{action}": "a work order not yet created cannot be {action}",
+    "请填写市民的满意度": "give the citizen's satisfaction",
 }
 
 CHINESE = {
@@ -725,26 +866,7 @@ CHINESE = {
     "unsatisfied": "不满意",
     "no_answer": "未接通",
     "no_response": "未回复",
-    "action:create": "受理",
-    "action:dispatch": "派单",
-    "action:sign": "签收",
-    "action:start": "开始办理",
-    "action:reply": "答复",
-    "action:return": "退回",
-    "action:determine": "联合审定",
-    "action:request_extension": "申请延期",
-    "action:approve_extension": "批准延期",
-    "action:deny_extension": "驳回延期",
-    "action:urge": "督办",
-    "action:escalate": "超期升级",
-    "action:start_callback": "发送满意度回访",
-    "action:close": "办结",
-    "action:reopen": "重新交办",
-    "action:merge": "合并重复工单",
-    "action:follow_parent": "随主工单办结",
-    "action:cancel": "撤销",
-    "action:add_facts": "补充新情况",
-    "action:attach": "添加附件",
+    **{f"action:{code}": name for code, name in ACTION_LABELS["zh"].items()},
     "attachment:intake": "受理附件",
     "attachment:reply": "答复附件",
     "attachment:facts": "补充附件",
