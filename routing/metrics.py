@@ -283,12 +283,21 @@ def call_records(session: orm.Session, start: datetime, end: datetime) -> list[C
 def agent_spells(
     session: orm.Session, start: datetime, end: datetime
 ) -> list[tuple[str, datetime, datetime | None]]:
-    rows = session.execute(
-        sa.select(AgentStateChange.state, AgentStateChange.started_at, AgentStateChange.ended_at)
-        .where(AgentStateChange.started_at < end)
-        .where(sa.or_(AgentStateChange.ended_at.is_(None), AgentStateChange.ended_at > start))
+    """The state spells that overlap [start, end): those still open, and those that ended
+    after ``start``; asked as two queries on the end's index (one with an OR would read
+    every spell begun before ``end``, the whole history)."""
+    columns = (AgentStateChange.state, AgentStateChange.started_at, AgentStateChange.ended_at)
+    still_open = sa.select(*columns).where(
+        AgentStateChange.ended_at.is_(None), AgentStateChange.started_at < end
     )
-    return [(state, started_at, ended_at) for state, started_at, ended_at in rows]
+    ended_after = sa.select(*columns).where(
+        AgentStateChange.ended_at > start, AgentStateChange.started_at < end
+    )
+    return [
+        (state, started_at, ended_at)
+        for query in (still_open, ended_after)
+        for state, started_at, ended_at in session.execute(query)
+    ]
 
 
 def call_report(

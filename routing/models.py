@@ -144,7 +144,9 @@ class Call(Base):
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     call_sid: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
     kind: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="inbound")
-    parent_call_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("calls.id"))
+    parent_call_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("calls.id"), index=True
+    )
     from_number: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     to_number: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     forwarded_from: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
@@ -184,7 +186,7 @@ class Call(Base):
     hold_seconds: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")
     rating: orm.Mapped[int | None]
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
-    enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime, index=True)
     answered_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     resolution: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
@@ -226,4 +228,4 @@ class AgentStateChange(Base):
     state: orm.Mapped[str] = orm.mapped_column(sa.String(16))
     reason: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
     started_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, index=True)
-    ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime, index=True)
