@@ -23,15 +23,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from statistics import fmean
+from datetime import date, datetime, time, timedelta
+from math import fsum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.db import TIMEZONE
-from routing.models import AgentStateChange, Call
+from routing.models import AgentStateChange, Call, CallDayRollup
 
 LOCAL = ZoneInfo(TIMEZONE)
 GROUPINGS = ("total", "skill", "line", "15min", "hour", "day")
@@ -131,11 +131,72 @@ def summarize(
     occupancy: float | None = None,
 ) -> CallFigures:
     """The figures of a group of offered calls."""
-    records = list(records)
-    answered = abandoned = short = callbacks = within = resolved = unreached = 0
+    return tally(records, short_abandon_seconds, service_level_seconds).figures(key, occupancy)
+
+
+@dataclass
+class CallTally:
+    """The counts and sums the figures of a group of calls are made of; tallies of parts of
+    a group (its days, say) add up to the group's."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    callbacks_requested: int = 0
+    answered_within_target: int = 0
+    resolved_first_contact: int = 0
+    callbacks_unreached: int = 0
+    waits: int = 0
+    wait_seconds: float = 0.0
+    handles: int = 0
+    handle_seconds: float = 0.0
+
+    COUNTS = (
+        "offered",
+        "answered",
+        "abandoned",
+        "short_abandoned",
+        "callbacks_requested",
+        "answered_within_target",
+        "resolved_first_contact",
+        "callbacks_unreached",
+        "waits",
+        "wait_seconds",
+        "handles",
+        "handle_seconds",
+    )
+
+    def add(self, other: CallTally) -> None:
+        for name in self.COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def figures(self, key: str, occupancy: float | None = None) -> CallFigures:
+        return CallFigures(
+            key=key,
+            offered=self.offered,
+            answered=self.answered,
+            abandoned=self.abandoned,
+            short_abandoned=self.short_abandoned,
+            callbacks_requested=self.callbacks_requested,
+            answered_within_target=self.answered_within_target,
+            asa_seconds=round(self.wait_seconds / self.waits, 1) if self.waits else None,
+            aht_seconds=round(self.handle_seconds / self.handles, 1) if self.handles else None,
+            resolved_first_contact=self.resolved_first_contact,
+            occupancy=occupancy,
+            callbacks_unreached=self.callbacks_unreached,
+        )
+
+
+def tally(
+    records: Iterable[CallRecord], short_abandon_seconds: int, service_level_seconds: int
+) -> CallTally:
+    """What the figures of these calls are made of (the means as exact sums: fsum)."""
+    offered = answered = abandoned = short = callbacks = within = resolved = unreached = 0
     waits: list[float] = []
     handles: list[float] = []
     for record in records:
+        offered += 1
         if record.answered_at is not None or record.callback_answered_at is not None:
             answered += 1
             # Resolved on the contact that answered the caller: the call, or its callback.
@@ -157,19 +218,19 @@ def summarize(
         if record.status == "left":
             callbacks += 1
             unreached += record.callback_unreached and record.callback_answered_at is None
-    return CallFigures(
-        key=key,
-        offered=len(records),
+    return CallTally(
+        offered=offered,
         answered=answered,
         abandoned=abandoned,
         short_abandoned=short,
         callbacks_requested=callbacks,
         answered_within_target=within,
-        asa_seconds=round(fmean(waits), 1) if waits else None,
-        aht_seconds=round(fmean(handles), 1) if handles else None,
         resolved_first_contact=resolved,
-        occupancy=occupancy,
         callbacks_unreached=unreached,
+        waits=len(waits),
+        wait_seconds=fsum(waits),
+        handles=len(handles),
+        handle_seconds=fsum(handles),
     )
 
 
@@ -345,3 +406,85 @@ def call_totals(
     end = end or datetime(2100, 1, 1, tzinfo=LOCAL)
     records = call_records(session, start, end)
     return summarize("total", records, short_abandon_seconds, service_level_seconds)
+
+
+def day_start(day: date) -> datetime:
+    """The local midnight that begins ``day``."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL)
+
+
+def settled_before(now: datetime, callback_attempts: int, callback_retry_minutes: float) -> date:
+    """The first local day whose calls may still change at ``now``: a callback may still
+    be placed for its callers (every attempt, with a day's margin). The days before it are
+    settled."""
+    window = timedelta(minutes=callback_attempts * callback_retry_minutes)
+    return (now - window - timedelta(days=1)).astimezone(LOCAL).date()
+
+
+def stored_days(
+    session: orm.Session,
+    first: date,
+    end: date,
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+) -> dict[date, CallTally]:
+    """The tallies kept for the days in [first, end) under these two settings."""
+    rows = session.scalars(
+        sa.select(CallDayRollup).where(
+            CallDayRollup.day >= first,
+            CallDayRollup.day < end,
+            CallDayRollup.short_abandon_seconds == short_abandon_seconds,
+            CallDayRollup.service_level_seconds == service_level_seconds,
+        )
+    )
+    return {
+        row.day: CallTally(**{name: getattr(row, name) for name in CallTally.COUNTS})
+        for row in rows
+    }
+
+
+def refresh_days(
+    session: orm.Session,
+    settled_before: date,
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+    *,
+    rebuild: tuple[date, date] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Keep the tally of every settled day (before ``settled_before``) that has none yet,
+    from the first day with calls; ``rebuild`` (first, last, both included) drops the
+    rows of those days, under every setting, first. How many days were tallied."""
+    now = now or datetime.now(LOCAL)
+    if rebuild is not None:
+        session.execute(
+            sa.delete(CallDayRollup).where(
+                CallDayRollup.day >= rebuild[0], CallDayRollup.day <= rebuild[1]
+            )
+        )
+    first_call = session.scalar(
+        sa.select(sa.func.min(Call.enqueued_at)).where(Call.kind == "inbound")
+    )
+    if first_call is None:
+        return 0
+    first = first_call.astimezone(LOCAL).date()
+    kept = stored_days(session, first, settled_before, short_abandon_seconds, service_level_seconds)
+    done = 0
+    day = first
+    while day < settled_before:
+        if day not in kept:
+            records = call_records(session, day_start(day), day_start(day + timedelta(days=1)))
+            counts = tally(records, short_abandon_seconds, service_level_seconds)
+            session.add(
+                CallDayRollup(
+                    day=day,
+                    short_abandon_seconds=short_abandon_seconds,
+                    service_level_seconds=service_level_seconds,
+                    computed_at=now,
+                    **{name: getattr(counts, name) for name in CallTally.COUNTS},
+                )
+            )
+            done += 1
+        day += timedelta(days=1)
+    session.flush()
+    return done

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -229,3 +229,30 @@ class AgentStateChange(Base):
     reason: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
     started_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, index=True)
     ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime, index=True)
+
+
+class CallDayRollup(Base):
+    """What the call figures of one settled local day are made of (``metrics.CallTally``),
+    for one short-abandon time and service-level target. A day is settled once no call of
+    it can change any more (its callbacks done): the reports read these rows for such days
+    and count the calls of the others. Kept by the reports job and `hotline reports
+    rollup`; a rebuild replaces them."""
+
+    __tablename__ = "call_day_rollups"
+
+    day: orm.Mapped[date] = orm.mapped_column(sa.Date, primary_key=True)
+    short_abandon_seconds: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    service_level_seconds: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    offered: orm.Mapped[int] = orm.mapped_column(default=0)
+    answered: orm.Mapped[int] = orm.mapped_column(default=0)
+    abandoned: orm.Mapped[int] = orm.mapped_column(default=0)
+    short_abandoned: orm.Mapped[int] = orm.mapped_column(default=0)
+    callbacks_requested: orm.Mapped[int] = orm.mapped_column(default=0)
+    answered_within_target: orm.Mapped[int] = orm.mapped_column(default=0)
+    resolved_first_contact: orm.Mapped[int] = orm.mapped_column(default=0)
+    callbacks_unreached: orm.Mapped[int] = orm.mapped_column(default=0)
+    waits: orm.Mapped[int] = orm.mapped_column(default=0)
+    wait_seconds: orm.Mapped[float] = orm.mapped_column(sa.Float, default=0.0)
+    handles: orm.Mapped[int] = orm.mapped_column(default=0)
+    handle_seconds: orm.Mapped[float] = orm.mapped_column(sa.Float, default=0.0)
+    computed_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)

@@ -4,11 +4,14 @@ figures per day or month."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import orm
 
-from routing.metrics import LOCAL, CallFigures, call_records, summarize
+from hotline.db import utcnow
+from hotline.infra import context
+from routing import metrics
+from routing.metrics import LOCAL, CallFigures, CallTally, call_records, tally
 
 # (figure, definition) as written on the report pages, in the PDF and in the README.
 DEFINITIONS: list[tuple[str, str]] = [
@@ -37,10 +40,19 @@ DEFINITIONS: list[tuple[str, str]] = [
     ),
 ]
 TREND_GROUPINGS = ("day", "month")
+ONE_DAY = timedelta(days=1)
 
 
 def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL)
+
+
+def settled_before(now: datetime | None = None) -> date:
+    """The first local day whose calls may still change (see ``metrics.settled_before``)."""
+    config = context.settings()
+    return metrics.settled_before(
+        now or utcnow(), config.callback_attempts, config.callback_retry_minutes
+    )
 
 
 def call_trend(
@@ -51,14 +63,29 @@ def call_trend(
     short_abandon_seconds: int,
     service_level_seconds: int,
 ) -> list[CallFigures]:
-    """The call figures of routing.metrics per local day or month in [start, end)."""
+    """The call figures of routing.metrics per local day or month in [start, end): the
+    settled days from their roll-ups where kept, the others counted from their calls."""
     if by not in TREND_GROUPINGS:
         raise ValueError("by must be day or month")
     pattern = "%Y-%m-%d" if by == "day" else "%Y-%m"
-    groups = defaultdict(list)
-    for record in call_records(session, local_midnight(start), local_midnight(end)):
-        groups[record.enqueued_at.astimezone(LOCAL).strftime(pattern)].append(record)
-    return [
-        summarize(key, groups[key], short_abandon_seconds, service_level_seconds)
-        for key in sorted(groups)
-    ]
+    settings = (short_abandon_seconds, service_level_seconds)
+    kept = metrics.stored_days(session, start, min(end, settled_before()), *settings)
+    groups: dict[str, CallTally] = defaultdict(CallTally)
+    for day, counts in kept.items():
+        if counts.offered:
+            groups[day.strftime(pattern)].add(counts)
+    day = start
+    while day < end:
+        if day in kept:
+            day += ONE_DAY
+            continue
+        run_end = day
+        while run_end < end and run_end not in kept:
+            run_end += ONE_DAY
+        records = defaultdict(list)
+        for record in call_records(session, local_midnight(day), local_midnight(run_end)):
+            records[record.enqueued_at.astimezone(LOCAL).strftime(pattern)].append(record)
+        for key, group in records.items():
+            groups[key].add(tally(group, *settings))
+        day = run_end
+    return [groups[key].figures(key) for key in sorted(groups)]
