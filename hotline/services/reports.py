@@ -65,9 +65,40 @@ def call_trend(
 ) -> list[CallFigures]:
     """The call figures of routing.metrics per local day or month in [start, end): the
     settled days from their roll-ups where kept, the others counted from their calls."""
+    trend, _ = call_trend_and_total(
+        session, start, end, by, short_abandon_seconds, service_level_seconds
+    )
+    return trend
+
+
+def call_trend_and_total(
+    session: orm.Session,
+    start: date,
+    end: date,
+    by: str,
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+) -> tuple[list[CallFigures], CallFigures]:
+    """``call_trend``, and the figures of the whole period, from the same reading."""
     if by not in TREND_GROUPINGS:
         raise ValueError("by must be day or month")
     pattern = "%Y-%m-%d" if by == "day" else "%Y-%m"
+    groups = _tallies(session, start, end, pattern, short_abandon_seconds, service_level_seconds)
+    total = CallTally()
+    for counts in groups.values():
+        total.add(counts)
+    return [groups[key].figures(key) for key in sorted(groups)], total.figures("total")
+
+
+def _tallies(
+    session: orm.Session,
+    start: date,
+    end: date,
+    pattern: str,
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+) -> dict[str, CallTally]:
+    """The tallies per key (the local day of the call written with ``pattern``)."""
     settings = (short_abandon_seconds, service_level_seconds)
     kept = metrics.stored_days(session, start, min(end, settled_before()), *settings)
     groups: dict[str, CallTally] = defaultdict(CallTally)
@@ -88,4 +119,4 @@ def call_trend(
         for key, group in records.items():
             groups[key].add(tally(group, *settings))
         day = run_end
-    return [groups[key].figures(key) for key in sorted(groups)]
+    return groups
