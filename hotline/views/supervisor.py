@@ -37,6 +37,9 @@ from workorders.states import WITH_UNIT
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 # The open orders with provisional deadlines that the desk lists, soonest due first.
 PROVISIONAL_SHOWN = 50
+# Rows of each of the desk's lists at once: each row carries its own action form (with
+# every unit to choose from), and the desk shows five lists.
+DESK_PAGE_SIZE = 20
 # WorkOrder.active_deadline in SQL: sign-for while dispatched, else the reply deadline.
 ACTIVE_DEADLINE = sa.case(
     (WorkOrder.status == "dispatched", WorkOrder.sign_deadline), else_=WorkOrder.reply_deadline
@@ -74,14 +77,19 @@ def home():
             .order_by(WorkOrder.created_at, WorkOrder.id)
         )
 
-    awaiting_callback, callback_pager = paged(in_status("replied", "callback"), "callback_page")
-    awaiting_dispatch, dispatch_pager = paged(in_status("new"), "dispatch_page")
+    awaiting_callback, callback_pager = paged(
+        in_status("replied", "callback"), "callback_page", DESK_PAGE_SIZE
+    )
+    awaiting_dispatch, dispatch_pager = paged(in_status("new"), "dispatch_page", DESK_PAGE_SIZE)
     disputed, disputes_pager = paged(
-        in_status("disputed").options(orm.selectinload(WorkOrder.events)), "disputes_page"
+        in_status("disputed").options(orm.selectinload(WorkOrder.events)),
+        "disputes_page",
+        DESK_PAGE_SIZE,
     )
     extended, extensions_pager = paged(
         in_status("extension_requested").options(orm.selectinload(WorkOrder.extensions)),
         "extensions_page",
+        DESK_PAGE_SIZE,
     )
     deadline = ACTIVE_DEADLINE
     overdue, overdue_pager = paged(
@@ -89,6 +97,7 @@ def home():
         .where(WorkOrder.status.in_(WITH_UNIT), deadline < now)
         .order_by(deadline, WorkOrder.id),
         "overdue_page",
+        DESK_PAGE_SIZE,
     )
     return render_template(
         "supervisor.html",

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from hotline.views import common
+from hotline.views import common, supervisor
 from tests.conftest import login
 from tests.factories import PASSWORD, make_agent, make_user, open_order
 from workorders import services
@@ -37,7 +37,7 @@ def walk(client, path: str, section: str | None, param: str) -> tuple[list[str],
 
 
 def test_the_desk_pages_its_lists_and_every_order_is_on_one_page(app, client, session, monkeypatch):
-    monkeypatch.setattr(common, "PAGE_SIZE", 2)
+    monkeypatch.setattr(supervisor, "DESK_PAGE_SIZE", 2)
     user, _ = make_agent(session, role="supervisor")
     waiting = [
         open_order(session, description=f"待分派 {i}", dispatch=False).number for i in range(5)
