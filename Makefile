@@ -51,6 +51,10 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
+# Every benchmark, one after the other, each printing its table (bench/README.md).
+bench: install
+	$(BIN)/python -m bench.run_all
+
 # The README's screens, from the demo product (needs chromium and a Chinese font).
 screenshots: install
 	$(BIN)/python -m tests.browser.screenshots
