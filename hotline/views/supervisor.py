@@ -39,7 +39,7 @@ bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 PROVISIONAL_SHOWN = 50
 # Rows of each of the desk's lists at once: each row carries its own action form (with
 # every unit to choose from), and the desk shows five lists.
-DESK_PAGE_SIZE = 20
+DESK_PAGE_SIZE = 10
 # WorkOrder.active_deadline in SQL: sign-for while dispatched, else the reply deadline.
 ACTIVE_DEADLINE = sa.case(
     (WorkOrder.status == "dispatched", WorkOrder.sign_deadline), else_=WorkOrder.reply_deadline
