@@ -151,7 +151,7 @@ def log_in(browser, url: str, username: str, password: str):
 def pages_of(page, url: str) -> list[tuple[str, str]]:
     """(label, path) of each page in the login's menu, and of its newest order."""
     links = page.eval_on_selector_all(
-        "nav[aria-label] a",
+        "nav:not(.pager) a",
         "links => links.map(a => [a.textContent.trim(), a.getAttribute('href')])",
     )
     pages = [(label, href) for label, href in links if href and href.startswith("/")]
