@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from math import fsum
 from zoneinfo import ZoneInfo
 
@@ -31,13 +31,14 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.db import TIMEZONE
-from routing.models import AgentStateChange, Call, CallDayRollup
+from routing.models import AgentStateChange, Call, CallHourRollup
 
 LOCAL = ZoneInfo(TIMEZONE)
 GROUPINGS = ("total", "skill", "line", "15min", "hour", "day")
 # How long after its day a call may still be waiting, talking or wrapping up, beyond the
 # callbacks' own attempts: its day is settled only then.
-SETTLE_MARGIN = timedelta(hours=6)
+SETTLE_MARGIN = timedelta(hours=2)
+ONE_HOUR = timedelta(hours=1)
 BUSY_STATES = ("reserved", "on_call", "wrap_up")
 # Resolutions that need no work order: an article read out, or an answer on the call.
 RESOLVED_ON_CONTACT = ("kb", "on_call")
@@ -410,58 +411,58 @@ def call_totals(
     return summarize("total", records, short_abandon_seconds, service_level_seconds)
 
 
-def day_start(day: date) -> datetime:
-    """The local midnight that begins ``day``."""
-    return datetime.combine(day, time.min, tzinfo=LOCAL)
-
-
-def settled_before(now: datetime, callback_attempts: int, callback_retry_minutes: float) -> date:
-    """The first local day whose calls may still change at ``now``: a call of it may still
-    be going on, or a callback be placed for its callers (every attempt). The days before
-    it are settled."""
+def settled_until(now: datetime, callback_attempts: int, callback_retry_minutes: float) -> datetime:
+    """The start of the first hour whose calls may still change at ``now``: a call offered
+    in it may still be going on, or a callback be placed for its caller (every attempt).
+    The hours before it are settled."""
     window = timedelta(minutes=callback_attempts * callback_retry_minutes)
-    return (now - window - SETTLE_MARGIN).astimezone(LOCAL).date()
+    return hour_of(now - window - SETTLE_MARGIN)
 
 
-def stored_days(
+def hour_of(moment: datetime) -> datetime:
+    """The start of the (UTC) hour ``moment`` falls in."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def stored_hours(
     session: orm.Session,
-    first: date,
-    end: date,
+    start: datetime,
+    end: datetime,
     short_abandon_seconds: int,
     service_level_seconds: int,
-) -> dict[date, CallTally]:
-    """The tallies kept for the days in [first, end) under these two settings."""
+) -> dict[datetime, CallTally]:
+    """The tallies kept for the hours in [start, end) under these two settings."""
     rows = session.scalars(
-        sa.select(CallDayRollup).where(
-            CallDayRollup.day >= first,
-            CallDayRollup.day < end,
-            CallDayRollup.short_abandon_seconds == short_abandon_seconds,
-            CallDayRollup.service_level_seconds == service_level_seconds,
+        sa.select(CallHourRollup).where(
+            CallHourRollup.hour >= start,
+            CallHourRollup.hour < end,
+            CallHourRollup.short_abandon_seconds == short_abandon_seconds,
+            CallHourRollup.service_level_seconds == service_level_seconds,
         )
     )
     return {
-        row.day: CallTally(**{name: getattr(row, name) for name in CallTally.COUNTS})
+        row.hour: CallTally(**{name: getattr(row, name) for name in CallTally.COUNTS})
         for row in rows
     }
 
 
-def refresh_days(
+def refresh_hours(
     session: orm.Session,
-    settled_before: date,
+    settled: datetime,
     short_abandon_seconds: int,
     service_level_seconds: int,
     *,
-    rebuild: tuple[date, date] | None = None,
+    rebuild: tuple[datetime, datetime] | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Keep the tally of every settled day (before ``settled_before``) that has none yet,
-    from the first day with calls; ``rebuild`` (first, last, both included) drops the
-    rows of those days, under every setting, first. How many days were tallied."""
-    now = now or datetime.now(LOCAL)
+    """Keep the tally of every settled hour (before ``settled``) that has none yet, from the
+    first hour with calls; ``rebuild`` ([start, end)) drops the rows of those hours, under
+    every setting, first. How many hours were tallied."""
+    now = now or datetime.now(UTC)
     if rebuild is not None:
         session.execute(
-            sa.delete(CallDayRollup).where(
-                CallDayRollup.day >= rebuild[0], CallDayRollup.day <= rebuild[1]
+            sa.delete(CallHourRollup).where(
+                CallHourRollup.hour >= rebuild[0], CallHourRollup.hour < rebuild[1]
             )
         )
     first_call = session.scalar(
@@ -469,24 +470,41 @@ def refresh_days(
     )
     if first_call is None:
         return 0
-    first = first_call.astimezone(LOCAL).date()
-    kept = stored_days(session, first, settled_before, short_abandon_seconds, service_level_seconds)
-    done = 0
-    day = first
-    while day < settled_before:
-        if day not in kept:
-            records = call_records(session, day_start(day), day_start(day + timedelta(days=1)))
-            counts = tally(records, short_abandon_seconds, service_level_seconds)
+    hour = hour_of(first_call)
+    kept = stored_hours(session, hour, settled, short_abandon_seconds, service_level_seconds)
+    missing = []
+    while hour < settled:
+        if hour not in kept:
+            missing.append(hour)
+        hour += ONE_HOUR
+    # Each run of missing hours is read at once, then tallied hour by hour.
+    for run_start, run_end in _runs(missing):
+        by_hour: dict[datetime, list[CallRecord]] = defaultdict(list)
+        for record in call_records(session, run_start, run_end):
+            by_hour[hour_of(record.enqueued_at)].append(record)
+        hour = run_start
+        while hour < run_end:
+            counts = tally(by_hour.get(hour, []), short_abandon_seconds, service_level_seconds)
             session.add(
-                CallDayRollup(
-                    day=day,
+                CallHourRollup(
+                    hour=hour,
                     short_abandon_seconds=short_abandon_seconds,
                     service_level_seconds=service_level_seconds,
                     computed_at=now,
                     **{name: getattr(counts, name) for name in CallTally.COUNTS},
                 )
             )
-            done += 1
-        day += timedelta(days=1)
+            hour += ONE_HOUR
     session.flush()
-    return done
+    return len(missing)
+
+
+def _runs(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
+    """Consecutive hours as [start, end) runs."""
+    runs: list[tuple[datetime, datetime]] = []
+    for hour in hours:
+        if runs and runs[-1][1] == hour:
+            runs[-1] = (runs[-1][0], hour + ONE_HOUR)
+        else:
+            runs.append((hour, hour + ONE_HOUR))
+    return runs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -231,16 +231,18 @@ class AgentStateChange(Base):
     ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime, index=True)
 
 
-class CallDayRollup(Base):
-    """What the call figures of one settled local day are made of (``metrics.CallTally``),
-    for one short-abandon time and service-level target. A day is settled once no call of
-    it can change any more (its callbacks done): the reports read these rows for such days
-    and count the calls of the others. Kept by the reports job and `hotline reports
+class CallHourRollup(Base):
+    """What the call figures of one settled hour are made of (``metrics.CallTally``), for one
+    short-abandon time and service-level target. An hour is settled once no call offered in
+    it can change any more (ended, its callbacks done): the reports read these rows for such
+    hours and count the calls of the others. Kept by the reports job and `hotline reports
     rollup`; a rebuild replaces them."""
 
-    __tablename__ = "call_day_rollups"
+    __tablename__ = "call_hour_rollups"
 
-    day: orm.Mapped[date] = orm.mapped_column(sa.Date, primary_key=True)
+    # The hour's start (UTC, on the hour): local days are whole hours in every time zone
+    # the hotline is meant for.
+    hour: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, primary_key=True)
     short_abandon_seconds: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     service_level_seconds: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     offered: orm.Mapped[int] = orm.mapped_column(default=0)

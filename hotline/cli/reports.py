@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import click
 from flask.cli import with_appcontext
@@ -18,7 +18,7 @@ def reports() -> None:
 @reports.command(
     "rollup",
     help="Refresh the daily work-order roll-ups the reports read, and tally the call figures "
-    "of the days whose calls have settled. Without options, only the days changed since the "
+    "of the hours whose calls have settled. Without options, only the days changed since the "
     "last refresh (run it every few minutes from cron); --days N rebuilds the last N days, "
     "--from/--to any range.",
 )
@@ -43,10 +43,16 @@ def rollup(days: int | None, first, last) -> None:
         if last_day < first_day:
             raise click.ClickException("--to is before --from")
         result = rollups.rebuild(session, first_day, last_day)
-        call_days = refresh_call_rollups(session, rebuild=(first_day, last_day))
+        call_hours = refresh_call_rollups(
+            session,
+            rebuild=(
+                datetime.combine(first_day, time.min, tzinfo=LOCAL),
+                datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=LOCAL),
+            ),
+        )
     else:
         result = rollups.refresh(session)
-        call_days = refresh_call_rollups(session)
+        call_hours = refresh_call_rollups(session)
     session.commit()
     click.echo(f"roll-ups refreshed: {result.days} days, {result.rows} rows")
-    click.echo(f"call figures tallied: {call_days} settled days")
+    click.echo(f"call figures tallied: {call_hours} settled hours")

@@ -8,7 +8,7 @@ overdue without any change are counted soon) and rebuilds ranges of days.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy import orm
 
@@ -25,19 +25,21 @@ JOB = "refresh_report_rollups"
 
 def refresh_report_rollups() -> None:
     """Refresh the roll-ups of the days the work-order trail touched since the last run,
-    and tally the days whose calls have settled since."""
+    and tally the hours whose calls have settled since."""
     with new_session() as session:
         allow_long_statements(session)
         rollups.refresh(session)
         refresh_call_rollups(session)
 
 
-def refresh_call_rollups(session: orm.Session, rebuild: tuple[date, date] | None = None) -> int:
-    """Tally the settled days not tallied yet, under the configured figures' settings."""
+def refresh_call_rollups(
+    session: orm.Session, rebuild: tuple[datetime, datetime] | None = None
+) -> int:
+    """Tally the settled hours not tallied yet, under the configured figures' settings."""
     config = context.settings()
-    return metrics.refresh_days(
+    return metrics.refresh_hours(
         session,
-        metrics.settled_before(utcnow(), config.callback_attempts, config.callback_retry_minutes),
+        metrics.settled_until(utcnow(), config.callback_attempts, config.callback_retry_minutes),
         config.short_abandon_seconds,
         config.service_level_seconds,
         rebuild=rebuild,

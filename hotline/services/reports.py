@@ -4,7 +4,7 @@ figures per day or month."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import orm
 
@@ -40,17 +40,16 @@ DEFINITIONS: list[tuple[str, str]] = [
     ),
 ]
 TREND_GROUPINGS = ("day", "month")
-ONE_DAY = timedelta(days=1)
 
 
 def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL)
 
 
-def settled_before(now: datetime | None = None) -> date:
-    """The first local day whose calls may still change (see ``metrics.settled_before``)."""
+def settled_until(now: datetime | None = None) -> datetime:
+    """The first hour whose calls may still change (see ``metrics.settled_until``)."""
     config = context.settings()
-    return metrics.settled_before(
+    return metrics.settled_until(
         now or utcnow(), config.callback_attempts, config.callback_retry_minutes
     )
 
@@ -98,25 +97,27 @@ def _tallies(
     short_abandon_seconds: int,
     service_level_seconds: int,
 ) -> dict[str, CallTally]:
-    """The tallies per key (the local day of the call written with ``pattern``)."""
+    """The tallies per key (the local day of the call written with ``pattern``): the
+    settled hours' kept tallies, and the calls of the other hours counted."""
     settings = (short_abandon_seconds, service_level_seconds)
-    kept = metrics.stored_days(session, start, min(end, settled_before()), *settings)
+    first, last = local_midnight(start), local_midnight(end)
+    kept = metrics.stored_hours(session, first, min(last, settled_until()), *settings)
     groups: dict[str, CallTally] = defaultdict(CallTally)
-    for day, counts in kept.items():
+    for hour, counts in kept.items():
         if counts.offered:
-            groups[day.strftime(pattern)].add(counts)
-    day = start
-    while day < end:
-        if day in kept:
-            day += ONE_DAY
+            groups[hour.astimezone(LOCAL).strftime(pattern)].add(counts)
+    hour = metrics.hour_of(first)
+    while hour < last:
+        if hour in kept:
+            hour += metrics.ONE_HOUR
             continue
-        run_end = day
-        while run_end < end and run_end not in kept:
-            run_end += ONE_DAY
+        run_end = hour
+        while run_end < last and run_end not in kept:
+            run_end += metrics.ONE_HOUR
         records = defaultdict(list)
-        for record in call_records(session, local_midnight(day), local_midnight(run_end)):
+        for record in call_records(session, max(hour, first), min(run_end, last)):
             records[record.enqueued_at.astimezone(LOCAL).strftime(pattern)].append(record)
         for key, group in records.items():
             groups[key].add(tally(group, *settings))
-        day = run_end
+        hour = run_end
     return groups

@@ -1,6 +1,6 @@
-"""The call figures of settled days are read from their tallies, and are the same figures
+"""The call figures of settled hours are read from their tallies, and are the same figures
 as counted from the calls: per day and per month, with callbacks, short abandons and
-unreached callers among them; the days that may still change are always counted."""
+unreached callers among them; the hours that may still change are always counted."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from hotline.db import utcnow
 from hotline.infra.rollups import refresh_call_rollups
 from hotline.seed.history import make_history
-from hotline.services.reports import call_trend, settled_before
+from hotline.services.reports import call_trend, settled_until
 from routing import metrics
 from routing.metrics import LOCAL
-from routing.models import Call, CallDayRollup
+from routing.models import Call, CallHourRollup
 from tests.factories import make_call
 
 
@@ -62,8 +62,8 @@ def test_settled_days_read_from_their_tallies_give_the_figures_of_their_calls(ap
 
         assert refresh_call_rollups(session) > 0
         session.commit()
-        kept = session.scalars(sa.select(CallDayRollup.day)).all()
-        assert kept and max(kept) < settled_before() <= today
+        kept = session.scalars(sa.select(CallHourRollup.hour)).all()
+        assert kept and max(kept) < settled_until() <= now
         for by in ("day", "month"):
             assert call_trend(session, start, end, by, 5, 20) == counted[by]
         assert refresh_call_rollups(session) == 0  # nothing new to tally
@@ -73,22 +73,24 @@ def test_settled_days_read_from_their_tallies_give_the_figures_of_their_calls(ap
             metrics.summarize(key, records, 30, 60)
             for key, records in sorted(_by_day(session, start, end).items())
         ]
-        # A rebuild replaces the tallies of its days.
-        first = min(kept)
+        # A rebuild replaces the tallies of its hours.
+        first = min(kept).astimezone(LOCAL).date() + timedelta(days=1)
         session.execute(sa.update(Call).values(wrap_up_seconds=0))
-        assert refresh_call_rollups(session, rebuild=(first, first)) == 1
+        span = (_midnight(first), _midnight(first + timedelta(days=1)))
+        assert refresh_call_rollups(session, rebuild=span) == 24
         assert call_trend(session, first, first + timedelta(days=1), "day", 5, 20) == [
             metrics.summarize(key, records, 5, 20)
             for key, records in sorted(_by_day(session, first, first + timedelta(days=1)).items())
         ]
 
 
-def _by_day(session, start: date, end: date) -> dict[str, list]:
-    def midnight(day: date) -> datetime:
-        return datetime.combine(day, datetime.min.time(), tzinfo=LOCAL)
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=LOCAL)
 
+
+def _by_day(session, start: date, end: date) -> dict[str, list]:
     groups: dict[str, list] = {}
-    for record in metrics.call_records(session, midnight(start), midnight(end)):
+    for record in metrics.call_records(session, _midnight(start), _midnight(end)):
         groups.setdefault(record.enqueued_at.astimezone(LOCAL).strftime("%Y-%m-%d"), []).append(
             record
         )

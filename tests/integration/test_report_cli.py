@@ -15,7 +15,7 @@ def test_the_rollup_command_refreshes_only_what_changed_and_rebuilds_ranges(
     assert unchanged.exit_code == 0, unchanged.output
     assert unchanged.output.splitlines() == [
         "roll-ups refreshed: 0 days, 0 rows",
-        "call figures tallied: 0 settled days",  # this history has no calls
+        "call figures tallied: 0 settled hours",  # this history has no calls
     ]
 
     observer.execute(sa.delete(WorkOrderRollup))

@@ -1,4 +1,4 @@
-"""call figures of settled days, so that a report of a month reads thirty rows instead of
+"""call figures of settled hours, so that a report of a month reads 720 rows instead of
 every call of the month
 
 Revision ID: 0019
@@ -18,8 +18,8 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "call_day_rollups",
-        sa.Column("day", sa.Date(), primary_key=True),
+        "call_hour_rollups",
+        sa.Column("hour", hotline.db.UTCDateTime(), primary_key=True),
         sa.Column("short_abandon_seconds", sa.Integer(), primary_key=True),
         sa.Column("service_level_seconds", sa.Integer(), primary_key=True),
         *(
@@ -44,4 +44,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("call_day_rollups")
+    op.drop_table("call_hour_rollups")
