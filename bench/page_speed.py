@@ -113,7 +113,7 @@ def prepare(setup: str, directory: Path, days: int, reuse: Path | None) -> dict[
         )  # fmt: skip
         if done.returncode != 0:
             raise BenchError(f"hotline seed failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-        said = next((line for line in done.stdout.splitlines() if line.startswith("history")), "")
+        said = next((line for line in done.stdout.splitlines() if line.startswith("history:")), "")
         print(f"{setup}: {said} ({time.monotonic() - began:.0f} s)", flush=True)
     # What the reports job keeps current as the product runs: the work-order roll-ups of
     # the days changed, the call figures of the days settled.
