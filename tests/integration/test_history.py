@@ -89,3 +89,16 @@ def test_two_days_of_history_are_consistent_and_the_product_goes_on_from_them(se
         sa.select(sa.func.min(Call.created_at)).where(Call.call_sid.like("CAHIST%"))
     )
     assert now - timedelta(days=3) <= first <= now - timedelta(days=1)
+
+
+def test_the_seed_command_adds_days_of_history_to_the_demo_only(runner, observer):
+    alone = runner.invoke(args=["seed", "--days", "1"])
+    assert alone.exit_code != 0 and "--days needs --demo" in alone.output
+    done = runner.invoke(
+        args=["seed", "--demo", "--days", "1", "--calls-per-day", "200", "--orders-per-day", "40"]
+    )
+    assert done.exit_code == 0, done.output
+    said = next(line for line in done.output.splitlines() if line.startswith("history:"))
+    assert "1 days, 80 agents" in said
+    calls = observer.scalar(sa.select(sa.func.count(Call.id)).where(Call.call_sid.like("CAHIST%")))
+    assert calls and f"{calls} calls" in said
