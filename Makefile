@@ -54,6 +54,10 @@ TEST_WORKERS ?= 2
 test: lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
+# Every benchmark, one after the other, each printing its table (bench/README.md).
+bench: install
+	$(BIN)/python -m bench.run_all
+
 # The README's screens, from the demo product (needs chromium and a Chinese font).
 screenshots: install
 	$(BIN)/python -m tests.browser.screenshots

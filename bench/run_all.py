@@ -4,8 +4,10 @@
 
 Runs ``bench.acd`` and ``bench.sms_triage``, then ``bench.voice_webhooks`` on SQLite and on
 PostgreSQL, then ``bench.typhoon`` on the embedded default and on gunicorn + PostgreSQL + rq,
-each in its own process (bounded by a timeout), prints their tables and a one-line verdict
-per run. Exit status 0 only when every target passed.
+then ``bench.page_speed`` (every page of the agent, the dispatcher and a department on a
+month of history, on SQLite and on PostgreSQL), each in its own process (bounded by a
+timeout), prints their tables and a one-line verdict per run. Exit status 0 only when every
+target passed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_SECONDS = 300
-TIMEOUTS = {"bench.typhoon": 900}  # two set-ups, each a simulated hour plus the drain
+# typhoon: two set-ups, each a simulated hour plus the drain; page_speed: a month of history
+# built on each set-up, then every page loaded eleven times.
+TIMEOUTS = {"bench.typhoon": 900, "bench.page_speed": 1500}
 
 
 def main(argv=None) -> int:
@@ -34,6 +38,13 @@ def main(argv=None) -> int:
         runs.append(["bench.voice_webhooks", "--database", "postgresql"])
     runs.append(
         ["bench.typhoon", "--setups", "embedded" if args.skip_postgresql else "embedded,gunicorn"]
+    )
+    runs.append(
+        [
+            "bench.page_speed",
+            "--setups",
+            "embedded" if args.skip_postgresql else "embedded,postgresql",
+        ]
     )
     verdicts = []
     for run in runs:

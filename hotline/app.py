@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, has_request_context, request
@@ -11,6 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+from werkzeug.security import safe_join
 
 from hotline.infra import context, database, listeners, reference
 from hotline.infra.gateway import LocalGateway, TwilioGateway
@@ -129,6 +132,7 @@ def create_app(
     app.before_request(json_depth.refuse_deep_json)
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
+    _versioned_static_files(app)
 
     database.init_app(app)
     reference.init_app(app)
@@ -234,6 +238,45 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+
+# A year: a file's URL names its content, so a changed file is a new URL.
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+def _versioned_static_files(app: Flask) -> None:
+    """``url_for('static', ...)`` adds ``v=`` (a digest of the file's content) and such a
+    URL is cached by the browser for a year: a page then loads its scripts and style from
+    the browser's cache instead of asking the server whether each changed. The vendored
+    libraries keep their plain URLs (tests stand in for them by URL)."""
+    digests: dict[str, str] = {}
+
+    def digest(filename: str) -> str:
+        if filename not in digests:
+            path = safe_join(app.static_folder or "", filename)
+            try:
+                content = Path(path).read_bytes() if path else b""
+            except OSError:
+                content = b""
+            digests[filename] = hashlib.sha256(content).hexdigest()[:12] if content else ""
+        return digests[filename]
+
+    @app.url_defaults
+    def add_version(endpoint: str, values: dict[str, Any]) -> None:
+        filename = values.get("filename") or ""
+        if endpoint != "static" or "v" in values or filename.startswith("vendor/"):
+            return
+        if version := digest(filename):
+            values["v"] = version
+
+    plain_max_age = app.get_send_file_max_age
+
+    def max_age(filename: str | None) -> int | None:
+        if has_request_context() and request.args.get("v"):
+            return STATIC_MAX_AGE
+        return plain_max_age(filename)
+
+    app.get_send_file_max_age = max_age  # type: ignore[method-assign]
 
 
 def _security_headers(response):

@@ -292,5 +292,7 @@ def recent_conversations(session: orm.Session, limit: int = 50) -> list[Conversa
             .where(wrote)
             .order_by(Conversation.needs_agent.desc(), Conversation.last_message_at.desc())
             .limit(limit)
+            # The list shows each thread's last words: its texts in one query, not one each.
+            .options(orm.selectinload(Conversation.messages))
         )
     )

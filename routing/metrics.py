@@ -23,18 +23,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from statistics import fmean
+from datetime import UTC, datetime, timedelta
+from math import fsum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from hotline.db import TIMEZONE
-from routing.models import AgentStateChange, Call
+from routing.models import AgentStateChange, Call, CallHourRollup
 
 LOCAL = ZoneInfo(TIMEZONE)
 GROUPINGS = ("total", "skill", "line", "15min", "hour", "day")
+# How long after its day a call may still be waiting, talking or wrapping up, beyond the
+# callbacks' own attempts: its day is settled only then.
+SETTLE_MARGIN = timedelta(hours=2)
+ONE_HOUR = timedelta(hours=1)
 BUSY_STATES = ("reserved", "on_call", "wrap_up")
 # Resolutions that need no work order: an article read out, or an answer on the call.
 RESOLVED_ON_CONTACT = ("kb", "on_call")
@@ -131,11 +135,72 @@ def summarize(
     occupancy: float | None = None,
 ) -> CallFigures:
     """The figures of a group of offered calls."""
-    records = list(records)
-    answered = abandoned = short = callbacks = within = resolved = unreached = 0
+    return tally(records, short_abandon_seconds, service_level_seconds).figures(key, occupancy)
+
+
+@dataclass
+class CallTally:
+    """The counts and sums the figures of a group of calls are made of; tallies of parts of
+    a group (its days, say) add up to the group's."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    callbacks_requested: int = 0
+    answered_within_target: int = 0
+    resolved_first_contact: int = 0
+    callbacks_unreached: int = 0
+    waits: int = 0
+    wait_seconds: float = 0.0
+    handles: int = 0
+    handle_seconds: float = 0.0
+
+    COUNTS = (
+        "offered",
+        "answered",
+        "abandoned",
+        "short_abandoned",
+        "callbacks_requested",
+        "answered_within_target",
+        "resolved_first_contact",
+        "callbacks_unreached",
+        "waits",
+        "wait_seconds",
+        "handles",
+        "handle_seconds",
+    )
+
+    def add(self, other: CallTally) -> None:
+        for name in self.COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def figures(self, key: str, occupancy: float | None = None) -> CallFigures:
+        return CallFigures(
+            key=key,
+            offered=self.offered,
+            answered=self.answered,
+            abandoned=self.abandoned,
+            short_abandoned=self.short_abandoned,
+            callbacks_requested=self.callbacks_requested,
+            answered_within_target=self.answered_within_target,
+            asa_seconds=round(self.wait_seconds / self.waits, 1) if self.waits else None,
+            aht_seconds=round(self.handle_seconds / self.handles, 1) if self.handles else None,
+            resolved_first_contact=self.resolved_first_contact,
+            occupancy=occupancy,
+            callbacks_unreached=self.callbacks_unreached,
+        )
+
+
+def tally(
+    records: Iterable[CallRecord], short_abandon_seconds: int, service_level_seconds: int
+) -> CallTally:
+    """What the figures of these calls are made of (the means as exact sums: fsum)."""
+    offered = answered = abandoned = short = callbacks = within = resolved = unreached = 0
     waits: list[float] = []
     handles: list[float] = []
     for record in records:
+        offered += 1
         if record.answered_at is not None or record.callback_answered_at is not None:
             answered += 1
             # Resolved on the contact that answered the caller: the call, or its callback.
@@ -157,19 +222,19 @@ def summarize(
         if record.status == "left":
             callbacks += 1
             unreached += record.callback_unreached and record.callback_answered_at is None
-    return CallFigures(
-        key=key,
-        offered=len(records),
+    return CallTally(
+        offered=offered,
         answered=answered,
         abandoned=abandoned,
         short_abandoned=short,
         callbacks_requested=callbacks,
         answered_within_target=within,
-        asa_seconds=round(fmean(waits), 1) if waits else None,
-        aht_seconds=round(fmean(handles), 1) if handles else None,
         resolved_first_contact=resolved,
-        occupancy=occupancy,
         callbacks_unreached=unreached,
+        waits=len(waits),
+        wait_seconds=fsum(waits),
+        handles=len(handles),
+        handle_seconds=fsum(handles),
     )
 
 
@@ -213,35 +278,14 @@ def occupancy(
 
 def call_records(session: orm.Session, start: datetime, end: datetime) -> list[CallRecord]:
     """The inbound calls offered in [start, end), with the answer time of their callback
-    and whether it was closed unreached."""
-    callback = orm.aliased(Call)
-    answered_callback = (
-        sa.select(sa.func.min(callback.answered_at))
-        .where(callback.parent_call_id == Call.id, callback.kind == "callback")
-        .scalar_subquery()
-    )
-    callback_resolution = (
-        sa.select(callback.resolution)
-        .where(
-            callback.parent_call_id == Call.id,
-            callback.kind == "callback",
-            callback.answered_at.is_not(None),
-        )
-        .order_by(callback.answered_at)
-        .limit(1)
-        .scalar_subquery()
-    )
-    unreached_callback = (
-        sa.select(callback.id)
-        .where(
-            callback.parent_call_id == Call.id,
-            callback.kind == "callback",
-            callback.status == "unreached",
-        )
-        .exists()
-    )
+    and whether it was closed unreached.
+
+    The callbacks (a few calls in a hundred) are read apart, once for the period, not
+    looked up call by call."""
+    offered = sa.and_(Call.kind == "inbound", Call.enqueued_at >= start, Call.enqueued_at < end)
     rows = session.execute(
         sa.select(
+            Call.id,
             Call.enqueued_at,
             Call.status,
             Call.skill_code,
@@ -250,45 +294,74 @@ def call_records(session: orm.Session, start: datetime, end: datetime) -> list[C
             Call.ended_at,
             Call.wrap_up_seconds,
             Call.queue_seconds,
-            answered_callback,
             Call.resolution,
-            unreached_callback,
-            callback_resolution,
-        ).where(
-            Call.kind == "inbound",
-            Call.enqueued_at >= start,
-            Call.enqueued_at < end,
+        ).where(offered)
+    ).all()
+    parent = orm.aliased(Call)
+    callbacks = session.execute(
+        sa.select(Call.parent_call_id, Call.answered_at, Call.resolution, Call.status)
+        .join(parent, parent.id == Call.parent_call_id)
+        .where(
+            Call.kind == "callback",
+            parent.kind == "inbound",
+            parent.enqueued_at >= start,
+            parent.enqueued_at < end,
         )
-    )
-    return [
-        CallRecord(
-            enqueued_at=row[0],
-            status=row[1],
-            skill=row[2] or "general",
-            line=row[3] or "12345",
-            answered_at=row[4],
-            ended_at=row[5],
-            wrap_up_seconds=row[6],
-            queue_seconds=row[7],
-            callback_answered_at=row[8],
-            resolution=row[9],
-            callback_unreached=bool(row[10]),
-            callback_resolution=row[11],
+        .order_by(Call.answered_at, Call.id)
+    ).all()
+    # Per call: its first answered callback (when, and how it was resolved), and whether
+    # one of them was closed unreached.
+    first_answer: dict[int, tuple[datetime, str | None]] = {}
+    unreached: set[int] = set()
+    for parent_id, answered_at, resolution, status in callbacks:
+        if parent_id is None:  # never, by the join; this tells the type
+            continue
+        if answered_at is not None and parent_id not in first_answer:
+            first_answer[parent_id] = (answered_at, resolution)
+        if status == "unreached":
+            unreached.add(parent_id)
+    records = []
+    for row in rows:
+        if row[1] is None:  # never, by the period's bounds; this tells the type
+            continue
+        answer = first_answer.get(row[0])
+        records.append(
+            CallRecord(
+                enqueued_at=row[1],
+                status=row[2],
+                skill=row[3] or "general",
+                line=row[4] or "12345",
+                answered_at=row[5],
+                ended_at=row[6],
+                wrap_up_seconds=row[7],
+                queue_seconds=row[8],
+                callback_answered_at=answer[0] if answer else None,
+                resolution=row[9],
+                callback_unreached=row[0] in unreached,
+                callback_resolution=answer[1] if answer else None,
+            )
         )
-        for row in rows
-        if row[0] is not None  # always, by the period's bounds; this tells the type
-    ]
+    return records
 
 
 def agent_spells(
     session: orm.Session, start: datetime, end: datetime
 ) -> list[tuple[str, datetime, datetime | None]]:
-    rows = session.execute(
-        sa.select(AgentStateChange.state, AgentStateChange.started_at, AgentStateChange.ended_at)
-        .where(AgentStateChange.started_at < end)
-        .where(sa.or_(AgentStateChange.ended_at.is_(None), AgentStateChange.ended_at > start))
+    """The state spells that overlap [start, end): those still open, and those that ended
+    after ``start``; asked as two queries on the end's index (one with an OR would read
+    every spell begun before ``end``, the whole history)."""
+    columns = (AgentStateChange.state, AgentStateChange.started_at, AgentStateChange.ended_at)
+    still_open = sa.select(*columns).where(
+        AgentStateChange.ended_at.is_(None), AgentStateChange.started_at < end
     )
-    return [(state, started_at, ended_at) for state, started_at, ended_at in rows]
+    ended_after = sa.select(*columns).where(
+        AgentStateChange.ended_at > start, AgentStateChange.started_at < end
+    )
+    return [
+        (state, started_at, ended_at)
+        for query in (still_open, ended_after)
+        for state, started_at, ended_at in session.execute(query)
+    ]
 
 
 def call_report(
@@ -336,3 +409,102 @@ def call_totals(
     end = end or datetime(2100, 1, 1, tzinfo=LOCAL)
     records = call_records(session, start, end)
     return summarize("total", records, short_abandon_seconds, service_level_seconds)
+
+
+def settled_until(now: datetime, callback_attempts: int, callback_retry_minutes: float) -> datetime:
+    """The start of the first hour whose calls may still change at ``now``: a call offered
+    in it may still be going on, or a callback be placed for its caller (every attempt).
+    The hours before it are settled."""
+    window = timedelta(minutes=callback_attempts * callback_retry_minutes)
+    return hour_of(now - window - SETTLE_MARGIN)
+
+
+def hour_of(moment: datetime) -> datetime:
+    """The start of the (UTC) hour ``moment`` falls in."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def stored_hours(
+    session: orm.Session,
+    start: datetime,
+    end: datetime,
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+) -> dict[datetime, CallTally]:
+    """The tallies kept for the hours in [start, end) under these two settings."""
+    rows = session.scalars(
+        sa.select(CallHourRollup).where(
+            CallHourRollup.hour >= start,
+            CallHourRollup.hour < end,
+            CallHourRollup.short_abandon_seconds == short_abandon_seconds,
+            CallHourRollup.service_level_seconds == service_level_seconds,
+        )
+    )
+    return {
+        row.hour: CallTally(**{name: getattr(row, name) for name in CallTally.COUNTS})
+        for row in rows
+    }
+
+
+def refresh_hours(
+    session: orm.Session,
+    settled: datetime,
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+    *,
+    rebuild: tuple[datetime, datetime] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Keep the tally of every settled hour (before ``settled``) that has none yet, from the
+    first hour with calls; ``rebuild`` ([start, end)) drops the rows of those hours, under
+    every setting, first. How many hours were tallied."""
+    now = now or datetime.now(UTC)
+    if rebuild is not None:
+        session.execute(
+            sa.delete(CallHourRollup).where(
+                CallHourRollup.hour >= rebuild[0], CallHourRollup.hour < rebuild[1]
+            )
+        )
+    first_call = session.scalar(
+        sa.select(sa.func.min(Call.enqueued_at)).where(Call.kind == "inbound")
+    )
+    if first_call is None:
+        return 0
+    hour = hour_of(first_call)
+    kept = stored_hours(session, hour, settled, short_abandon_seconds, service_level_seconds)
+    missing = []
+    while hour < settled:
+        if hour not in kept:
+            missing.append(hour)
+        hour += ONE_HOUR
+    # Each run of missing hours is read at once, then tallied hour by hour.
+    for run_start, run_end in _runs(missing):
+        by_hour: dict[datetime, list[CallRecord]] = defaultdict(list)
+        for record in call_records(session, run_start, run_end):
+            by_hour[hour_of(record.enqueued_at)].append(record)
+        hour = run_start
+        while hour < run_end:
+            counts = tally(by_hour.get(hour, []), short_abandon_seconds, service_level_seconds)
+            session.add(
+                CallHourRollup(
+                    hour=hour,
+                    short_abandon_seconds=short_abandon_seconds,
+                    service_level_seconds=service_level_seconds,
+                    computed_at=now,
+                    **{name: getattr(counts, name) for name in CallTally.COUNTS},
+                )
+            )
+            hour += ONE_HOUR
+    session.flush()
+    return len(missing)
+
+
+def _runs(hours: list[datetime]) -> list[tuple[datetime, datetime]]:
+    """Consecutive hours as [start, end) runs."""
+    runs: list[tuple[datetime, datetime]] = []
+    for hour in hours:
+        if runs and runs[-1][1] == hour:
+            runs[-1] = (runs[-1][0], hour + ONE_HOUR)
+        else:
+            runs.append((hour, hour + ONE_HOUR))
+    return runs

@@ -144,7 +144,9 @@ class Call(Base):
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     call_sid: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
     kind: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="inbound")
-    parent_call_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("calls.id"))
+    parent_call_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("calls.id"), index=True
+    )
     from_number: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     to_number: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     forwarded_from: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
@@ -196,7 +198,7 @@ class Call(Base):
     consult_sid: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     rating: orm.Mapped[int | None]
     created_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow, index=True)
-    enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    enqueued_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime, index=True)
     answered_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
     resolution: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
@@ -238,4 +240,33 @@ class AgentStateChange(Base):
     state: orm.Mapped[str] = orm.mapped_column(sa.String(16))
     reason: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
     started_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, index=True)
-    ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime)
+    ended_at: orm.Mapped[datetime | None] = orm.mapped_column(UTCDateTime, index=True)
+
+
+class CallHourRollup(Base):
+    """What the call figures of one settled hour are made of (``metrics.CallTally``), for one
+    short-abandon time and service-level target. An hour is settled once no call offered in
+    it can change any more (ended, its callbacks done): the reports read these rows for such
+    hours and count the calls of the others. Kept by the reports job and `hotline reports
+    rollup`; a rebuild replaces them."""
+
+    __tablename__ = "call_hour_rollups"
+
+    # The hour's start (UTC, on the hour): local days are whole hours in every time zone
+    # the hotline is meant for.
+    hour: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, primary_key=True)
+    short_abandon_seconds: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    service_level_seconds: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    offered: orm.Mapped[int] = orm.mapped_column(default=0)
+    answered: orm.Mapped[int] = orm.mapped_column(default=0)
+    abandoned: orm.Mapped[int] = orm.mapped_column(default=0)
+    short_abandoned: orm.Mapped[int] = orm.mapped_column(default=0)
+    callbacks_requested: orm.Mapped[int] = orm.mapped_column(default=0)
+    answered_within_target: orm.Mapped[int] = orm.mapped_column(default=0)
+    resolved_first_contact: orm.Mapped[int] = orm.mapped_column(default=0)
+    callbacks_unreached: orm.Mapped[int] = orm.mapped_column(default=0)
+    waits: orm.Mapped[int] = orm.mapped_column(default=0)
+    wait_seconds: orm.Mapped[float] = orm.mapped_column(sa.Float, default=0.0)
+    handles: orm.Mapped[int] = orm.mapped_column(default=0)
+    handle_seconds: orm.Mapped[float] = orm.mapped_column(sa.Float, default=0.0)
+    computed_at: orm.Mapped[datetime] = orm.mapped_column(UTCDateTime, default=utcnow)

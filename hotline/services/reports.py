@@ -8,7 +8,10 @@ from datetime import date, datetime, time
 
 from sqlalchemy import orm
 
-from routing.metrics import LOCAL, CallFigures, call_records, summarize
+from hotline.db import utcnow
+from hotline.infra import context
+from routing import metrics
+from routing.metrics import LOCAL, CallFigures, CallTally, call_records, tally
 
 # (figure, definition) as written on the report pages, in the PDF and in the README.
 DEFINITIONS: list[tuple[str, str]] = [
@@ -43,6 +46,14 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL)
 
 
+def settled_until(now: datetime | None = None) -> datetime:
+    """The first hour whose calls may still change (see ``metrics.settled_until``)."""
+    config = context.settings()
+    return metrics.settled_until(
+        now or utcnow(), config.callback_attempts, config.callback_retry_minutes
+    )
+
+
 def call_trend(
     session: orm.Session,
     start: date,
@@ -51,14 +62,62 @@ def call_trend(
     short_abandon_seconds: int,
     service_level_seconds: int,
 ) -> list[CallFigures]:
-    """The call figures of routing.metrics per local day or month in [start, end)."""
+    """The call figures of routing.metrics per local day or month in [start, end): the
+    settled days from their roll-ups where kept, the others counted from their calls."""
+    trend, _ = call_trend_and_total(
+        session, start, end, by, short_abandon_seconds, service_level_seconds
+    )
+    return trend
+
+
+def call_trend_and_total(
+    session: orm.Session,
+    start: date,
+    end: date,
+    by: str,
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+) -> tuple[list[CallFigures], CallFigures]:
+    """``call_trend``, and the figures of the whole period, from the same reading."""
     if by not in TREND_GROUPINGS:
         raise ValueError("by must be day or month")
     pattern = "%Y-%m-%d" if by == "day" else "%Y-%m"
-    groups = defaultdict(list)
-    for record in call_records(session, local_midnight(start), local_midnight(end)):
-        groups[record.enqueued_at.astimezone(LOCAL).strftime(pattern)].append(record)
-    return [
-        summarize(key, groups[key], short_abandon_seconds, service_level_seconds)
-        for key in sorted(groups)
-    ]
+    groups = _tallies(session, start, end, pattern, short_abandon_seconds, service_level_seconds)
+    total = CallTally()
+    for counts in groups.values():
+        total.add(counts)
+    return [groups[key].figures(key) for key in sorted(groups)], total.figures("total")
+
+
+def _tallies(
+    session: orm.Session,
+    start: date,
+    end: date,
+    pattern: str,
+    short_abandon_seconds: int,
+    service_level_seconds: int,
+) -> dict[str, CallTally]:
+    """The tallies per key (the local day of the call written with ``pattern``): the
+    settled hours' kept tallies, and the calls of the other hours counted."""
+    settings = (short_abandon_seconds, service_level_seconds)
+    first, last = local_midnight(start), local_midnight(end)
+    kept = metrics.stored_hours(session, first, min(last, settled_until()), *settings)
+    groups: dict[str, CallTally] = defaultdict(CallTally)
+    for hour, counts in kept.items():
+        if counts.offered:
+            groups[hour.astimezone(LOCAL).strftime(pattern)].add(counts)
+    hour = metrics.hour_of(first)
+    while hour < last:
+        if hour in kept:
+            hour += metrics.ONE_HOUR
+            continue
+        run_end = hour
+        while run_end < last and run_end not in kept:
+            run_end += metrics.ONE_HOUR
+        records = defaultdict(list)
+        for record in call_records(session, max(hour, first), min(run_end, last)):
+            records[record.enqueued_at.astimezone(LOCAL).strftime(pattern)].append(record)
+        for key, group in records.items():
+            groups[key].add(tally(group, *settings))
+        hour = run_end
+    return groups

@@ -220,3 +220,56 @@ def bulk_numbers() -> list[str]:
     if len(numbers) > MAX_BULK:
         abort(400, f"at most {MAX_BULK} orders at once")
     return numbers
+
+
+# Rows a long list shows at once; the list's pager links to the others.
+PAGE_SIZE = 50
+
+
+class Pager:
+    """One page of a long list: which page (``?<param>=N``, from 1), of how many rows, and
+    the links to its neighbours, the rest of the query string kept."""
+
+    def __init__(self, param: str, total: int, size: int | None = None):
+        self.param = param
+        self.size = size or PAGE_SIZE
+        self.total = total
+        self.pages = max(1, -(-total // self.size))
+        raw = request.args.get(param, "1")
+        number = int(raw) if is_whole(raw) and len(raw) < 10 else 1
+        self.number = min(max(1, number), self.pages)
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def first_row(self) -> int:
+        return self.offset + 1 if self.total else 0
+
+    @property
+    def last_row(self) -> int:
+        return min(self.total, self.offset + self.size)
+
+    def url(self, number: int) -> str:
+        values: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {})}
+        values[self.param] = number
+        return url_for(request.endpoint or "", **values)
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.url(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url(self.number + 1) if self.number < self.pages else None
+
+
+def paged(query: sa.Select, pager_param: str, size: int | None = None) -> tuple[list, Pager]:
+    """The rows of ``query`` (already ordered) on the page the request asks for, and its
+    pager: a count and one page of rows, never the whole list."""
+    session = get_session()
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    pager = Pager(pager_param, total or 0, size)
+    rows = list(session.scalars(query.offset(pager.offset).limit(pager.size)))
+    return rows, pager

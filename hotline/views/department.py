@@ -18,6 +18,7 @@ from hotline.views.common import (
     form_text,
     form_version,
     is_whole,
+    paged,
 )
 from hotline.views.errors import back_to, refusals
 from hotline.views.render.i18n import t
@@ -43,13 +44,16 @@ def home():
     # A login's unit is a foreign key, and units are never deleted.
     unit = session.get_one(Unit, _unit_code())
     show_all = request.args.get("all") == "1"
-    orders = workorders.orders_for_unit(session, unit.code, open_only=not show_all)
+    orders, pager = paged(
+        workorders.unit_orders_query(session, unit.code, open_only=not show_all), "page"
+    )
     subtree = workorders.unit_subtree(session, unit.code)
     roles = {o.id: workorders.unit_role(session, o, unit.code, subtree=subtree) for o in orders}
     return render_template(
         "department.html",
         unit=unit,
         orders=orders,
+        pager=pager,
         roles=roles,
         show_all=show_all,
         now=utcnow(),

@@ -11,7 +11,7 @@ from hotline.db import utcnow
 from hotline.infra import context
 from hotline.infra.database import get_session
 from hotline.services.agent_figures import STAR_RULE, agent_figures, service_stars
-from hotline.services.reports import DEFINITIONS, call_trend, local_midnight
+from hotline.services.reports import DEFINITIONS, call_trend_and_total, local_midnight
 from hotline.views.auth import roles_required
 from hotline.views.common import day_in_range, query_day
 from hotline.views.render import charts
@@ -19,7 +19,7 @@ from hotline.views.render.csv import PERCENT, POINTS, Column, csv_response, said
 from hotline.views.render.i18n import t
 from hotline.views.render.names import figure_name, unit_name
 from hotline.views.render.pdf import bulletin_pdf
-from routing.metrics import LOCAL, call_totals
+from routing.metrics import LOCAL
 from workorders import rollups
 from workorders.bulletin import (
     last_complete_month,
@@ -113,7 +113,7 @@ def home():
     short, target = config.short_abandon_seconds, config.service_level_seconds
     trend_by = "day" if (end - start).days <= DAILY_UP_TO_DAYS else "month"
     trend = order_figures(session, trend_by, start, end)
-    calls_trend = call_trend(session, start, end, trend_by, short, target)
+    calls_trend, calls = call_trend_and_total(session, start, end, trend_by, short, target)
     units = order_figures(session, "unit", start, end)
     on_time = [(u.on_time_rate, u) for u in units if u.on_time_rate is not None]
     ranked = [u for _, u in sorted(on_time, key=lambda pair: (-pair[0], pair[1].key))]
@@ -133,7 +133,7 @@ def home():
         groupings=TABLE_GROUPINGS,
         totals=order_figures(session, "total", start, end)[0],
         rows=units if by == "unit" else order_figures(session, by, start, end),
-        calls=call_totals(session, local_midnight(start), local_midnight(end), short, target),
+        calls=calls,
         refreshed_at=rollups.last_refreshed(session),
         definitions=DEFINITIONS,
         charts=[

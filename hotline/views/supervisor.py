@@ -9,6 +9,7 @@ from collections import Counter
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import orm
 
 from hotline.db import utcnow
 from hotline.infra.database import get_session
@@ -23,6 +24,7 @@ from hotline.views.common import (
     form_text,
     form_version,
     may_perform,
+    paged,
 )
 from hotline.views.errors import back_to, refusals
 from hotline.views.render.i18n import t
@@ -35,6 +37,13 @@ from workorders.states import WITH_UNIT
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 # The open orders with provisional deadlines that the desk lists, soonest due first.
 PROVISIONAL_SHOWN = 50
+# Rows of each of the desk's lists at once: each row carries its own action form (with
+# every unit to choose from), and the desk shows five lists.
+DESK_PAGE_SIZE = 10
+# WorkOrder.active_deadline in SQL: sign-for while dispatched, else the reply deadline.
+ACTIVE_DEADLINE = sa.case(
+    (WorkOrder.status == "dispatched", WorkOrder.sign_deadline), else_=WorkOrder.reply_deadline
+)
 
 
 @bp.app_context_processor
@@ -53,29 +62,43 @@ def work_order_helpers():
 @bp.get("/")
 @roles_required("supervisor")
 def home():
+    """The desk: each list of orders a page at a time (``?<list>_page=N``), oldest first,
+    the overdue soonest due first, each with its count and pager."""
     session = get_session()
     now = utcnow()
     waiting = Counter(
         session.scalars(sa.select(Call.skill_code).where(Call.status == "queued")).all()
     )
-    orders = session.scalars(
-        sa.select(WorkOrder)
-        .where(
-            sa.or_(
-                WorkOrder.status.in_(
-                    ("new", "disputed", "extension_requested", "replied", "callback")
-                ),
-                sa.and_(
-                    WorkOrder.status.in_(WITH_UNIT),
-                    sa.or_(
-                        WorkOrder.reply_deadline < now,
-                        sa.and_(WorkOrder.status == "dispatched", WorkOrder.sign_deadline < now),
-                    ),
-                ),
-            )
+
+    def in_status(*statuses: str) -> sa.Select:
+        return (
+            sa.select(WorkOrder)
+            .where(WorkOrder.status.in_(statuses))
+            .order_by(WorkOrder.created_at, WorkOrder.id)
         )
-        .order_by(WorkOrder.created_at)
-    ).all()
+
+    awaiting_callback, callback_pager = paged(
+        in_status("replied", "callback"), "callback_page", DESK_PAGE_SIZE
+    )
+    awaiting_dispatch, dispatch_pager = paged(in_status("new"), "dispatch_page", DESK_PAGE_SIZE)
+    disputed, disputes_pager = paged(
+        in_status("disputed").options(orm.selectinload(WorkOrder.events)),
+        "disputes_page",
+        DESK_PAGE_SIZE,
+    )
+    extended, extensions_pager = paged(
+        in_status("extension_requested").options(orm.selectinload(WorkOrder.extensions)),
+        "extensions_page",
+        DESK_PAGE_SIZE,
+    )
+    deadline = ACTIVE_DEADLINE
+    overdue, overdue_pager = paged(
+        sa.select(WorkOrder)
+        .where(WorkOrder.status.in_(WITH_UNIT), deadline < now)
+        .order_by(deadline, WorkOrder.id),
+        "overdue_page",
+        DESK_PAGE_SIZE,
+    )
     return render_template(
         "supervisor.html",
         agents=session.scalars(sa.select(Agent).order_by(Agent.name)).all(),
@@ -83,15 +106,16 @@ def home():
         waiting=waiting,
         now=now,
         units=active_units(),
-        awaiting_dispatch=[o for o in orders if o.status == "new"],
-        disputes=[(o, workorders.last_return(o)) for o in orders if o.status == "disputed"],
-        extensions=[
-            (o, workorders.pending_extension(o))
-            for o in orders
-            if o.status == "extension_requested"
-        ],
-        overdue=sorted((o for o in orders if o.is_overdue(now)), key=lambda o: o.active_deadline),
-        awaiting_callback=[o for o in orders if o.status in ("replied", "callback")],
+        awaiting_dispatch=awaiting_dispatch,
+        dispatch_pager=dispatch_pager,
+        disputes=[(o, workorders.last_return(o)) for o in disputed],
+        disputes_pager=disputes_pager,
+        extensions=[(o, workorders.pending_extension(o)) for o in extended],
+        extensions_pager=extensions_pager,
+        overdue=overdue,
+        overdue_pager=overdue_pager,
+        awaiting_callback=awaiting_callback,
+        callback_pager=callback_pager,
         provisional_orders=session.scalars(
             sa.select(WorkOrder)
             .where(

@@ -10,6 +10,7 @@ from workorders.services.access import (
     get_work_order_for_unit,
     orders_for_unit,
     search_orders,
+    unit_orders_query,
     unit_role,
     unit_subtree,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "start_work",
     "sweep",
     "take_new_notices",
+    "unit_orders_query",
     "unit_role",
     "unit_subtree",
     "urge",

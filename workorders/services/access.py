@@ -79,14 +79,30 @@ def orders_for_unit(
 ) -> list[WorkOrder]:
     """The orders a unit's staff may see (its own, its co-units', those of units below it),
     the most pressing deadline first."""
+    return list(session.scalars(unit_orders_query(session, unit_code, open_only=open_only)))
+
+
+def unit_orders_query(
+    session: orm.Session, unit_code: str, *, open_only: bool = False
+) -> sa.Select[WorkOrder]:
+    """The query of ``orders_for_unit``, ordered, for a caller that reads a page of it: the
+    deadline the unit works against (sign-for, then reply; else the reply deadline), orders
+    without one last, then by id."""
     codes = unit_subtree(session, unit_code)
     co = sa.select(WorkOrderCoUnit.work_order_id).where(WorkOrderCoUnit.unit_code.in_(codes))
     query = sa.select(WorkOrder).where(sa.or_(WorkOrder.unit_code.in_(codes), WorkOrder.id.in_(co)))
     if open_only:
         query = query.where(WorkOrder.status.not_in(("closed", "cancelled", "merged")))
-    query = query.options(orm.selectinload(WorkOrder.co_units))
-    orders = list(session.scalars(query.order_by(WorkOrder.reply_deadline, WorkOrder.id)))
-    return sorted(orders, key=_deadline_order)
+    deadline = sa.func.coalesce(
+        sa.case(
+            (WorkOrder.status == "dispatched", WorkOrder.sign_deadline),
+            else_=WorkOrder.reply_deadline,
+        ),
+        WorkOrder.reply_deadline,
+    )
+    return query.options(orm.selectinload(WorkOrder.co_units)).order_by(
+        deadline.is_(None), deadline, WorkOrder.id
+    )
 
 
 def unit_role(
@@ -131,8 +147,3 @@ def order_for_lead_unit(session: orm.Session, number: str, actor: Actor) -> Work
             lead_unit=order.unit_code,
         )
     return order
-
-
-def _deadline_order(order: WorkOrder):
-    deadline = order.active_deadline or order.reply_deadline
-    return (deadline is None, deadline.timestamp() if deadline else 0, order.id)
