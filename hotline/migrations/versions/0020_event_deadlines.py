@@ -1,8 +1,8 @@
 """each work-order event keeps the reply deadline in force after it, so that an order's
 history says what every dispatch, determination, reopening and extension set the deadline to
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 
 A plain ADD COLUMN (not a batch copy of the table, which on SQLite would drop the triggers
 that keep the trail unchanged). Events recorded before it have none.
@@ -13,8 +13,8 @@ import hotline.db
 import sqlalchemy as sa
 
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

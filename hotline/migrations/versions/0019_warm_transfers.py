@@ -1,16 +1,16 @@
 """warm transfers: the agent's own leg of a call (to move it into a conference), and the
 colleague or outside number an agent is consulting before passing the caller on
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """call figures of settled hours, so that a report of a month reads 720 rows instead of
 every call of the month
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 """
 
 from alembic import op
@@ -10,8 +10,8 @@ import hotline.db
 import sqlalchemy as sa
 
 
-revision = "0019"
-down_revision = "0018"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
