@@ -303,19 +303,6 @@ class CallFlow:
             call.state = "bridged"
         call.agent_hung_up.clear()
         self.tel.dialled_client(call, agent)
-        client = dial.find("Client")
-        answered_url = None if client is None else client.get("statusCallback")
-        events = "" if client is None else client.get("statusCallbackEvent") or ""
-        if answered_url and "answered" in events.split():
-            # Twilio reports the agent's leg (a child call of the caller's) as answered.
-            self.post(
-                answered_url,
-                CallSid=new_sid("CA"),
-                ParentCallSid=call.sid,
-                CallStatus="in-progress",
-                To=f"client:{agent}",
-                Direction="outbound-dial",
-            )
         began = time.monotonic()
         if record.bridged_at is None:
             record.bridged_at = began

